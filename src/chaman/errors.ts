@@ -1,0 +1,82 @@
+// Typed errors of the Chaman client. The controller maps them to conditions in one place;
+// their messages never contain a credential.
+import type { FieldError } from './types.ts';
+
+export type ChamanErrorCode =
+  | 'CONTACT_REQUIRED'
+  | 'CHANNEL_ALREADY_EXISTS'
+  | 'LAST_CERTIFICATE'
+  | 'OPERATION_NOT_ALLOWED'
+  | 'VALIDATION_FAILED'
+  | 'ACCESS_DENIED'
+  | 'NOT_FOUND'
+  | 'RATE_LIMITED'
+  | 'UNAVAILABLE';
+
+export class ChamanError extends Error {
+  readonly code: ChamanErrorCode | string;
+  readonly status: number;
+  /** Whether retrying the same call later may succeed. */
+  readonly retryable: boolean;
+  constructor(message: string, code: ChamanErrorCode | string, status: number, retryable: boolean) {
+    super(message);
+    this.name = new.target.name;
+    this.code = code;
+    this.status = status;
+    this.retryable = retryable;
+  }
+}
+
+/** R14: the credential has no access to Chaman, or not to this sender. */
+export class AccessDeniedError extends ChamanError {
+  constructor(senderNumber: string | undefined, detail?: string) {
+    super(
+      `Chaman refused access (HTTP 403${senderNumber ? `, sender ${senderNumber}` : ''})` +
+        (detail ? `: ${detail}` : '') +
+        '. The credential used by the operator has no access to Chaman for this sender (R14): ' +
+        'if you are not an access manager (GAP/VTB), ask yours to enable Chaman for you; ' +
+        'if you are, enable the application Chaman for this credential in the access-management application (Uman).',
+      'ACCESS_DENIED',
+      403,
+      false,
+    );
+  }
+}
+
+export class ConflictError extends ChamanError {
+  constructor(code: ChamanErrorCode | string, message: string) {
+    super(message, code, 409, false);
+  }
+}
+
+export class ValidationError extends ChamanError {
+  readonly errors: FieldError[];
+  constructor(message: string, errors: FieldError[]) {
+    super(message, 'VALIDATION_FAILED', 422, false);
+    this.errors = errors;
+  }
+}
+
+export class NotFoundError extends ChamanError {
+  constructor(message: string) {
+    super(message, 'NOT_FOUND', 404, false);
+  }
+}
+
+export class RateLimitedError extends ChamanError {
+  /** From Retry-After, in milliseconds, when the server said. */
+  readonly retryAfterMs: number | undefined;
+  constructor(message: string, retryAfterMs: number | undefined) {
+    super(message, 'RATE_LIMITED', 429, true);
+    this.retryAfterMs = retryAfterMs;
+  }
+}
+
+/** 5xx, a timeout, a refused or dropped connection: the outcome of a write may be unknown. */
+export class UnavailableError extends ChamanError {
+  readonly retryAfterMs: number | undefined;
+  constructor(message: string, status = 503, retryAfterMs?: number) {
+    super(message, 'UNAVAILABLE', status, true);
+    this.retryAfterMs = retryAfterMs;
+  }
+}

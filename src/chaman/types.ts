@@ -1,0 +1,91 @@
+// The Chaman backend contract v1 (SPEC section 5) as TypeScript types, and the one seam
+// between the controller and the backend: ChamanClient. The controller never sees HTTP.
+import type {
+  CertificateDetails,
+  ChannelType,
+  Contact,
+  ManagementMode,
+  Organization,
+  Permission,
+} from '../domain/types.ts';
+
+export interface ChamanCertificate extends CertificateDetails {
+  id: string;
+}
+
+export interface ChamanAccount {
+  id: string;
+  type: ChannelType;
+  name: string;
+  permissions: string[];
+  management?: ManagementMode;
+  /** FTP/SFTP, with the EXP prefix (`EXPWK23`) */
+  username?: string;
+  /** REST (R16) */
+  clientId?: string;
+  /** SFTP, RFC 4716 */
+  sshPublicKey?: string;
+  certificates: ChamanCertificate[];
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface ChamanSenderInfo {
+  senderNumber: string;
+  organization: Organization | null;
+  contact: Contact | null;
+}
+
+/** A certificate to upload: `content` is the base64 of the DER bytes (never a private key). */
+export interface CertificateUpload {
+  name: string;
+  fileName: string;
+  content: string;
+}
+
+export interface CreateAccountRequest {
+  type: ChannelType;
+  name: string;
+  permissions: string[];
+  management?: ManagementMode;
+  /** without the EXP prefix */
+  username?: string;
+  /** FTP only; write-only */
+  password?: string;
+  sshPublicKey?: string;
+  certificates: CertificateUpload[];
+}
+
+export interface EditAccountRequest {
+  name?: string;
+  permissions?: string[];
+  username?: string;
+  sshPublicKey?: string;
+}
+
+/** A validation error item of a 422 problem+json body. */
+export interface FieldError {
+  field: string;
+  rule: string;
+  message: string;
+}
+
+/** Everything the operator needs from Chaman. Implemented over HTTP by `ChamanHttpClient`. */
+export interface ChamanClient {
+  listPermissions(channelType?: ChannelType): Promise<Permission[]>;
+  getSender(senderNumber: string): Promise<ChamanSenderInfo>;
+  putContact(senderNumber: string, contact: Contact): Promise<ChamanSenderInfo>;
+  listAccounts(senderNumber: string): Promise<ChamanAccount[]>;
+  getAccount(senderNumber: string, accountId: string): Promise<ChamanAccount>;
+  /** POST with an Idempotency-Key: the same key yields the same account, never two. */
+  createAccount(senderNumber: string, request: CreateAccountRequest, idempotencyKey: string): Promise<ChamanAccount>;
+  editAccount(senderNumber: string, accountId: string, request: EditAccountRequest): Promise<ChamanAccount>;
+  deleteAccount(senderNumber: string, accountId: string): Promise<void>;
+  /** REST only (else ConflictError OPERATION_NOT_ALLOWED). Answers 201 with the certificate. */
+  addCertificate(senderNumber: string, accountId: string, certificate: CertificateUpload): Promise<ChamanCertificate>;
+  /** Answers 200 with the new certificate (it may get a new id). */
+  replaceCertificate(senderNumber: string, accountId: string, certificateId: string, certificate: CertificateUpload): Promise<ChamanCertificate>;
+  /** REST only; never the last one (ConflictError LAST_CERTIFICATE). Answers 204. */
+  removeCertificate(senderNumber: string, accountId: string, certificateId: string): Promise<void>;
+  downloadCertificate(senderNumber: string, accountId: string, certificateId: string): Promise<Uint8Array>;
+}

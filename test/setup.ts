@@ -1,0 +1,2 @@
+// @peculiar/x509 needs reflect-metadata loaded before it (see NOTES.md).
+import 'reflect-metadata';
