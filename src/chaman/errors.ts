@@ -43,6 +43,23 @@ export class AccessDeniedError extends ChamanError {
   }
 }
 
+/**
+ * HTTP 401: Chaman did not recognise the credential at all (no token, an unknown token, or a client
+ * certificate it does not trust). An AccessDeniedError (same `code`, so the controller reports it the
+ * same way, R14) with status 401 and a message that says to check the credential itself.
+ */
+export class AuthenticationError extends AccessDeniedError {
+  constructor(detail?: string) {
+    super(undefined, detail);
+    this.message =
+      'Chaman did not recognise the credential (HTTP 401)' +
+      (detail ? `: ${detail}` : '') +
+      '. Check the bearer token or the client certificate the operator uses (its Secret or files), ' +
+      'and that it is registered for Chaman (R14).';
+    Object.defineProperty(this, 'status', { value: 401, enumerable: true });
+  }
+}
+
 export class ConflictError extends ChamanError {
   constructor(code: ChamanErrorCode | string, message: string) {
     super(message, code, 409, false);
