@@ -1,0 +1,369 @@
+// A keyed work queue with client-go workqueue semantics, running its workers on p-queue:
+// - keys, not objects: a key added while it waits runs once;
+// - a key is never processed by two workers at once: re-added while processing, it runs once more after;
+// - failures back off per key, exponentially, capped and jittered; success forgets the key's failures;
+// - addAfter keeps only the EARLIEST pending time per key (a precise requeue is neither lost nor doubled);
+// - an error carrying `retryAfterMs` (e.g. from a 429 Retry-After) is never retried sooner than that;
+// - shutdown({drain: true}) stops taking work and waits for the reconciles in flight.
+import PQueue from 'p-queue';
+import { systemClock, type Clock, type TimerHandle } from './clock.ts';
+
+/** What a handler may return on success: nothing, or when to run the key again. */
+export type WorkResult = void | undefined | { requeueAfterMs?: number };
+
+export interface BackoffOptions {
+  /** Delay after the first failure. Default 1 s. */
+  baseMs?: number;
+  /** Upper bound of the exponential delay. Default 5 min. */
+  capMs?: number;
+  /** Fraction in [0, 1]: the delay is drawn uniformly from [d·(1−jitter), d]. Default 0.2. */
+  jitter?: number;
+}
+
+export interface WorkQueueHooks {
+  /** Called whenever the number of keys waiting to be processed changes. */
+  onDepth?(depth: number): void;
+  /** Called when a failed key is scheduled again. */
+  onRetry?(key: string, delayMs: number, error: unknown): void;
+  /** Called when a handler throws (before the retry is scheduled). */
+  onError?(key: string, error: unknown, failures: number): void;
+}
+
+export interface WorkQueueOptions {
+  /** Name for metrics and logs (the `queue` label). */
+  name: string;
+  handler: (key: string) => Promise<WorkResult>;
+  /** Keys processed in parallel (never the same key twice). Default 4. */
+  concurrency?: number;
+  backoff?: BackoffOptions;
+  clock?: Clock;
+  /** Source of randomness for the jitter; injectable for exact tests. */
+  random?: () => number;
+  hooks?: WorkQueueHooks;
+}
+
+/** Reads a `retryAfterMs` hint from an error (e.g. RateLimitedError, UnavailableError, KubeApiError). */
+export function retryAfterHint(error: unknown): number | undefined {
+  const v = (error as { retryAfterMs?: unknown } | null)?.retryAfterMs;
+  return typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : undefined;
+}
+
+/** Builds the key of a namespaced object: `namespace/name`, with an optional `Kind:` prefix. */
+export function objectKey(namespace: string | undefined, name: string, kind?: string): string {
+  const nn = namespace ? `${namespace}/${name}` : name;
+  return kind ? `${kind}:${nn}` : nn;
+}
+
+/** Inverse of objectKey. */
+export function parseObjectKey(key: string): { kind?: string; namespace?: string; name: string } {
+  let rest = key;
+  let kind: string | undefined;
+  const colon = rest.indexOf(':');
+  if (colon >= 0) {
+    kind = rest.slice(0, colon);
+    rest = rest.slice(colon + 1);
+  }
+  const slash = rest.indexOf('/');
+  if (slash < 0) return { kind, name: rest };
+  return { kind, namespace: rest.slice(0, slash), name: rest.slice(slash + 1) };
+}
+
+interface HeapItem {
+  at: number;
+  seq: number;
+  key: string;
+}
+
+/** Min-heap on (at, seq) for delayed adds; stale entries are skipped lazily. */
+class DelayHeap {
+  private readonly a: HeapItem[] = [];
+  get size(): number {
+    return this.a.length;
+  }
+  peek(): HeapItem | undefined {
+    return this.a[0];
+  }
+  private less(i: number, j: number): boolean {
+    const x = this.a[i]!;
+    const y = this.a[j]!;
+    return x.at < y.at || (x.at === y.at && x.seq < y.seq);
+  }
+  private swap(i: number, j: number): void {
+    const t = this.a[i]!;
+    this.a[i] = this.a[j]!;
+    this.a[j] = t;
+  }
+  push(item: HeapItem): void {
+    this.a.push(item);
+    let i = this.a.length - 1;
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      if (!this.less(i, p)) break;
+      this.swap(i, p);
+      i = p;
+    }
+  }
+  pop(): HeapItem | undefined {
+    const top = this.a[0];
+    const last = this.a.pop();
+    if (this.a.length > 0 && last) {
+      this.a[0] = last;
+      let i = 0;
+      for (;;) {
+        const l = 2 * i + 1;
+        const r = l + 1;
+        let m = i;
+        if (l < this.a.length && this.less(l, m)) m = l;
+        if (r < this.a.length && this.less(r, m)) m = r;
+        if (m === i) break;
+        this.swap(i, m);
+        i = m;
+      }
+    }
+    return top;
+  }
+  clear(): void {
+    this.a.length = 0;
+  }
+}
+
+export class WorkQueue {
+  readonly name: string;
+  private readonly handler: (key: string) => Promise<WorkResult>;
+  private readonly clock: Clock;
+  private readonly random: () => number;
+  private readonly hooks: WorkQueueHooks;
+  private readonly baseMs: number;
+  private readonly capMs: number;
+  private readonly jitter: number;
+  private readonly pq: PQueue;
+
+  /** Keys handed to p-queue and not started yet. */
+  private readonly queued = new Set<string>();
+  /** Keys a worker is processing now. */
+  private readonly processing = new Set<string>();
+  /** Keys added while processing: they run once more when the current run ends. */
+  private readonly dirty = new Set<string>();
+  /** Earliest pending delayed add per key. */
+  private readonly waiting = new Map<string, number>();
+  private readonly heap = new DelayHeap();
+  private heapSeq = 0;
+  private timer: TimerHandle | undefined;
+  private timerAt = Infinity;
+
+  private readonly failures = new Map<string, number>();
+  private readonly inFlight = new Set<Promise<void>>();
+  private idleWaiters: (() => void)[] = [];
+  private lastDepth = -1;
+  private stopping = false;
+
+  constructor(opts: WorkQueueOptions) {
+    this.name = opts.name;
+    this.handler = opts.handler;
+    this.clock = opts.clock ?? systemClock;
+    this.random = opts.random ?? Math.random;
+    this.hooks = opts.hooks ?? {};
+    this.baseMs = opts.backoff?.baseMs ?? 1_000;
+    this.capMs = opts.backoff?.capMs ?? 300_000;
+    this.jitter = Math.min(1, Math.max(0, opts.backoff?.jitter ?? 0.2));
+    const concurrency = opts.concurrency ?? 4;
+    if (!Number.isInteger(concurrency) || concurrency < 1) throw new Error(`concurrency must be a positive integer, got ${concurrency}`);
+    this.pq = new PQueue({ concurrency, autoStart: false });
+  }
+
+  /** Starts the workers. Keys added before start wait (e.g. until the informers have synced). */
+  start(): void {
+    if (!this.stopping) this.pq.start();
+  }
+
+  /** Queues a key now. A no-op if it already waits; deferred if it is being processed. */
+  add(key: string): void {
+    if (this.stopping) return;
+    if (this.queued.has(key)) return;
+    if (this.processing.has(key)) {
+      if (!this.dirty.has(key)) {
+        this.dirty.add(key);
+        this.reportDepth();
+      }
+      return;
+    }
+    this.enqueue(key);
+  }
+
+  /**
+   * Queues a key after `ms`. If the key already has a delayed add pending, only the earlier of the
+   * two is kept. `ms <= 0` adds now.
+   */
+  addAfter(key: string, ms: number): void {
+    if (this.stopping) return;
+    if (!(ms > 0)) return this.add(key);
+    const at = this.clock.now() + ms;
+    const current = this.waiting.get(key);
+    if (current !== undefined && current <= at) return;
+    this.waiting.set(key, at);
+    this.heap.push({ at, seq: ++this.heapSeq, key });
+    this.arm();
+  }
+
+  /**
+   * Schedules a retry of a failed key with per-key exponential backoff; never sooner than
+   * `retryAfterMs` when given. Returns the delay chosen.
+   */
+  addRateLimited(key: string, retryAfterMs?: number): number {
+    const n = (this.failures.get(key) ?? 0) + 1;
+    this.failures.set(key, n);
+    const delay = this.backoffDelay(n, retryAfterMs);
+    this.addAfter(key, delay);
+    return delay;
+  }
+
+  /** The delay used after the n-th consecutive failure (n ≥ 1). */
+  backoffDelay(n: number, retryAfterMs?: number): number {
+    const exp = Math.min(this.capMs, this.baseMs * 2 ** Math.min(n - 1, 52));
+    const jittered = Math.round(exp * (1 - this.jitter * this.random()));
+    return retryAfterMs !== undefined ? Math.max(retryAfterMs, jittered) : jittered;
+  }
+
+  /** Clears a key's failure count (called after a successful run). */
+  forget(key: string): void {
+    this.failures.delete(key);
+  }
+
+  /** Consecutive failures of a key so far. */
+  numRequeues(key: string): number {
+    return this.failures.get(key) ?? 0;
+  }
+
+  /** Keys waiting to run (queued, or re-added while being processed); not counting delayed ones. */
+  get depth(): number {
+    return this.queued.size + this.dirty.size;
+  }
+  get processingCount(): number {
+    return this.processing.size;
+  }
+  /** Keys with a delayed add pending. */
+  get scheduledCount(): number {
+    return this.waiting.size;
+  }
+  /** When the key's delayed add is due (ms since epoch), if one is pending. */
+  scheduledAt(key: string): number | undefined {
+    return this.waiting.get(key);
+  }
+  isQueued(key: string): boolean {
+    return this.queued.has(key) || this.dirty.has(key);
+  }
+  isProcessing(key: string): boolean {
+    return this.processing.has(key);
+  }
+  get shuttingDown(): boolean {
+    return this.stopping;
+  }
+
+  /** Resolves when nothing waits and nothing is processing (delayed adds do not count). */
+  onIdle(): Promise<void> {
+    if (this.isIdle()) return Promise.resolve();
+    return new Promise((r) => this.idleWaiters.push(r));
+  }
+
+  /**
+   * Stops accepting keys and drops those waiting and delayed. With `drain` (the default) it waits
+   * for the reconciles in flight to finish, at most `timeoutMs` when given.
+   */
+  async shutdown(opts: { drain?: boolean; timeoutMs?: number } = {}): Promise<void> {
+    this.stopping = true;
+    this.clock.clearTimeout(this.timer);
+    this.timer = undefined;
+    this.timerAt = Infinity;
+    this.waiting.clear();
+    this.heap.clear();
+    this.pq.clear();
+    this.queued.clear();
+    this.dirty.clear();
+    this.reportDepth();
+    this.checkIdle();
+    if (opts.drain === false) return;
+    const all = Promise.all([...this.inFlight]).then(() => undefined);
+    if (opts.timeoutMs === undefined) return all;
+    await Promise.race([all, this.clock.sleep(opts.timeoutMs)]);
+  }
+
+  private enqueue(key: string): void {
+    this.queued.add(key);
+    this.reportDepth();
+    this.pq.add(() => this.run(key)).catch(() => {});
+  }
+
+  private async run(key: string): Promise<void> {
+    if (!this.queued.delete(key)) return; // dropped by shutdown
+    this.processing.add(key);
+    this.reportDepth();
+    let done!: () => void;
+    const tracked = new Promise<void>((r) => (done = r));
+    this.inFlight.add(tracked);
+    try {
+      let result: WorkResult;
+      try {
+        result = await this.handler(key);
+      } catch (err) {
+        const n = (this.failures.get(key) ?? 0) + 1;
+        this.hooks.onError?.(key, err, n);
+        if (!this.stopping) {
+          const delay = this.addRateLimited(key, retryAfterHint(err));
+          this.hooks.onRetry?.(key, delay, err);
+        }
+        return;
+      }
+      this.forget(key);
+      const after = result?.requeueAfterMs;
+      if (after !== undefined && Number.isFinite(after)) this.addAfter(key, Math.max(0, after));
+    } finally {
+      this.processing.delete(key);
+      this.inFlight.delete(tracked);
+      done();
+      if (this.dirty.delete(key) && !this.stopping) this.enqueue(key);
+      this.reportDepth();
+      this.checkIdle();
+    }
+  }
+
+  private arm(): void {
+    const top = this.heap.peek();
+    if (!top) return;
+    if (top.at >= this.timerAt && this.timer) return;
+    this.clock.clearTimeout(this.timer);
+    this.timerAt = top.at;
+    this.timer = this.clock.setTimeout(() => this.fire(), top.at - this.clock.now());
+  }
+
+  private fire(): void {
+    this.timer = undefined;
+    this.timerAt = Infinity;
+    const now = this.clock.now();
+    for (let top = this.heap.peek(); top && top.at <= now; top = this.heap.peek()) {
+      this.heap.pop();
+      if (this.waiting.get(top.key) !== top.at) continue; // superseded by an earlier time
+      this.waiting.delete(top.key);
+      this.add(top.key);
+    }
+    this.arm();
+  }
+
+  private reportDepth(): void {
+    const d = this.depth;
+    if (d !== this.lastDepth) {
+      this.lastDepth = d;
+      this.hooks.onDepth?.(d);
+    }
+  }
+
+  private isIdle(): boolean {
+    return this.queued.size === 0 && this.processing.size === 0 && this.dirty.size === 0;
+  }
+
+  private checkIdle(): void {
+    if (!this.isIdle() || this.idleWaiters.length === 0) return;
+    const w = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const r of w) r();
+  }
+}
