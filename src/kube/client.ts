@@ -1,0 +1,401 @@
+// The one path by which the operator talks to the Kubernetes API server. Every request — get,
+// list, watch, patch, apply, create, delete — goes through KubeClient.send(), which counts it
+// (chaman_kube_requests_total{verb, resource}) so reads and writes in steady state can be reported.
+//
+// Credentials and TLS come from @kubernetes/client-node's KubeConfig (kubeconfig file or in-cluster,
+// exec and token-file auth included); the HTTP itself is undici, for control over Accept headers
+// (metadata-only lists), streaming watches and timeouts.
+import { KubeConfig } from '@kubernetes/client-node';
+import { Agent, request as undiciRequest, type Dispatcher } from 'undici';
+
+export type KubeVerb = 'get' | 'list' | 'watch' | 'create' | 'update' | 'patch' | 'apply' | 'delete';
+
+/** A Kubernetes resource type: where it lives in the API and what it is called. */
+export interface ResourceType {
+  /** '' for the core group. */
+  group: string;
+  version: string;
+  plural: string;
+  kind: string;
+  namespaced: boolean;
+}
+
+export const RESOURCES = {
+  secrets: { group: '', version: 'v1', plural: 'secrets', kind: 'Secret', namespaced: true },
+  configMaps: { group: '', version: 'v1', plural: 'configmaps', kind: 'ConfigMap', namespaced: true },
+  namespaces: { group: '', version: 'v1', plural: 'namespaces', kind: 'Namespace', namespaced: false },
+  events: { group: 'events.k8s.io', version: 'v1', plural: 'events', kind: 'Event', namespaced: true },
+  leases: { group: 'coordination.k8s.io', version: 'v1', plural: 'leases', kind: 'Lease', namespaced: true },
+  chamanSenders: { group: 'chaman.io', version: 'v1alpha1', plural: 'chamansenders', kind: 'ChamanSender', namespaced: true },
+  channelAccounts: { group: 'chaman.io', version: 'v1alpha1', plural: 'channelaccounts', kind: 'ChannelAccount', namespaced: true },
+} as const satisfies Record<string, ResourceType>;
+
+export function apiVersionOf(rt: ResourceType): string {
+  return rt.group ? `${rt.group}/${rt.version}` : rt.version;
+}
+
+/** `/api/v1/namespaces/ns/secrets/name/status` and the like. Omit namespace to span all namespaces. */
+export function resourcePath(rt: ResourceType, namespace?: string, name?: string, subresource?: string): string {
+  let p = rt.group ? `/apis/${rt.group}/${rt.version}` : `/api/${rt.version}`;
+  if (rt.namespaced && namespace) p += `/namespaces/${encodeURIComponent(namespace)}`;
+  p += `/${rt.plural}`;
+  if (name) p += `/${encodeURIComponent(name)}`;
+  if (subresource) p += `/${subresource}`;
+  return p;
+}
+
+/** Minimal object metadata as the API server sends it (timestamps stay strings). */
+export interface ObjectMeta {
+  name?: string;
+  namespace?: string;
+  uid?: string;
+  resourceVersion?: string;
+  generation?: number;
+  creationTimestamp?: string;
+  deletionTimestamp?: string;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+  finalizers?: string[];
+  ownerReferences?: OwnerReference[];
+  managedFields?: unknown[];
+  [k: string]: unknown;
+}
+
+export interface OwnerReference {
+  apiVersion: string;
+  kind: string;
+  name: string;
+  uid: string;
+  controller?: boolean;
+  blockOwnerDeletion?: boolean;
+}
+
+export interface KubeObject {
+  apiVersion?: string;
+  kind?: string;
+  metadata: ObjectMeta;
+  [k: string]: unknown;
+}
+
+export interface KubeList<T extends KubeObject = KubeObject> {
+  apiVersion?: string;
+  kind?: string;
+  metadata: { resourceVersion?: string; continue?: string };
+  items: T[];
+}
+
+/** A Kubernetes `Status` failure, or a network failure (status 0). Never carries a request body. */
+export class KubeApiError extends Error {
+  readonly status: number;
+  readonly reason: string;
+  readonly verb: KubeVerb;
+  readonly resource: string;
+  /** From Retry-After or Status.details.retryAfterSeconds (429, some 5xx). */
+  readonly retryAfterMs: number | undefined;
+  constructor(opts: { message: string; status: number; reason: string; verb: KubeVerb; resource: string; retryAfterMs?: number; cause?: unknown }) {
+    super(opts.message, opts.cause === undefined ? undefined : { cause: opts.cause });
+    this.name = 'KubeApiError';
+    this.status = opts.status;
+    this.reason = opts.reason;
+    this.verb = opts.verb;
+    this.resource = opts.resource;
+    this.retryAfterMs = opts.retryAfterMs;
+  }
+}
+
+export const isNotFound = (e: unknown): boolean => e instanceof KubeApiError && e.status === 404;
+export const isConflict = (e: unknown): boolean => e instanceof KubeApiError && e.status === 409;
+export const isAlreadyExists = (e: unknown): boolean => e instanceof KubeApiError && e.status === 409 && e.reason === 'AlreadyExists';
+export const isGone = (e: unknown): boolean => e instanceof KubeApiError && (e.status === 410 || e.reason === 'Expired' || e.reason === 'Gone');
+
+export interface KubeRequest {
+  verb: KubeVerb;
+  /** The `resource` label of the request counter, e.g. `secrets` or `channelaccounts/status`. */
+  resource: string;
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  path: string;
+  query?: Record<string, string | number | boolean | undefined>;
+  accept?: string;
+  contentType?: string;
+  /** Serialised as JSON unless already a string. */
+  body?: unknown;
+  /** Default 30 s for ordinary requests; for a watch it bounds the wait for response headers only. */
+  timeoutMs?: number;
+  signal?: AbortSignal;
+}
+
+export interface TransportRequest {
+  method: string;
+  url: string;
+  headers: Record<string, string>;
+  body?: string;
+  signal?: AbortSignal;
+  /** Bound on the wait for the response headers. */
+  headersTimeoutMs: number;
+  /** Bound on the silence between body chunks; 0 disables it (watches have their own watchdog). */
+  bodyTimeoutMs: number;
+}
+
+export interface TransportResponse {
+  status: number;
+  headers: Record<string, string | undefined>;
+  body: AsyncIterable<Uint8Array>;
+  text(): Promise<string>;
+  /** Releases the connection without reading the rest of the body. */
+  cancel(): void;
+}
+
+/** How bytes reach the API server: undici in production, an in-memory fake in unit tests. */
+export interface Transport {
+  send(req: TransportRequest): Promise<TransportResponse>;
+  close?(): Promise<void>;
+}
+
+export interface RequestRecord {
+  verb: KubeVerb;
+  resource: string;
+  /** HTTP status, or 0 for a network failure. */
+  status: number;
+  durationMs: number;
+}
+
+export interface KubeClientOptions {
+  /** Base URL of the API server, e.g. https://127.0.0.1:6443. */
+  server: string;
+  transport: Transport;
+  /** Headers for authentication (bearer token, impersonation); called per request so tokens can rotate. */
+  authHeaders?: () => Promise<Record<string, string>>;
+  /** Called once per request, whatever the outcome: the counted path. */
+  onRequest?: (r: RequestRecord) => void;
+  userAgent?: string;
+}
+
+export interface WatchStream {
+  /** Lines of the watch body, one JSON event each. */
+  lines: AsyncIterable<string>;
+  cancel(): void;
+}
+
+const DEFAULT_TIMEOUT_MS = 30_000;
+
+export class KubeClient {
+  readonly server: string;
+  private readonly transport: Transport;
+  private readonly authHeaders: () => Promise<Record<string, string>>;
+  private readonly onRequestHooks: ((r: RequestRecord) => void)[] = [];
+  private readonly userAgent: string;
+
+  constructor(opts: KubeClientOptions) {
+    this.server = opts.server.replace(/\/+$/, '');
+    this.transport = opts.transport;
+    this.authHeaders = opts.authHeaders ?? (async () => ({}));
+    if (opts.onRequest) this.onRequestHooks.push(opts.onRequest);
+    this.userAgent = opts.userAgent ?? 'chaman-operator';
+  }
+
+  /** Adds a request observer, e.g. `metrics.kubeRequests.inc({verb, resource})`. */
+  onRequest(hook: (r: RequestRecord) => void): void {
+    this.onRequestHooks.push(hook);
+  }
+
+  /** A client for the KubeConfig's current context, over undici with the context's TLS settings. */
+  static async fromKubeConfig(kc: KubeConfig, opts: Omit<KubeClientOptions, 'server' | 'transport' | 'authHeaders'> = {}): Promise<KubeClient> {
+    const cluster = kc.getCurrentCluster();
+    if (!cluster) throw new Error('the kubeconfig has no current cluster');
+    const tlsOpts: Record<string, unknown> = {};
+    await kc.applyToHTTPSOptions(tlsOpts as never);
+    const connect: Record<string, unknown> = { keepAlive: true, keepAliveInitialDelay: 30_000 };
+    for (const k of ['ca', 'cert', 'key', 'pfx', 'passphrase', 'rejectUnauthorized', 'servername'] as const) {
+      if (tlsOpts[k] !== undefined) connect[k] = tlsOpts[k];
+    }
+    const agent = new Agent({ connect, keepAliveTimeout: 30_000 });
+    const authHeaders = async () => {
+      const o: { headers?: Record<string, string>; auth?: string } = {};
+      await kc.applyToHTTPSOptions(o as never);
+      const h: Record<string, string> = { ...(o.headers ?? {}) };
+      if (o.auth && !h.Authorization) h.Authorization = `Basic ${Buffer.from(o.auth).toString('base64')}`;
+      return h;
+    };
+    return new KubeClient({ ...opts, server: cluster.server, transport: undiciTransport(agent), authHeaders });
+  }
+
+  /** Sends a request and parses the JSON answer; throws KubeApiError on a non-2xx status or a network failure. */
+  async request<T>(req: KubeRequest): Promise<T> {
+    const res = await this.send(req, false);
+    const text = await res.text();
+    return (text ? JSON.parse(text) : undefined) as T;
+  }
+
+  /** Opens a watch stream (the request must carry `watch=1`); throws KubeApiError if the server refuses it. */
+  async watch(req: KubeRequest): Promise<WatchStream> {
+    const res = await this.send(req, true);
+    return { lines: splitLines(res.body), cancel: () => res.cancel() };
+  }
+
+  async close(): Promise<void> {
+    await this.transport.close?.();
+  }
+
+  private async send(req: KubeRequest, stream: boolean): Promise<TransportResponse> {
+    const started = performance.now();
+    let status = 0;
+    try {
+      const url = new URL(this.server + req.path);
+      for (const [k, v] of Object.entries(req.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
+      const headers: Record<string, string> = {
+        ...(await this.authHeaders()),
+        Accept: req.accept ?? 'application/json',
+        'User-Agent': this.userAgent,
+      };
+      let body: string | undefined;
+      if (req.body !== undefined) {
+        body = typeof req.body === 'string' ? req.body : JSON.stringify(req.body);
+        headers['Content-Type'] = req.contentType ?? 'application/json';
+      }
+      const timeout = req.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+      let res: TransportResponse;
+      try {
+        res = await this.transport.send({
+          method: req.method,
+          url: url.toString(),
+          headers,
+          body,
+          signal: req.signal,
+          headersTimeoutMs: timeout,
+          bodyTimeoutMs: stream ? 0 : timeout,
+        });
+      } catch (err) {
+        throw new KubeApiError({
+          message: `${req.verb} ${req.resource}: ${networkMessage(err)}`,
+          status: 0,
+          reason: req.signal?.aborted ? 'Aborted' : 'NetworkError',
+          verb: req.verb,
+          resource: req.resource,
+          cause: err,
+        });
+      }
+      status = res.status;
+      if (status >= 200 && status < 300) return res;
+      throw await toApiError(req, res);
+    } finally {
+      const record: RequestRecord = { verb: req.verb, resource: req.resource, status, durationMs: performance.now() - started };
+      for (const h of this.onRequestHooks) {
+        try {
+          h(record);
+        } catch {
+          // observers never break a request
+        }
+      }
+    }
+  }
+}
+
+function networkMessage(err: unknown): string {
+  const e = err as { code?: string; message?: string; name?: string };
+  // Only the error's code and class: undici errors can embed request details we do not want in logs.
+  return `request failed (${e?.code ?? e?.name ?? 'network error'})`;
+}
+
+async function toApiError(req: KubeRequest, res: TransportResponse): Promise<KubeApiError> {
+  let text = '';
+  try {
+    text = await res.text();
+  } catch {
+    // the body is only an explanation
+  }
+  let reason = httpReason(res.status);
+  let message = `${req.verb} ${req.resource}: HTTP ${res.status}`;
+  let retryAfterMs: number | undefined;
+  try {
+    const s = JSON.parse(text) as { kind?: string; reason?: string; message?: string; details?: { retryAfterSeconds?: number } };
+    if (s.kind === 'Status') {
+      if (s.reason) reason = s.reason;
+      if (s.message) message = `${req.verb} ${req.resource}: ${s.message}`;
+      if (typeof s.details?.retryAfterSeconds === 'number') retryAfterMs = s.details.retryAfterSeconds * 1000;
+    }
+  } catch {
+    // not a Status
+  }
+  const ra = res.headers['retry-after'];
+  if (ra !== undefined) {
+    const secs = Number(ra);
+    if (Number.isFinite(secs)) retryAfterMs = secs * 1000;
+    else if (!Number.isNaN(Date.parse(ra))) retryAfterMs = Math.max(0, Date.parse(ra) - Date.now());
+  }
+  return new KubeApiError({ message, status: res.status, reason, verb: req.verb, resource: req.resource, retryAfterMs });
+}
+
+function httpReason(status: number): string {
+  switch (status) {
+    case 401: return 'Unauthorized';
+    case 403: return 'Forbidden';
+    case 404: return 'NotFound';
+    case 409: return 'Conflict';
+    case 410: return 'Expired';
+    case 422: return 'Invalid';
+    case 429: return 'TooManyRequests';
+    default: return status >= 500 ? 'InternalError' : 'Unknown';
+  }
+}
+
+/** Splits a byte stream into newline-terminated lines (a trailing partial line is emitted at the end). */
+export async function* splitLines(body: AsyncIterable<Uint8Array>): AsyncGenerator<string> {
+  const decoder = new TextDecoder();
+  let buf = '';
+  for await (const chunk of body) {
+    buf += decoder.decode(chunk, { stream: true });
+    let i: number;
+    while ((i = buf.indexOf('\n')) >= 0) {
+      const line = buf.slice(0, i).trim();
+      buf = buf.slice(i + 1);
+      if (line) yield line;
+    }
+  }
+  buf += decoder.decode();
+  if (buf.trim()) yield buf.trim();
+}
+
+export function undiciTransport(dispatcher: Dispatcher): Transport {
+  return {
+    async send(req) {
+      const res = await undiciRequest(req.url, {
+        method: req.method as Dispatcher.HttpMethod,
+        headers: req.headers,
+        body: req.body,
+        signal: req.signal,
+        dispatcher,
+        headersTimeout: req.headersTimeoutMs,
+        bodyTimeout: req.bodyTimeoutMs,
+      });
+      const headers: Record<string, string | undefined> = {};
+      for (const [k, v] of Object.entries(res.headers)) headers[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : v;
+      return {
+        status: res.statusCode,
+        headers,
+        body: res.body,
+        text: () => res.body.text(),
+        cancel: () => res.body.destroy(),
+      };
+    },
+    async close() {
+      await dispatcher.close();
+    },
+  };
+}
+
+/**
+ * Loads a KubeConfig: the given file, else in-cluster when running in a Pod, else the usual
+ * defaults ($KUBECONFIG, ~/.kube/config).
+ */
+export function loadKubeConfig(path?: string): KubeConfig {
+  const kc = new KubeConfig();
+  if (path) kc.loadFromFile(path);
+  else if (process.env.KUBERNETES_SERVICE_HOST) kc.loadFromCluster();
+  else kc.loadFromDefault();
+  return kc;
+}
+
+/** Convenience: a counted client for a kubeconfig path (or in-cluster). */
+export async function createKubeClient(opts: { kubeconfig?: string; onRequest?: (r: RequestRecord) => void; userAgent?: string } = {}): Promise<KubeClient> {
+  return KubeClient.fromKubeConfig(loadKubeConfig(opts.kubeconfig), { onRequest: opts.onRequest, userAgent: opts.userAgent });
+}

@@ -1,0 +1,467 @@
+// An informer: list, then watch from the list's resourceVersion, keeping a cache keyed by
+// namespace/name and calling add/update/delete handlers. Resilient the way client-go's reflector is:
+// - bookmarks (allowWatchBookmarks) keep the resourceVersion fresh;
+// - a 410 Gone (HTTP or an ERROR event) relists, and the relist emits the differences;
+// - errors restart with capped, jittered exponential backoff;
+// - the server closes each watch after `timeoutSeconds`, so a watch that says nothing — no event,
+//   no bookmark — for longer than the stall limit is stuck, and the watchdog restarts it.
+// In metadata-only mode (Secrets, ConfigMaps) the API server sends PartialObjectMetadata: the
+// cache never holds a Secret's data; a reconciler GETs the one Secret it needs.
+import { systemClock, type Clock, type TimerHandle } from './clock.ts';
+import {
+  KubeApiError,
+  isGone,
+  resourcePath,
+  type KubeClient,
+  type KubeList,
+  type KubeObject,
+  type ResourceType,
+} from './client.ts';
+
+export const METADATA_LIST_ACCEPT = 'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1';
+export const METADATA_ACCEPT = 'application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1';
+
+/** Why a watch was restarted: the `reason` label of chaman_watch_restarts_total. */
+export type WatchRestartReason = 'closed' | 'expired' | 'error' | 'stalled';
+
+export interface InformerLogger {
+  debug(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+}
+
+export interface InformerHooks {
+  onRestart?(reason: WatchRestartReason, error?: unknown): void;
+  /** Every list after the first (after a 410, or after an error before a watch could resume). */
+  onRelist?(): void;
+}
+
+export interface InformerOptions<T extends KubeObject> {
+  client: KubeClient;
+  resource: ResourceType;
+  /** Namespaces to watch; empty or omitted = all namespaces (one cluster-wide watch). */
+  namespaces?: readonly string[];
+  labelSelector?: string;
+  fieldSelector?: string;
+  /** Cache metadata only (PartialObjectMetadata). Use for Secrets and ConfigMaps. */
+  metadataOnly?: boolean;
+  /** Page size of lists. Default 500. */
+  pageSize?: number;
+  /** Server-side timeout of each watch. Default 300 s. */
+  watchTimeoutSeconds?: number;
+  /** Watchdog: restart a watch silent for longer than this. Default watchTimeoutSeconds + 30 s. */
+  stallTimeoutMs?: number;
+  /** Backoff of restarts after errors. Default 500 ms doubling to 30 s, 20 % jitter. */
+  backoff?: { baseMs?: number; capMs?: number; jitter?: number };
+  /** Applied to every object before it is cached. Default: drop managedFields. */
+  transform?: (obj: T) => T;
+  clock?: Clock;
+  random?: () => number;
+  hooks?: InformerHooks;
+  logger?: InformerLogger;
+}
+
+export type AddHandler<T> = (obj: T) => void;
+export type UpdateHandler<T> = (oldObj: T, newObj: T) => void;
+export type DeleteHandler<T> = (obj: T) => void;
+
+interface WatchEvent {
+  type: 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
+  object: KubeObject & { code?: number; reason?: string; message?: string };
+}
+
+export function cacheKey(obj: KubeObject): string {
+  const m = obj.metadata;
+  return m.namespace ? `${m.namespace}/${m.name}` : `${m.name}`;
+}
+
+function stripManagedFields<T extends KubeObject>(obj: T): T {
+  if (obj.metadata?.managedFields) delete obj.metadata.managedFields;
+  return obj;
+}
+
+class Stalled extends Error {}
+class Stopped extends Error {}
+class RestartRequested extends Error {}
+
+export class Informer<T extends KubeObject = KubeObject> {
+  readonly resource: ResourceType;
+  private readonly opts: InformerOptions<T>;
+  private readonly clock: Clock;
+  private readonly random: () => number;
+  private readonly cache = new Map<string, T>();
+  private readonly addHandlers: AddHandler<T>[] = [];
+  private readonly updateHandlers: UpdateHandler<T>[] = [];
+  private readonly deleteHandlers: DeleteHandler<T>[] = [];
+  private readonly loops: ListWatch<T>[];
+  private syncWaiters: (() => void)[] = [];
+  private started = false;
+
+  constructor(opts: InformerOptions<T>) {
+    this.opts = opts;
+    this.resource = opts.resource;
+    this.clock = opts.clock ?? systemClock;
+    this.random = opts.random ?? Math.random;
+    const scopes = opts.namespaces && opts.namespaces.length > 0 && opts.resource.namespaced ? [...new Set(opts.namespaces)] : [undefined];
+    this.loops = scopes.map((ns) => new ListWatch(this, ns));
+  }
+
+  on(event: 'add', handler: AddHandler<T>): this;
+  on(event: 'update', handler: UpdateHandler<T>): this;
+  on(event: 'delete', handler: DeleteHandler<T>): this;
+  on(event: 'add' | 'update' | 'delete', handler: AddHandler<T> | UpdateHandler<T>): this {
+    if (event === 'add') this.addHandlers.push(handler as AddHandler<T>);
+    else if (event === 'update') this.updateHandlers.push(handler as UpdateHandler<T>);
+    else this.deleteHandlers.push(handler as DeleteHandler<T>);
+    return this;
+  }
+
+  /** Starts listing and watching (in the background). */
+  start(): void {
+    if (this.started) return;
+    this.started = true;
+    for (const l of this.loops) l.run();
+  }
+
+  /** Stops every watch and waits for the loops to end. The cache is kept. */
+  async stop(): Promise<void> {
+    await Promise.all(this.loops.map((l) => l.stop()));
+  }
+
+  /** True once every namespace has been listed once. */
+  hasSynced(): boolean {
+    return this.loops.every((l) => l.synced);
+  }
+
+  /** Resolves once synced; rejects if the signal aborts first. */
+  waitForSync(signal?: AbortSignal): Promise<void> {
+    if (this.hasSynced()) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      if (signal?.aborted) return reject(signal.reason);
+      const done = () => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve();
+      };
+      const onAbort = () => {
+        this.syncWaiters = this.syncWaiters.filter((w) => w !== done);
+        reject(signal!.reason);
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.syncWaiters.push(done);
+    });
+  }
+
+  get(namespace: string | undefined, name: string): T | undefined {
+    return this.cache.get(namespace ? `${namespace}/${name}` : name);
+  }
+
+  /** Cached objects, optionally of one namespace. */
+  list(namespace?: string): T[] {
+    const all = [...this.cache.values()];
+    return namespace === undefined ? all : all.filter((o) => o.metadata.namespace === namespace);
+  }
+
+  keys(): string[] {
+    return [...this.cache.keys()];
+  }
+
+  get size(): number {
+    return this.cache.size;
+  }
+
+  /**
+   * Restarts the watches, optionally from a given resourceVersion (a stale one forces the 410 →
+   * relist path). For diagnostics and tests.
+   */
+  restartWatch(fromResourceVersion?: string): void {
+    for (const l of this.loops) l.restart(fromResourceVersion);
+  }
+
+  // ---- internals used by ListWatch ----
+
+  /** @internal */ get options(): InformerOptions<T> {
+    return this.opts;
+  }
+  /** @internal */ get clockRef(): Clock {
+    return this.clock;
+  }
+  /** @internal */ get randomRef(): () => number {
+    return this.random;
+  }
+
+  /** @internal */ prepare(raw: KubeObject): T {
+    let obj = raw as T;
+    if (this.opts.metadataOnly) {
+      // Whatever the server sent, keep nothing but identity and metadata.
+      obj = { apiVersion: raw.apiVersion, kind: raw.kind, metadata: raw.metadata } as T;
+    }
+    return (this.opts.transform ?? stripManagedFields)(obj);
+  }
+
+  /** @internal */ upsert(obj: T): void {
+    const key = cacheKey(obj);
+    const old = this.cache.get(key);
+    this.cache.set(key, obj);
+    if (!old) this.emit(this.addHandlers, obj);
+    else if (old.metadata.resourceVersion !== obj.metadata.resourceVersion) {
+      for (const h of this.updateHandlers) this.safely(() => h(old, obj));
+    }
+  }
+
+  /** @internal */ remove(obj: T): void {
+    // The DELETED event carries the object's last state; that is what handlers get.
+    this.cache.delete(cacheKey(obj));
+    this.emit(this.deleteHandlers, obj);
+  }
+
+  /** @internal Replaces the part of the cache a loop owns with a fresh list, emitting the differences. */
+  replace(namespace: string | undefined, items: T[]): void {
+    const fresh = new Set(items.map(cacheKey));
+    for (const [key, obj] of [...this.cache]) {
+      if ((namespace === undefined || obj.metadata.namespace === namespace) && !fresh.has(key)) {
+        this.cache.delete(key);
+        this.emit(this.deleteHandlers, obj);
+      }
+    }
+    for (const obj of items) this.upsert(obj);
+  }
+
+  /** @internal */ loopSynced(): void {
+    if (!this.hasSynced()) return;
+    const w = this.syncWaiters;
+    this.syncWaiters = [];
+    for (const r of w) r();
+  }
+
+  private emit(handlers: ((obj: T) => void)[], obj: T): void {
+    for (const h of handlers) this.safely(() => h(obj));
+  }
+
+  private safely(fn: () => void): void {
+    try {
+      fn();
+    } catch (err) {
+      this.opts.logger?.warn({ err: errorSummary(err), resource: this.resource.plural }, 'informer event handler threw');
+    }
+  }
+}
+
+function errorSummary(err: unknown): { name?: string; message?: string; status?: number } {
+  const e = err as { name?: string; message?: string; status?: number };
+  return { name: e?.name, message: e?.message, status: e?.status };
+}
+
+/** The list+watch loop of one namespace (or of all namespaces). */
+class ListWatch<T extends KubeObject> {
+  synced = false;
+  private readonly inf: Informer<T>;
+  private readonly namespace: string | undefined;
+  private stopped = false;
+  private running: Promise<void> | undefined;
+  private abort: AbortController | undefined;
+  private sleepAbort: AbortController | undefined;
+  private resourceVersion: string | undefined;
+  private pendingRestartRv: string | undefined;
+  private lists = 0;
+
+  constructor(inf: Informer<T>, namespace: string | undefined) {
+    this.inf = inf;
+    this.namespace = namespace;
+  }
+
+  run(): void {
+    this.running = this.loop();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.abort?.abort(new Stopped('stopped'));
+    this.sleepAbort?.abort(new Stopped('stopped'));
+    await this.running;
+  }
+
+  restart(fromResourceVersion?: string): void {
+    this.pendingRestartRv = fromResourceVersion;
+    this.abort?.abort(new RestartRequested('restart requested'));
+  }
+
+  private get o(): InformerOptions<T> {
+    return this.inf.options;
+  }
+
+  private async loop(): Promise<void> {
+    let needList = true;
+    let failures = 0;
+    const hooks = this.o.hooks ?? {};
+    while (!this.stopped) {
+      try {
+        if (needList) {
+          await this.list();
+          needList = false;
+        }
+        const { reason, events, requested } = await this.watchOnce();
+        if (this.stopped) break;
+        if (reason === 'expired') needList = true;
+        hooks.onRestart?.(reason);
+        this.o.logger?.debug({ resource: this.inf.resource.plural, namespace: this.namespace, reason, events }, 'watch restarting');
+        if (reason === 'closed' && events === 0 && !requested) {
+          // A watch that ends at once with nothing to say should not turn into a hot loop.
+          failures++;
+          await this.backoff(failures);
+        } else {
+          failures = 0;
+        }
+      } catch (err) {
+        if (this.stopped) break;
+        const gone = isGone(err);
+        if (gone) needList = true;
+        failures++;
+        const reason: WatchRestartReason = gone ? 'expired' : 'error';
+        hooks.onRestart?.(reason, err);
+        this.o.logger?.warn(
+          { resource: this.inf.resource.plural, namespace: this.namespace, reason, failures, err: errorSummary(err) },
+          'list/watch failed; retrying with backoff',
+        );
+        if (!gone || failures > 1) await this.backoff(failures);
+      }
+    }
+  }
+
+  private async backoff(failures: number): Promise<void> {
+    const base = this.o.backoff?.baseMs ?? 500;
+    const cap = this.o.backoff?.capMs ?? 30_000;
+    const jitter = this.o.backoff?.jitter ?? 0.2;
+    const d = Math.min(cap, base * 2 ** Math.min(failures - 1, 30));
+    const ms = Math.round(d * (1 - jitter * this.inf.randomRef()));
+    this.sleepAbort = new AbortController();
+    try {
+      await this.inf.clockRef.sleep(ms, this.sleepAbort.signal);
+    } catch {
+      // stopped
+    } finally {
+      this.sleepAbort = undefined;
+    }
+  }
+
+  private baseQuery(): Record<string, string | undefined> {
+    return { labelSelector: this.o.labelSelector, fieldSelector: this.o.fieldSelector };
+  }
+
+  private async list(): Promise<void> {
+    const client = this.o.client;
+    const items: T[] = [];
+    let cont: string | undefined;
+    let rv: string | undefined;
+    this.abort = new AbortController();
+    do {
+      const page: KubeList = await client.request<KubeList>({
+        verb: 'list',
+        resource: this.inf.resource.plural,
+        method: 'GET',
+        path: resourcePath(this.inf.resource, this.namespace),
+        query: { ...this.baseQuery(), limit: this.o.pageSize ?? 500, continue: cont },
+        accept: this.o.metadataOnly ? METADATA_LIST_ACCEPT : undefined,
+        signal: this.abort.signal,
+      });
+      for (const raw of page.items ?? []) {
+        // Items of a list carry no kind; give them one so handlers see complete objects.
+        const withKind = { apiVersion: raw.apiVersion ?? page.apiVersion, kind: raw.kind ?? (page.kind ?? '').replace(/List$/, ''), ...raw };
+        items.push(this.inf.prepare(withKind as KubeObject));
+      }
+      cont = page.metadata?.continue || undefined;
+      rv = page.metadata?.resourceVersion;
+    } while (cont && !this.stopped);
+    if (this.stopped) return;
+    this.lists++;
+    if (this.lists > 1) this.o.hooks?.onRelist?.();
+    this.inf.replace(this.namespace, items);
+    this.resourceVersion = rv;
+    if (!this.synced) {
+      this.synced = true;
+      this.inf.loopSynced();
+    }
+  }
+
+  /** One watch, until the server closes it, a 410, the watchdog, or stop. */
+  private async watchOnce(): Promise<{ reason: WatchRestartReason; events: number; requested?: boolean }> {
+    if (this.pendingRestartRv !== undefined) {
+      this.resourceVersion = this.pendingRestartRv;
+      this.pendingRestartRv = undefined;
+    }
+    const clock = this.inf.clockRef;
+    const timeoutSeconds = this.o.watchTimeoutSeconds ?? 300;
+    const stallMs = this.o.stallTimeoutMs ?? (timeoutSeconds + 30) * 1000;
+    const abort = new AbortController();
+    this.abort = abort;
+    let timer: TimerHandle | undefined;
+    const pet = () => {
+      clock.clearTimeout(timer);
+      timer = clock.setTimeout(() => abort.abort(new Stalled(`no event or bookmark for ${stallMs} ms`)), stallMs);
+    };
+    pet();
+    let events = 0;
+    let stream: Awaited<ReturnType<KubeClient['watch']>> | undefined;
+    const onAbort = () => stream?.cancel();
+    abort.signal.addEventListener('abort', onAbort, { once: true });
+    try {
+      stream = await this.o.client.watch({
+        verb: 'watch',
+        resource: this.inf.resource.plural,
+        method: 'GET',
+        path: resourcePath(this.inf.resource, this.namespace),
+        query: {
+          ...this.baseQuery(),
+          watch: 1,
+          resourceVersion: this.resourceVersion,
+          allowWatchBookmarks: true,
+          timeoutSeconds,
+        },
+        accept: this.o.metadataOnly ? METADATA_ACCEPT : undefined,
+        signal: abort.signal,
+      });
+      if (abort.signal.aborted) stream.cancel();
+      for await (const line of stream.lines) {
+        pet();
+        let ev: WatchEvent;
+        try {
+          ev = JSON.parse(line) as WatchEvent;
+        } catch {
+          throw new KubeApiError({ message: 'watch: malformed event', status: 0, reason: 'MalformedEvent', verb: 'watch', resource: this.inf.resource.plural });
+        }
+        events++;
+        if (ev.type === 'ERROR') {
+          const s = ev.object;
+          if (s.code === 410 || s.reason === 'Expired' || s.reason === 'Gone') return { reason: 'expired', events };
+          throw new KubeApiError({
+            message: `watch ${this.inf.resource.plural}: ${s.message ?? 'error event'}`,
+            status: s.code ?? 500,
+            reason: s.reason ?? 'InternalError',
+            verb: 'watch',
+            resource: this.inf.resource.plural,
+          });
+        }
+        const rv = ev.object?.metadata?.resourceVersion;
+        if (rv) this.resourceVersion = rv;
+        if (ev.type === 'BOOKMARK') continue;
+        const obj = this.inf.prepare(ev.object);
+        if (ev.type === 'DELETED') this.inf.remove(obj);
+        else this.inf.upsert(obj);
+        if (abort.signal.aborted) break;
+      }
+      if (abort.signal.aborted) return this.abortOutcome(abort.signal, events);
+      return { reason: 'closed', events };
+    } catch (err) {
+      if (abort.signal.aborted) return this.abortOutcome(abort.signal, events);
+      throw err;
+    } finally {
+      clock.clearTimeout(timer);
+      abort.signal.removeEventListener('abort', onAbort);
+      stream?.cancel();
+    }
+  }
+
+  private abortOutcome(signal: AbortSignal, events: number): { reason: WatchRestartReason; events: number; requested?: boolean } {
+    if (signal.reason instanceof RestartRequested) return { reason: 'closed', events, requested: true };
+    if (signal.reason instanceof Stopped || this.stopped) return { reason: 'closed', events };
+    return { reason: 'stalled', events };
+  }
+}
