@@ -1,0 +1,572 @@
+// The Chaman behaviour of the emulator: every endpoint of SPEC section 5 over the persistent store.
+// Every domain rule (R1–R17) is decided by the shared rule library in src/domain — the same code
+// the operator's validators run — so the emulator and the operator cannot disagree. What lives here
+// is only the contract's plumbing: body shapes, state preconditions, ids, idempotency, persistence.
+import { createHash, randomBytes, scryptSync, timingSafeEqual } from 'node:crypto';
+import { makeProblem } from '../chaman/problem.ts';
+import type { Problem, ProblemCode } from '../chaman/problem.ts';
+import type { CertificateUpload, ChamanAccount, ChamanCertificate, ChamanSenderInfo, CreateAccountRequest, FieldError } from '../chaman/types.ts';
+import * as domain from '../domain/index.ts';
+import { CHANNEL_TYPES, DEFAULT_SHA1_CUTOFF, LANGUAGES } from '../domain/types.ts';
+import type { ChannelType, Contact, Finding, Organization, Permission, RulePolicy } from '../domain/types.ts';
+import type { IdempotencyRecord, Mutation, StoredAccount, StoredCertificate, StoredSender, Store } from './store.ts';
+
+export interface Reply {
+  status: number;
+  body?: unknown;
+  bytes?: Uint8Array;
+  contentType?: string;
+  headers?: Record<string, string>;
+}
+
+/** A request that ends in a problem+json answer. */
+export class ProblemError extends Error {
+  readonly problem: Problem;
+  readonly headers: Record<string, string>;
+  constructor(code: ProblemCode, detail: string, headers: Record<string, string> = {}, errors?: FieldError[]) {
+    super(detail);
+    this.problem = makeProblem(code, detail, errors ? { errors } : {});
+    this.headers = headers;
+  }
+}
+
+export interface HandleInput {
+  /** path parameters in order: senderNumber, accountId, certificateId */
+  params: string[];
+  query: URLSearchParams;
+  body: unknown;
+  idempotencyKey?: string;
+  /** who is calling (a label, never the token): Idempotency-Keys are scoped to it */
+  scope: string;
+}
+
+export interface BackendOptions {
+  store: Store;
+  now: () => Date;
+  sha1Cutoff?: Date;
+  catalog?: Permission[];
+  organizations: Record<string, Organization>;
+}
+
+const SENDER_NUMBER = /^\d{1,12}$/;
+const EDIT_FIELDS = ['name', 'permissions', 'username', 'sshPublicKey'] as const;
+/** Fields of an account that exist but that no PATCH may change (R12: delete and create again). */
+const FROZEN_FIELDS = ['type', 'management', 'password', 'certificates', 'clientId', 'id'];
+
+export class EmulatorBackend {
+  readonly #store: Store;
+  readonly #now: () => Date;
+  readonly #sha1Cutoff: Date;
+  readonly #catalog: Permission[];
+  readonly #organizations: Record<string, Organization>;
+
+  constructor(options: BackendOptions) {
+    this.#store = options.store;
+    this.#now = options.now;
+    this.#sha1Cutoff = options.sha1Cutoff ?? DEFAULT_SHA1_CUTOFF;
+    this.#catalog = options.catalog ?? (domain.PERMISSION_CATALOG as Permission[]);
+    this.#organizations = options.organizations;
+  }
+
+  #policy(): RulePolicy {
+    return { now: this.#now(), sha1Cutoff: this.#sha1Cutoff };
+  }
+
+  async handle(operation: string, input: HandleInput): Promise<Reply> {
+    switch (operation) {
+      case 'listPermissions':
+        return this.listPermissions(input.query.get('channelType'));
+      case 'getSender':
+        return { status: 200, body: this.#senderInfo(this.#sender(input.params[0]!)) };
+      case 'putContact':
+        return this.putContact(input.params[0]!, input.body);
+      case 'listAccounts':
+        return this.listAccounts(input.params[0]!);
+      case 'getAccount':
+        return { status: 200, body: publicAccount(this.#account(input.params[0]!, input.params[1]!)) };
+      case 'createAccount':
+        return this.createAccount(input.params[0]!, input.body, input.idempotencyKey, input.scope);
+      case 'editAccount':
+        return this.editAccount(input.params[0]!, input.params[1]!, input.body);
+      case 'deleteAccount':
+        return this.deleteAccount(input.params[0]!, input.params[1]!);
+      case 'addCertificate':
+        return this.addCertificate(input.params[0]!, input.params[1]!, input.body, input.idempotencyKey, input.scope);
+      case 'replaceCertificate':
+        return this.replaceCertificate(input.params[0]!, input.params[1]!, input.params[2]!, input.body);
+      case 'removeCertificate':
+        return this.removeCertificate(input.params[0]!, input.params[1]!, input.params[2]!);
+      case 'downloadCertificate':
+        return this.downloadCertificate(input.params[0]!, input.params[1]!, input.params[2]!);
+      default:
+        throw new ProblemError('NOT_FOUND', `unknown operation ${operation}`);
+    }
+  }
+
+  // ---- permissions ----
+
+  listPermissions(channelType: string | null): Reply {
+    if (channelType !== null && !(CHANNEL_TYPES as readonly string[]).includes(channelType)) {
+      throw validation([{ field: 'channelType', rule: 'SCHEMA', message: `channelType must be one of ${CHANNEL_TYPES.join(', ')}` }]);
+    }
+    const list = channelType === null ? this.#catalog : this.#catalog.filter((p) => p.channelTypes.includes(channelType as ChannelType));
+    return { status: 200, body: list };
+  }
+
+  // ---- senders ----
+
+  #sender(senderNumber: string): StoredSender {
+    if (!SENDER_NUMBER.test(senderNumber)) throw new ProblemError('NOT_FOUND', `no sender ${senderNumber}: a sender number is digits only`);
+    return (
+      this.#store.state.senders[senderNumber] ?? {
+        senderNumber,
+        organization: this.#organizations[senderNumber] ?? null,
+        contact: null,
+      }
+    );
+  }
+
+  #senderInfo(sender: StoredSender): ChamanSenderInfo {
+    return { senderNumber: sender.senderNumber, organization: sender.organization ?? this.#organizations[sender.senderNumber] ?? null, contact: sender.contact };
+  }
+
+  putContact(senderNumber: string, body: unknown): Reply {
+    const sender = this.#sender(senderNumber);
+    const shape = shapeErrors(body, CONTACT_SHAPE, '');
+    if (shape.length > 0) throw validation(shape);
+    const contact = body as Contact;
+    const findings = errorsOnly(domain.checkContact(contact, ''));
+    if (findings.length > 0) throw validation(findings);
+    const stored: Contact = {
+      name: contact.name,
+      ...(contact.role !== undefined ? { role: contact.role } : {}),
+      phone: { countryCode: contact.phone.countryCode, number: contact.phone.number },
+      email: contact.email,
+      language: contact.language,
+    };
+    const next: StoredSender = { ...sender, contact: stored };
+    this.#store.commit([{ op: 'putSender', sender: next }], this.#now());
+    return { status: 200, body: this.#senderInfo(next) };
+  }
+
+  // ---- accounts ----
+
+  #accountsOf(senderNumber: string): StoredAccount[] {
+    return Object.values(this.#store.state.accounts)
+      .filter((a) => a.senderNumber === senderNumber)
+      .sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
+  }
+
+  #account(senderNumber: string, accountId: string): StoredAccount {
+    this.#sender(senderNumber);
+    const account = this.#store.state.accounts[accountId];
+    if (!account || account.senderNumber !== senderNumber) throw new ProblemError('NOT_FOUND', `sender ${senderNumber} has no account ${accountId}`);
+    return account;
+  }
+
+  listAccounts(senderNumber: string): Reply {
+    this.#sender(senderNumber);
+    return { status: 200, body: this.#accountsOf(senderNumber).map(publicAccount) };
+  }
+
+  async createAccount(senderNumber: string, body: unknown, idempotencyKey: string | undefined, scope: string): Promise<Reply> {
+    const sender = this.#sender(senderNumber);
+    const shape = shapeErrors(body, CREATE_SHAPE, '');
+    if (shape.length > 0) throw validation(shape);
+    const request = body as CreateAccountRequest;
+
+    // Idempotency-Key: the same key and body answer the account created the first time.
+    const idemKey = idempotencyKey !== undefined ? `${scope}|${senderNumber}|createAccount|${idempotencyKey}` : undefined;
+    const fingerprint = fingerprintOf(request);
+    if (idemKey !== undefined) {
+      const previous = this.#store.state.idempotency[idemKey];
+      if (previous) return this.#replayCreate(senderNumber, previous, fingerprint, request);
+    }
+
+    // State preconditions first (the Chaman UI would not even offer the form), then the rules.
+    if (!sender.contact) {
+      throw new ProblemError('CONTACT_REQUIRED', `sender ${senderNumber} has no contact data yet: PUT /senders/${senderNumber}/contact first (R1)`);
+    }
+    if (domain.isSingletonType(request.type)) {
+      const existing = this.#accountsOf(senderNumber).find((a) => a.type === request.type);
+      if (existing) {
+        throw new ProblemError(
+          'CHANNEL_ALREADY_EXISTS',
+          `sender ${senderNumber} already has a ${request.type} account (${existing.id}); a sender has at most one FTP, one SFTP and one SOAP account (R2)`,
+        );
+      }
+    }
+    const findings = errorsOnly(await domain.checkAccountRequest(request, { catalog: this.#catalog, policy: this.#policy() }));
+    if (findings.length > 0) throw validation(findings);
+
+    const now = this.#now().toISOString();
+    const certificates: StoredCertificate[] = [];
+    for (const upload of request.certificates ?? []) certificates.push(await this.#storedCertificate(newId('crt'), upload));
+    const account: StoredAccount = {
+      senderNumber,
+      id: newId('acc'),
+      type: request.type,
+      name: request.name,
+      permissions: [...new Set(request.permissions ?? [])],
+      certificates,
+      createdAt: now,
+      updatedAt: now,
+    };
+    if (request.type === 'REST') {
+      account.management = request.management ?? 'Internal';
+      account.clientId = this.#newClientId(senderNumber);
+    }
+    if (request.username !== undefined) account.username = domain.displayUsername(request.username);
+    if (request.sshPublicKey !== undefined) account.sshPublicKey = this.#rfc4716(request.sshPublicKey, 'sshPublicKey');
+    if (request.password !== undefined) account.passwordHash = hashPassword(request.password);
+
+    const mutations: Mutation[] = [{ op: 'putAccount', account }];
+    if (idemKey !== undefined) mutations.push({ op: 'putIdempotency', key: idemKey, record: { fingerprint, accountId: account.id, createdAt: now } });
+    this.#store.commit(mutations, this.#now());
+    return { status: 201, body: publicAccount(account), headers: { location: `/api/v1/senders/${senderNumber}/accounts/${account.id}` } };
+  }
+
+  #replayCreate(senderNumber: string, previous: IdempotencyRecord, fingerprint: string, request: CreateAccountRequest): Reply {
+    const account = this.#store.state.accounts[previous.accountId];
+    const samePassword = request.password === undefined || !account?.passwordHash || verifyPassword(request.password, account.passwordHash);
+    if (previous.fingerprint !== fingerprint || !samePassword) {
+      throw new ProblemError('IDEMPOTENCY_KEY_REUSED', 'this Idempotency-Key was already used with a different request body: use a new key for a new request');
+    }
+    if (!account) {
+      throw new ProblemError('NOT_FOUND', `the account created with this Idempotency-Key (${previous.accountId}) has since been deleted`);
+    }
+    return {
+      status: 201,
+      body: publicAccount(account),
+      headers: { 'idempotent-replayed': 'true', location: `/api/v1/senders/${senderNumber}/accounts/${account.id}` },
+    };
+  }
+
+  editAccount(senderNumber: string, accountId: string, body: unknown): Reply {
+    const account = this.#account(senderNumber, accountId);
+    if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+      throw validation([{ field: '', rule: 'SCHEMA', message: `send a JSON object with any of ${EDIT_FIELDS.join(', ')}` }]);
+    }
+    const edit = body as Record<string, unknown>;
+    const frozen = Object.keys(edit).filter((k) => FROZEN_FIELDS.includes(k));
+    if (frozen.length > 0) {
+      throw new ProblemError('OPERATION_NOT_ALLOWED', `${frozen.join(', ')} cannot be changed on an existing ${account.type} account (R12); delete the account and create it again`);
+    }
+    const unknown = Object.keys(edit).filter((k) => !(EDIT_FIELDS as readonly string[]).includes(k));
+    if (unknown.length > 0) throw validation(unknown.map((k) => ({ field: k, rule: 'SCHEMA', message: `unknown field; an edit may carry ${EDIT_FIELDS.join(', ')}` })));
+    for (const field of EDIT_FIELDS) {
+      if (edit[field] !== undefined && !domain.allowedEdit(account.type, field)) {
+        throw new ProblemError('OPERATION_NOT_ALLOWED', `${field} cannot be changed on a ${account.type} account (R12)${account.type === 'FTP' ? ': an FTP account cannot be edited, delete it and create it again' : ''}`);
+      }
+    }
+    const errors: FieldError[] = [];
+    if (edit.name !== undefined && (typeof edit.name !== 'string' || edit.name.trim() === '')) errors.push({ field: 'name', rule: 'SCHEMA', message: 'name must be a non-empty string' });
+    if (edit.permissions !== undefined) {
+      if (!Array.isArray(edit.permissions) || edit.permissions.some((p) => typeof p !== 'string')) {
+        errors.push({ field: 'permissions', rule: 'SCHEMA', message: 'permissions must be an array of permission ids' });
+      } else {
+        errors.push(...errorsOnly(domain.checkPermissions(edit.permissions as string[], account.type, this.#catalog, 'permissions')));
+      }
+    }
+    if (edit.username !== undefined) {
+      if (typeof edit.username !== 'string') errors.push({ field: 'username', rule: 'SCHEMA', message: 'username must be a string' });
+      else errors.push(...errorsOnly(domain.checkUsername(edit.username, 'username')));
+    }
+    if (edit.sshPublicKey !== undefined) {
+      if (typeof edit.sshPublicKey !== 'string') errors.push({ field: 'sshPublicKey', rule: 'SCHEMA', message: 'sshPublicKey must be a string' });
+      else errors.push(...errorsOnly(domain.checkSshPublicKey(edit.sshPublicKey, 'sshPublicKey').findings));
+    }
+    if (errors.length > 0) throw validation(errors);
+
+    const next: StoredAccount = { ...account, updatedAt: this.#now().toISOString() };
+    if (typeof edit.name === 'string') next.name = edit.name;
+    if (Array.isArray(edit.permissions)) next.permissions = [...new Set(edit.permissions as string[])];
+    if (typeof edit.username === 'string') next.username = domain.displayUsername(edit.username);
+    if (typeof edit.sshPublicKey === 'string') next.sshPublicKey = this.#rfc4716(edit.sshPublicKey, 'sshPublicKey');
+    this.#store.commit([{ op: 'putAccount', account: next }], this.#now());
+    return { status: 200, body: publicAccount(next) };
+  }
+
+  deleteAccount(senderNumber: string, accountId: string): Reply {
+    this.#account(senderNumber, accountId);
+    // R13: definitive. Its Idempotency-Key records stay, so a late replay of its create says "deleted".
+    this.#store.commit([{ op: 'deleteAccount', id: accountId }], this.#now());
+    return { status: 204 };
+  }
+
+  // ---- certificates ----
+
+  async addCertificate(senderNumber: string, accountId: string, body: unknown, idempotencyKey: string | undefined, scope: string): Promise<Reply> {
+    const account = this.#account(senderNumber, accountId);
+    const idemKey = idempotencyKey !== undefined ? `${scope}|${senderNumber}|${accountId}|addCertificate|${idempotencyKey}` : undefined;
+    const upload = this.#uploadShape(body);
+    const fingerprint = fingerprintOf(upload);
+    if (idemKey !== undefined) {
+      const previous = this.#store.state.idempotency[idemKey];
+      if (previous) {
+        if (previous.fingerprint !== fingerprint) throw new ProblemError('IDEMPOTENCY_KEY_REUSED', 'this Idempotency-Key was already used with a different request body: use a new key for a new request');
+        const existing = account.certificates.find((c) => c.id === previous.certificateId);
+        if (!existing) throw new ProblemError('NOT_FOUND', `the certificate added with this Idempotency-Key (${previous.certificateId}) has since been removed`);
+        return { status: 201, body: publicCertificate(existing), headers: { 'idempotent-replayed': 'true' } };
+      }
+    }
+    if (!domain.allowedEdit(account.type, 'certificateAdd')) {
+      throw new ProblemError('OPERATION_NOT_ALLOWED', `certificates cannot be added to a ${account.type} account: it has exactly one, replace it instead (R3, R12)`);
+    }
+    const count = errorsOnly(domain.checkCertificateCount(account.type, account.management, account.certificates.length + 1, 'certificates'));
+    if (count.length > 0) throw new ProblemError('OPERATION_NOT_ALLOWED', count.map((f) => f.message).join('; '));
+    const certificate = await this.#checkedCertificate(newId('crt'), upload, account.type, '');
+    const now = this.#now().toISOString();
+    const next: StoredAccount = { ...account, certificates: [...account.certificates, certificate], updatedAt: now };
+    const mutations: Mutation[] = [{ op: 'putAccount', account: next }];
+    if (idemKey !== undefined) mutations.push({ op: 'putIdempotency', key: idemKey, record: { fingerprint, accountId, certificateId: certificate.id, createdAt: now } });
+    this.#store.commit(mutations, this.#now());
+    return {
+      status: 201,
+      body: publicCertificate(certificate),
+      headers: { location: `/api/v1/senders/${senderNumber}/accounts/${accountId}/certificates/${certificate.id}` },
+    };
+  }
+
+  async replaceCertificate(senderNumber: string, accountId: string, certificateId: string, body: unknown): Promise<Reply> {
+    const account = this.#account(senderNumber, accountId);
+    const index = account.certificates.findIndex((c) => c.id === certificateId);
+    if (index < 0) throw new ProblemError('NOT_FOUND', `account ${accountId} has no certificate ${certificateId}`);
+    const upload = this.#uploadShape(body);
+    if (!domain.allowedEdit(account.type, 'certificateReplace')) {
+      throw new ProblemError('OPERATION_NOT_ALLOWED', `the certificate of a ${account.type} account cannot be replaced (R12)${account.type === 'REST' ? ': add the new certificate, then remove the old one' : ': delete the account and create it again'}`);
+    }
+    // PUT replaces the certificate at this URI: it keeps its id, so a repeated PUT is idempotent.
+    const certificate = await this.#checkedCertificate(certificateId, upload, account.type, '');
+    const certificates = account.certificates.map((c, i) => (i === index ? certificate : c));
+    const next: StoredAccount = { ...account, certificates, updatedAt: this.#now().toISOString() };
+    this.#store.commit([{ op: 'putAccount', account: next }], this.#now());
+    return { status: 200, body: publicCertificate(certificate) };
+  }
+
+  removeCertificate(senderNumber: string, accountId: string, certificateId: string): Reply {
+    const account = this.#account(senderNumber, accountId);
+    if (!account.certificates.some((c) => c.id === certificateId)) throw new ProblemError('NOT_FOUND', `account ${accountId} has no certificate ${certificateId}`);
+    if (!domain.allowedEdit(account.type, 'certificateRemove')) {
+      throw new ProblemError('OPERATION_NOT_ALLOWED', `the certificate of a ${account.type} account cannot be removed, only replaced (R3, R12)`);
+    }
+    if (!domain.canRemoveCertificate(account.certificates.length)) {
+      throw new ProblemError('LAST_CERTIFICATE', `certificate ${certificateId} is the last one of account ${accountId}: add another certificate first (R3)`);
+    }
+    const next: StoredAccount = { ...account, certificates: account.certificates.filter((c) => c.id !== certificateId), updatedAt: this.#now().toISOString() };
+    this.#store.commit([{ op: 'putAccount', account: next }], this.#now());
+    return { status: 204 };
+  }
+
+  downloadCertificate(senderNumber: string, accountId: string, certificateId: string): Reply {
+    const account = this.#account(senderNumber, accountId);
+    const certificate = account.certificates.find((c) => c.id === certificateId);
+    if (!certificate) throw new ProblemError('NOT_FOUND', `account ${accountId} has no certificate ${certificateId}`);
+    return {
+      status: 200,
+      bytes: Buffer.from(certificate.content, 'base64'),
+      contentType: 'application/pkix-cert',
+      headers: { 'content-disposition': `attachment; filename="${certificate.fileName.replace(/["\\\r\n]/g, '_')}"` },
+    };
+  }
+
+  // ---- helpers ----
+
+  #uploadShape(body: unknown): CertificateUpload {
+    const shape = shapeErrors(body, CERTIFICATE_SHAPE, '');
+    if (shape.length > 0) throw validation(shape);
+    return body as CertificateUpload;
+  }
+
+  async #checkedCertificate(id: string, upload: CertificateUpload, type: ChannelType, field: string): Promise<StoredCertificate> {
+    const bytes = new Uint8Array(Buffer.from(upload.content, 'base64'));
+    const checked = await domain.checkCertificate(bytes, type, field === '' ? 'content' : `${field}.content`, this.#policy());
+    const findings = errorsOnly(checked.findings);
+    if (findings.length > 0) throw validation(findings);
+    return this.#storedCertificate(id, upload);
+  }
+
+  async #storedCertificate(id: string, upload: CertificateUpload): Promise<StoredCertificate> {
+    const inspected = await domain.inspectCertificate(new Uint8Array(Buffer.from(upload.content, 'base64')));
+    const details = domain.certificateDetails(inspected, upload.name, upload.fileName);
+    return { ...details, id, content: Buffer.from(inspected.der).toString('base64') };
+  }
+
+  #rfc4716(text: string, field: string): string {
+    const checked = domain.checkSshPublicKey(text, field);
+    if (!checked.key) throw validation(errorsOnly(checked.findings));
+    return checked.key.rfc4716;
+  }
+
+  #newClientId(senderNumber: string): string {
+    const taken = new Set(Object.values(this.#store.state.accounts).map((a) => a.clientId));
+    for (;;) {
+      const clientId = domain.makeClientId(senderNumber, randomSuffix());
+      if (!taken.has(clientId)) return clientId;
+    }
+  }
+
+  /** GET /admin/state: everything but password material and certificate bytes. */
+  dump(): unknown {
+    const state = this.#store.state;
+    return {
+      senders: Object.values(state.senders).map((s) => this.#senderInfo(s)),
+      accounts: Object.values(state.accounts).map((a) => ({
+        senderNumber: a.senderNumber,
+        ...publicAccount(a),
+        ...(a.type === 'FTP' ? { hasPassword: a.passwordHash !== undefined } : {}),
+      })),
+      idempotencyKeys: Object.keys(state.idempotency).length,
+    };
+  }
+}
+
+// ---- shapes (the contract's JSON types; the rules themselves come from src/domain) ----
+
+type Shape = Record<string, { type: 'string' | 'array' | 'object'; required?: boolean; items?: Shape | 'string'; shape?: Shape; enum?: readonly string[] }>;
+
+const PHONE_SHAPE: Shape = { countryCode: { type: 'string', required: true }, number: { type: 'string', required: true } };
+const CONTACT_SHAPE: Shape = {
+  name: { type: 'string', required: true },
+  role: { type: 'string' },
+  phone: { type: 'object', required: true, shape: PHONE_SHAPE },
+  email: { type: 'string', required: true },
+  language: { type: 'string', required: true, enum: LANGUAGES },
+};
+const CERTIFICATE_SHAPE: Shape = {
+  name: { type: 'string', required: true },
+  fileName: { type: 'string', required: true },
+  content: { type: 'string', required: true },
+};
+const CREATE_SHAPE: Shape = {
+  type: { type: 'string', required: true, enum: CHANNEL_TYPES },
+  name: { type: 'string', required: true },
+  permissions: { type: 'array', required: true, items: 'string' },
+  management: { type: 'string', enum: ['Internal', 'TechnicalIntermediary'] },
+  username: { type: 'string' },
+  password: { type: 'string' },
+  sshPublicKey: { type: 'string' },
+  certificates: { type: 'array', required: true, items: CERTIFICATE_SHAPE },
+};
+
+function join(prefix: string, key: string | number): string {
+  if (typeof key === 'number') return `${prefix}[${key}]`;
+  return prefix === '' ? key : `${prefix}.${key}`;
+}
+
+/** Type errors of a JSON body against a shape, as SCHEMA field errors. Unknown fields are refused. */
+export function shapeErrors(value: unknown, shape: Shape, at: string): FieldError[] {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    return [{ field: at, rule: 'SCHEMA', message: `${at === '' ? 'the body' : at} must be a JSON object` }];
+  }
+  const errors: FieldError[] = [];
+  const object = value as Record<string, unknown>;
+  for (const key of Object.keys(object)) {
+    if (!(key in shape)) errors.push({ field: join(at, key), rule: 'SCHEMA', message: `unknown field; expected ${Object.keys(shape).join(', ')}` });
+  }
+  for (const [key, spec] of Object.entries(shape)) {
+    const field = join(at, key);
+    const v = object[key];
+    if (v === undefined || v === null) {
+      if (spec.required) errors.push({ field, rule: 'SCHEMA', message: `${field} is required` });
+      continue;
+    }
+    if (spec.type === 'string') {
+      if (typeof v !== 'string') errors.push({ field, rule: 'SCHEMA', message: `${field} must be a string` });
+      else if (spec.enum && !spec.enum.includes(v)) errors.push({ field, rule: 'SCHEMA', message: `${field} must be one of ${spec.enum.join(', ')}` });
+    } else if (spec.type === 'object') {
+      errors.push(...shapeErrors(v, spec.shape ?? {}, field));
+    } else if (!Array.isArray(v)) {
+      errors.push({ field, rule: 'SCHEMA', message: `${field} must be an array` });
+    } else {
+      v.forEach((item, i) => {
+        if (spec.items === 'string') {
+          if (typeof item !== 'string') errors.push({ field: join(field, i), rule: 'SCHEMA', message: 'must be a string' });
+        } else if (spec.items) {
+          errors.push(...shapeErrors(item, spec.items, join(field, i)));
+        }
+      });
+    }
+  }
+  return errors;
+}
+
+// ---- small helpers ----
+
+function validation(errors: FieldError[]): ProblemError {
+  const rules = [...new Set(errors.map((e) => e.rule))].join(', ');
+  return new ProblemError('VALIDATION_FAILED', `the request breaks ${errors.length === 1 ? 'a rule' : `${errors.length} rules`} (${rules}): see errors`, {}, errors);
+}
+
+function errorsOnly(findings: Finding[]): FieldError[] {
+  return findings.filter((f) => f.severity === 'error').map((f) => ({ field: f.field, rule: f.rule, message: f.message }));
+}
+
+function newId(prefix: string): string {
+  return `${prefix}-${randomBytes(6).toString('hex')}`;
+}
+
+const ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789';
+/** 10 characters of [a-z0-9] for R16, without modulo bias. */
+function randomSuffix(): string {
+  let out = '';
+  while (out.length < 10) {
+    for (const byte of randomBytes(16)) {
+      if (byte < 252 && out.length < 10) out += ALPHABET[byte % 36];
+    }
+  }
+  return out;
+}
+
+function canonical(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(canonical);
+  if (typeof value === 'object' && value !== null) {
+    return Object.fromEntries(Object.keys(value).sort().map((k) => [k, canonical((value as Record<string, unknown>)[k])]));
+  }
+  return value;
+}
+
+/** sha256 of the body without its password (which is compared with the account's scrypt hash instead). */
+function fingerprintOf(body: object): string {
+  const { password: _password, ...rest } = body as Record<string, unknown>;
+  return createHash('sha256').update(JSON.stringify(canonical(rest))).digest('hex');
+}
+
+const SCRYPT = { N: 16384, r: 8, p: 1, keylen: 32 };
+
+export function hashPassword(password: string): string {
+  const salt = randomBytes(16);
+  const hash = scryptSync(password, salt, SCRYPT.keylen, { N: SCRYPT.N, r: SCRYPT.r, p: SCRYPT.p });
+  return `scrypt$${SCRYPT.N}$${SCRYPT.r}$${SCRYPT.p}$${salt.toString('base64')}$${hash.toString('base64')}`;
+}
+
+export function verifyPassword(password: string, stored: string): boolean {
+  const [scheme, n, r, p, salt, hash] = stored.split('$');
+  if (scheme !== 'scrypt' || !salt || !hash) return false;
+  const expected = Buffer.from(hash, 'base64');
+  const actual = scryptSync(password, Buffer.from(salt, 'base64'), expected.length, { N: Number(n), r: Number(r), p: Number(p) });
+  return timingSafeEqual(expected, actual);
+}
+
+function publicCertificate(certificate: StoredCertificate): ChamanCertificate {
+  const { content: _content, ...rest } = certificate;
+  return rest;
+}
+
+/** The account as the API returns it: no sender number, no password material, no certificate bytes. */
+export function publicAccount(account: StoredAccount): ChamanAccount {
+  const out: ChamanAccount = {
+    id: account.id,
+    type: account.type,
+    name: account.name,
+    permissions: account.permissions,
+    certificates: account.certificates.map(publicCertificate),
+    createdAt: account.createdAt,
+    updatedAt: account.updatedAt,
+  };
+  if (account.management !== undefined) out.management = account.management;
+  if (account.username !== undefined) out.username = account.username;
+  if (account.clientId !== undefined) out.clientId = account.clientId;
+  if (account.sshPublicKey !== undefined) out.sshPublicKey = account.sshPublicKey;
+  return out;
+}
