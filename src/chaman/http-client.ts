@@ -249,9 +249,11 @@ export class ChamanHttpClient implements ChamanClient {
       try {
         const answer = await this.#attempt(call);
         status = answer.status;
-        if (answer.status < 400) {
+        // A DELETE retried after an attempt whose answer was lost: 404 means the first one did the work.
+        const alreadyDone = call.method === 'DELETE' && answer.status === 404 && attempt > 1;
+        if (answer.status < 400 || alreadyDone) {
           this.#emit({ operation: call.operation, method: call.method, status, durationMs: this.#clock.now() - started, attempt, willRetry: false });
-          return answer.body;
+          return alreadyDone ? undefined : answer.body;
         }
         error = errorFromResponse(answer.status, answer.body, (answer as AnswerWithRetry).retryAfterMs, what, call.senderNumber);
       } catch (cause) {

@@ -156,8 +156,11 @@ export class Store {
     fsyncDir(dir);
     // The snapshot now holds everything: start an empty journal.
     if (this.#journalFd !== undefined) closeSync(this.#journalFd);
-    this.#journalFd = openSync(join(dir, JOURNAL), 'w', 0o600);
-    fsyncSync(this.#journalFd);
+    const journal = join(dir, JOURNAL);
+    const truncate = openSync(journal, 'w', 0o600);
+    fsyncSync(truncate);
+    closeSync(truncate);
+    this.#journalFd = openSync(journal, 'a', 0o600);
     fsyncDir(dir);
     this.#journalLines = 0;
   }

@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest';
+import { parseCredential, parseEmulatorArgs } from '../../../src/emulator/cli.ts';
+import { NO_FAULTS, decideFault, mergeFaults } from '../../../src/emulator/faults.ts';
+
+describe('faults', () => {
+  it('validates updates', () => {
+    expect(mergeFaults(NO_FAULTS, { errorRate: 0.5, latencyMs: 10 }).faults).toMatchObject({ errorRate: 0.5, latencyMs: 10, rate429: 0 });
+    expect(mergeFaults(NO_FAULTS, { errorRate: 2 }).errors[0]?.field).toBe('errorRate');
+    expect(mergeFaults(NO_FAULTS, { bogus: 1 }).errors[0]?.field).toBe('bogus');
+    expect(mergeFaults(NO_FAULTS, [1]).faults).toBeUndefined();
+  });
+
+  it('decides in a fixed order so rates add up', () => {
+    const faults = { ...NO_FAULTS, dropRate: 0.1, rate429: 0.2, errorRate: 0.3, dropResponseRate: 0.1 };
+    expect(decideFault(faults, () => 0.05)).toBe('drop');
+    expect(decideFault(faults, () => 0.15)).toBe('rateLimit');
+    expect(decideFault(faults, () => 0.45)).toBe('error');
+    expect(decideFault(faults, () => 0.65)).toBe('dropResponse');
+    expect(decideFault(faults, () => 0.75)).toBe('none');
+    expect(decideFault(NO_FAULTS, () => 0)).toBe('none');
+  });
+});
+
+describe('emulator command line', () => {
+  it('parses NAME:SENDERS', () => {
+    expect(parseCredential('dev:*', '--token')).toEqual(['dev', '*']);
+    expect(parseCredential('ci:300010,300011', '--token')).toEqual(['ci', ['300010', '300011']]);
+    expect(() => parseCredential('dev', '--token')).toThrow(/NAME:SENDERS/);
+    expect(() => parseCredential('dev:abc', '--token')).toThrow(/digits/);
+  });
+
+  it('parses the flags of issue 4', () => {
+    const options = parseEmulatorArgs(['--port', '18443', '--data-dir', '/tmp/emu', '--token', 'dev:*', '--error-rate', '0.1', '--latency-ms', '5']);
+    expect(options).toMatchObject({ port: 18443, host: '127.0.0.1', dataDir: '/tmp/emu', tokens: { dev: '*' }, faults: { errorRate: 0.1, latencyMs: 5 } });
+  });
+
+  it('refuses plain HTTP on a non-loopback address, and a missing credential', () => {
+    expect(() => parseEmulatorArgs(['--port', '1', '--data-dir', 'd', '--token', 'a:*', '--host', '0.0.0.0'])).toThrow(/loopback/);
+    expect(() => parseEmulatorArgs(['--port', '1', '--data-dir', 'd'])).toThrow(/credential/);
+    expect(() => parseEmulatorArgs(['--port', '1', '--data-dir', 'd', '--client', 'cn:*'])).toThrow(/client-ca/);
+  });
+});
