@@ -1,0 +1,235 @@
+// Leader election on a coordination.k8s.io/v1 Lease, after client-go's leaderelection:
+// - a candidate GETs the Lease every retryPeriod and takes it when it is free (no holder, or a
+//   holder that has not renewed for leaseDuration as measured on OUR clock since we last saw the
+//   record change — no trust in other replicas' clocks);
+// - the leader renews every retryPeriod with an optimistic-concurrency PUT; if it cannot renew for
+//   renewDeadline it stops leading (onStoppedLeading; the process must stop acting and exit);
+// - release() on graceful shutdown empties holderIdentity, so a standby takes over at its next
+//   retry instead of waiting for the lease to expire.
+import { systemClock, type Clock } from './clock.ts';
+import { isConflict, isNotFound, resourcePath, RESOURCES, type KubeClient, type KubeObject } from './client.ts';
+import { microTime } from './events.ts';
+
+export interface LeaseSpec {
+  holderIdentity?: string | null;
+  leaseDurationSeconds?: number;
+  acquireTime?: string | null;
+  renewTime?: string | null;
+  leaseTransitions?: number;
+}
+export interface Lease extends KubeObject {
+  spec?: LeaseSpec;
+}
+
+export interface LeaderElectorOptions {
+  client: KubeClient;
+  namespace: string;
+  /** Lease name, e.g. `chaman-operator`. */
+  name: string;
+  /** This replica (pod name plus something unique). */
+  identity: string;
+  /** How long a lease stays valid without renewal. Default 15 s. */
+  leaseDurationMs?: number;
+  /** How long the leader keeps trying to renew before giving up. Default 10 s. */
+  renewDeadlineMs?: number;
+  /** Interval of acquire and renew attempts. Default 2 s. */
+  retryPeriodMs?: number;
+  clock?: Clock;
+  random?: () => number;
+  onStartedLeading?: () => void;
+  onStoppedLeading?: () => void;
+  /** Another replica is seen holding the lease (also called with our own identity). */
+  onNewLeader?: (identity: string) => void;
+  onError?: (err: unknown) => void;
+}
+
+export class LeaderElector {
+  private readonly o: Required<Omit<LeaderElectorOptions, 'onStartedLeading' | 'onStoppedLeading' | 'onNewLeader' | 'onError'>> &
+    Pick<LeaderElectorOptions, 'onStartedLeading' | 'onStoppedLeading' | 'onNewLeader' | 'onError'>;
+  private lease: Lease | undefined;
+  private observedKey = '';
+  private observedAt = 0;
+  private leading = false;
+  private lastRenew = 0;
+  private stopped = false;
+  private loop: Promise<void> | undefined;
+  private wake: AbortController | undefined;
+  private lastLeader = '';
+  private lostController = new AbortController();
+
+  constructor(opts: LeaderElectorOptions) {
+    const leaseDurationMs = opts.leaseDurationMs ?? 15_000;
+    const renewDeadlineMs = opts.renewDeadlineMs ?? 10_000;
+    const retryPeriodMs = opts.retryPeriodMs ?? 2_000;
+    if (!(leaseDurationMs > renewDeadlineMs && renewDeadlineMs > retryPeriodMs)) {
+      throw new Error('leader election needs leaseDuration > renewDeadline > retryPeriod');
+    }
+    this.o = { clock: systemClock, random: Math.random, ...opts, leaseDurationMs, renewDeadlineMs, retryPeriodMs };
+  }
+
+  isLeader(): boolean {
+    return this.leading;
+  }
+
+  /** Aborted when this replica stops leading: pass it to work that must stop with leadership. */
+  get lostSignal(): AbortSignal {
+    return this.lostController.signal;
+  }
+
+  /** Identity of the last holder seen ('' when none). */
+  get leader(): string {
+    return this.lastLeader;
+  }
+
+  /** Starts campaigning in the background. */
+  start(): void {
+    if (!this.loop) this.loop = this.run();
+  }
+
+  /**
+   * Stops campaigning. When leading and `release` (the default), gives the lease up so another
+   * replica takes over at once. Calls onStoppedLeading if we were leading.
+   */
+  async stop(opts: { release?: boolean } = {}): Promise<void> {
+    this.stopped = true;
+    this.wake?.abort();
+    await this.loop;
+    if (this.leading && opts.release !== false) await this.release();
+    this.setLeading(false);
+  }
+
+  private async run(): Promise<void> {
+    const { clock } = this.o;
+    while (!this.stopped) {
+      const ok = await this.tryAcquireOrRenew();
+      if (this.stopped) break;
+      if (ok) {
+        this.lastRenew = clock.now();
+        this.setLeading(true);
+      } else if (this.leading && clock.now() - this.lastRenew >= this.o.renewDeadlineMs) {
+        this.setLeading(false);
+        // client-go stops here: a replica that lost the lease must not campaign and act again.
+        this.stopped = true;
+        break;
+      }
+      const period = this.leading ? this.o.retryPeriodMs : this.o.retryPeriodMs * (1 + 0.2 * this.o.random());
+      this.wake = new AbortController();
+      try {
+        await clock.sleep(Math.round(period), this.wake.signal);
+      } catch {
+        // woken for stop
+      }
+    }
+  }
+
+  private setLeading(v: boolean): void {
+    if (v === this.leading) return;
+    this.leading = v;
+    if (v) this.o.onStartedLeading?.();
+    else {
+      this.lostController.abort(new Error('leadership lost'));
+      this.o.onStoppedLeading?.();
+    }
+  }
+
+  private path(name?: string): string {
+    return resourcePath(RESOURCES.leases, this.o.namespace, name);
+  }
+
+  private async get(): Promise<Lease | undefined> {
+    try {
+      return await this.o.client.request<Lease>({ verb: 'get', resource: 'leases', method: 'GET', path: this.path(this.o.name) });
+    } catch (err) {
+      if (isNotFound(err)) return undefined;
+      throw err;
+    }
+  }
+
+  private observe(lease: Lease): void {
+    const s = lease.spec ?? {};
+    const key = `${s.holderIdentity ?? ''}\u0000${s.renewTime ?? ''}\u0000${s.leaseTransitions ?? 0}`;
+    if (key !== this.observedKey) {
+      this.observedKey = key;
+      this.observedAt = this.o.clock.now();
+    }
+    const holder = s.holderIdentity ?? '';
+    if (holder !== this.lastLeader) {
+      this.lastLeader = holder;
+      if (holder) this.o.onNewLeader?.(holder);
+    }
+    this.lease = lease;
+  }
+
+  private desiredSpec(prev: LeaseSpec | undefined): LeaseSpec {
+    const now = microTime(this.o.clock.now());
+    const wasUs = prev?.holderIdentity === this.o.identity;
+    return {
+      holderIdentity: this.o.identity,
+      leaseDurationSeconds: Math.ceil(this.o.leaseDurationMs / 1000),
+      acquireTime: wasUs && prev?.acquireTime ? prev.acquireTime : now,
+      renewTime: now,
+      leaseTransitions: wasUs ? (prev?.leaseTransitions ?? 0) : (prev?.leaseTransitions ?? 0) + (prev?.holderIdentity ? 1 : 0),
+    };
+  }
+
+  private async tryAcquireOrRenew(): Promise<boolean> {
+    const { client, clock } = this.o;
+    try {
+      // The leader renews from its last copy of the Lease (one PUT); only a conflict costs a GET.
+      if (!(this.leading && this.lease)) {
+        const lease = await this.get();
+        if (!lease) {
+          const created = await client.request<Lease>({
+            verb: 'create',
+            resource: 'leases',
+            method: 'POST',
+            path: this.path(),
+            body: { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: this.o.name, namespace: this.o.namespace }, spec: this.desiredSpec(undefined) },
+          });
+          this.observe(created);
+          return true;
+        }
+        this.observe(lease);
+        const holder = lease.spec?.holderIdentity ?? '';
+        const durationMs = (lease.spec?.leaseDurationSeconds ?? Math.ceil(this.o.leaseDurationMs / 1000)) * 1000;
+        if (holder && holder !== this.o.identity && clock.now() < this.observedAt + durationMs) return false;
+      }
+      const current = this.lease!;
+      const updated = await client.request<Lease>({
+        verb: 'update',
+        resource: 'leases',
+        method: 'PUT',
+        path: this.path(this.o.name),
+        body: { ...current, metadata: { ...current.metadata, managedFields: undefined }, spec: this.desiredSpec(current.spec) },
+      });
+      this.observe(updated);
+      return true;
+    } catch (err) {
+      if (isConflict(err)) this.lease = undefined; // someone else wrote it: read again next time
+      this.o.onError?.(err);
+      return false;
+    }
+  }
+
+  private async release(): Promise<void> {
+    const current = this.lease;
+    if (!current || current.spec?.holderIdentity !== this.o.identity) return;
+    try {
+      const now = microTime(this.o.clock.now());
+      const released = await this.o.client.request<Lease>({
+        verb: 'update',
+        resource: 'leases',
+        method: 'PUT',
+        path: this.path(this.o.name),
+        body: {
+          ...current,
+          metadata: { ...current.metadata, managedFields: undefined },
+          spec: { ...current.spec, holderIdentity: null, leaseDurationSeconds: 1, acquireTime: now, renewTime: now },
+        },
+      });
+      this.observe(released);
+    } catch (err) {
+      this.o.onError?.(err);
+    }
+  }
+}
