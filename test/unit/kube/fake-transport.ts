@@ -14,6 +14,12 @@ export class FakeTransport implements Transport {
     return this;
   }
 
+  /** Like `on`, but takes precedence over every responder added before. */
+  first(match: (url: URL, req: TransportRequest) => boolean, respond: Responder, once = true): this {
+    this.responders.unshift({ match, respond, once });
+    return this;
+  }
+
   async send(req: TransportRequest): Promise<TransportResponse> {
     const parsed = new URL(req.url);
     this.requests.push({ ...req, parsed });
