@@ -262,6 +262,11 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       }
       const body = MUTATING.has(method) && method !== 'DELETE' ? await readJson(req) : undefined;
       const idempotencyKey = headerValue(req.headers['idempotency-key']);
+      if (idempotencyKey !== undefined && (idempotencyKey.length === 0 || idempotencyKey.length > 255 || !/^[\x21-\x7e]+$/.test(idempotencyKey))) {
+        throw new ProblemError('VALIDATION_FAILED', 'the Idempotency-Key header must be 1 to 255 printable ASCII characters without spaces, e.g. a UUID', {}, [
+          { field: 'Idempotency-Key', rule: 'SCHEMA', message: 'use 1 to 255 printable ASCII characters without spaces, e.g. a UUID' },
+        ]);
+      }
       const reply = await backend.handle(route.operation, {
         params,
         query: url.searchParams,
