@@ -1,4 +1,5 @@
-// Entry point: dispatches to the sub-commands of SPEC section 7.
+// Entry point: dispatches to the sub-commands of SPEC section 7. Each command is loaded lazily,
+// so `validate` in a CI job does not pay for the Kubernetes client or the HTTP stack.
 import 'reflect-metadata';
 
 const usage = `Usage: chaman-operator <command> [options]
@@ -11,16 +12,23 @@ Commands:
 
 Run "chaman-operator <command> --help" for a command's options.`;
 
+type CommandMain = (argv: string[]) => Promise<number | void>;
+
+const commands: Record<string, () => Promise<CommandMain>> = {
+  validate: async () => (await import('./validate/cli.ts')).runValidateCli,
+  emulator: async () => (await import('./emulator/cli.ts')).runEmulatorCli,
+  run: async () => (await import('./controller/cli.ts')).runOperatorCli,
+  demo: async () => (await import('./demo/cli.ts')).runDemoCli,
+};
+
 const [command, ...rest] = process.argv.slice(2);
-switch (command) {
-  case undefined:
-  case '-h':
-  case '--help':
-  case 'help':
-    console.log(usage);
-    break;
-  default:
-    console.error(`unknown command "${command}"\n\n${usage}`);
-    process.exitCode = 2;
+if (command === undefined || command === '-h' || command === '--help' || command === 'help') {
+  console.log(usage);
+} else if (commands[command]) {
+  const main = await commands[command]();
+  const code = await main(rest);
+  if (typeof code === 'number') process.exitCode = code;
+} else {
+  console.error(`unknown command "${command}"\n\n${usage}`);
+  process.exitCode = 2;
 }
-void rest;

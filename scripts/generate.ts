@@ -1,0 +1,12 @@
+// Writes the CRDs and TypeScript types derived from src/api/ (the one source of truth).
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { renderGeneratedFiles } from '../src/api/generate.ts';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+for (const [path, content] of Object.entries(renderGeneratedFiles())) {
+  mkdirSync(dirname(join(root, path)), { recursive: true });
+  writeFileSync(join(root, path), content);
+  console.log(`wrote ${path}`);
+}

@@ -1,0 +1,84 @@
+// ChamanSender (SPEC section 3): a sender (expéditeur) and its contact data (R1).
+import { EMAIL_PATTERN, PHONE_COUNTRY_CODE_PATTERN, PHONE_NUMBER_PATTERN, SENDER_NUMBER_PATTERN } from '../domain/index.ts';
+import { LANGUAGES } from '../domain/types.ts';
+import { conditions, localRef, observedGeneration } from './common.ts';
+import { immutable, int, obj, oneOf, str, type Schema } from './openapi.ts';
+import type { CrdSource } from './crd.ts';
+
+const contact = obj(
+  'Contact data of the person who manages the sender\'s channels (R1). Chaman needs it before any channel can be created.',
+  {
+    name: str('Contact person ("Nom").', { minLength: 1, maxLength: 100 }),
+    role: str('Role of the contact person, e.g. Technical lead (optional).', { maxLength: 100 }),
+    phone: obj(
+      'Phone number.',
+      {
+        countryCode: str('Country code ("Indicatif"), e.g. +32.', { pattern: PHONE_COUNTRY_CODE_PATTERN, maxLength: 5 }),
+        number: str('Phone number without the country code, e.g. 0486531619.', {
+          pattern: PHONE_NUMBER_PATTERN,
+          maxLength: 20,
+        }),
+      },
+      ['countryCode', 'number'],
+    ),
+    email: str('E-mail address (one only).', { pattern: EMAIL_PATTERN, maxLength: 254 }),
+    language: oneOf(LANGUAGES, 'Language of the contact: fr, nl, de or en.'),
+  },
+  ['name', 'phone', 'email', 'language'],
+);
+
+const spec: Schema = obj(
+  'Desired state of the sender in Chaman.',
+  {
+    senderNumber: immutable(
+      str('Sender number (numéro d\'expéditeur / afzendernummer), digits only. Immutable.', {
+        pattern: SENDER_NUMBER_PATTERN,
+        maxLength: 10,
+      }),
+      'spec.senderNumber',
+      'create a new ChamanSender for another sender number',
+    ),
+    organization: obj(
+      'The organization behind the sender.',
+      {
+        kind: oneOf(['Enterprise', 'Professional'], 'Enterprise (ONSS/RSZ) or Professional (BCSS/KSZ).'),
+        name: str('Name of the organization, as shown in Chaman.', { maxLength: 200 }),
+      },
+      ['kind'],
+    ),
+    contact,
+    credentialsSecretRef: localRef(
+      'A Secret with the Chaman credentials for this sender (`token`, or `tls.crt` + `tls.key` [+ `ca.crt`]). Optional: the operator-wide credentials are used otherwise.',
+    ),
+  },
+  ['senderNumber', 'contact'],
+);
+
+const status: Schema = obj('Observed state, written by the operator.', {
+  observedGeneration,
+  conditions,
+  accounts: obj('Number of ChannelAccounts per channel type that reference this sender.', {
+    ftp: int('FTP accounts.', { minimum: 0 }),
+    sftp: int('SFTP accounts.', { minimum: 0 }),
+    soap: int('SOAP accounts.', { minimum: 0 }),
+    rest: int('REST accounts.', { minimum: 0 }),
+  }),
+  lastSyncTime: str('When Chaman was last read successfully.', { format: 'date-time' }),
+});
+
+export const chamanSenderCrd: CrdSource = {
+  kind: 'ChamanSender',
+  plural: 'chamansenders',
+  singular: 'chamansender',
+  shortNames: ['cs'],
+  description:
+    'A sender (expéditeur) in Chaman, the social-security application that manages technical channels (FTP, SFTP, SOAP, REST), and its contact data.',
+  spec,
+  status,
+  printerColumns: [
+    { name: 'Sender', type: 'string', jsonPath: '.spec.senderNumber' },
+    { name: 'Ready', type: 'string', jsonPath: '.status.conditions[?(@.type=="Ready")].status' },
+    { name: 'Reason', type: 'string', jsonPath: '.status.conditions[?(@.type=="Ready")].reason', priority: 1 },
+    { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
+  ],
+};

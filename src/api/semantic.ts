@@ -1,0 +1,131 @@
+// The domain rules (R1–R17) applied to ChamanSender and ChannelAccount objects, with the content
+// of the Secrets they reference. Pure: the caller resolves Secrets (from the input files for
+// `validate`, from the API server for the controller). Shared by both so they never disagree.
+import {
+  checkCertificate,
+  checkContact,
+  checkFtpPassword,
+  checkPermissions,
+  checkSshPublicKey,
+  checkUsername,
+} from '../domain/index.ts';
+import type { ChannelType, Finding, Permission, RulePolicy } from '../domain/types.ts';
+import type { ChamanSenderSpec, ChannelAccountSpec } from './types.generated.ts';
+
+/** What a Secret lookup can answer: its data, "absent", or "unknown" (offline, not in the input). */
+export type SecretData = Record<string, Uint8Array>;
+export type SecretLookup = (name: string) => SecretData | 'absent' | 'unknown';
+
+export interface ResolvedCertificate {
+  index: number;
+  name: string;
+  fileName: string;
+  field: string;
+  bytes: Uint8Array;
+}
+
+/** The credentials of an account, read from its Secrets. Holds secret values: never log it. */
+export interface AccountMaterial {
+  certificates: ResolvedCertificate[];
+  password?: string;
+  sshPublicKey?: string;
+  /** References that could not be read (offline: the Secret is not in the input), so were not checked. */
+  unresolved: number;
+}
+
+const decoder = new TextDecoder();
+
+function readKey(
+  lookup: SecretLookup,
+  ref: { name: string; key?: string },
+  defaultKey: string,
+  field: string,
+  what: string,
+  findings: Finding[],
+): Uint8Array | 'unknown' | undefined {
+  const key = ref.key ?? defaultKey;
+  const data = lookup(ref.name);
+  if (data === 'unknown') return 'unknown';
+  if (data === 'absent') {
+    findings.push({
+      rule: 'SCHEMA',
+      field,
+      severity: 'error',
+      reason: 'SecretNotFound',
+      message: `${field}: Secret "${ref.name}" does not exist in this namespace; create it with the ${what} under key "${key}".`,
+    });
+    return undefined;
+  }
+  const value = data[key];
+  if (!value) {
+    findings.push({
+      rule: 'SCHEMA',
+      field,
+      severity: 'error',
+      reason: 'SecretNotFound',
+      message: `${field}: Secret "${ref.name}" has no key "${key}"; put the ${what} under that key, or set ${field}.key.`,
+    });
+    return undefined;
+  }
+  return value;
+}
+
+export function resolveAccountMaterial(spec: ChannelAccountSpec, lookup: SecretLookup): { material: AccountMaterial; findings: Finding[] } {
+  const findings: Finding[] = [];
+  const material: AccountMaterial = { certificates: [], unresolved: 0 };
+  (spec.certificates ?? []).forEach((cert, index) => {
+    const field = `spec.certificates[${index}].secretRef`;
+    const bytes = readKey(lookup, cert.secretRef, 'tls.crt', field, 'certificate', findings);
+    if (bytes === 'unknown') material.unresolved++;
+    else if (bytes) material.certificates.push({ index, name: cert.name, fileName: cert.fileName ?? `${cert.name}.cer`, field, bytes });
+  });
+  if (spec.type === 'FTP' && spec.ftp) {
+    const bytes = readKey(lookup, spec.ftp.passwordSecretRef, 'password', 'spec.ftp.passwordSecretRef', 'FTP password', findings);
+    if (bytes === 'unknown') material.unresolved++;
+    else if (bytes) material.password = decoder.decode(bytes);
+  }
+  if (spec.type === 'SFTP' && spec.sftp) {
+    if (spec.sftp.publicKey !== undefined) material.sshPublicKey = spec.sftp.publicKey;
+    else if (spec.sftp.publicKeySecretRef) {
+      const field = 'spec.sftp.publicKeySecretRef';
+      const bytes = readKey(lookup, spec.sftp.publicKeySecretRef, 'ssh-publickey', field, 'SSH public key', findings);
+      if (bytes === 'unknown') material.unresolved++;
+      else if (bytes) material.sshPublicKey = decoder.decode(bytes);
+    }
+  }
+  return { material, findings };
+}
+
+export interface AccountRuleContext {
+  catalog: Permission[];
+  policy: RulePolicy;
+}
+
+/** R4, R5, R6–R10, R11, R17 on a ChannelAccount whose Secrets were resolved. */
+export async function checkChannelAccount(
+  spec: ChannelAccountSpec,
+  material: AccountMaterial,
+  ctx: AccountRuleContext,
+): Promise<Finding[]> {
+  const type = spec.type as ChannelType;
+  const findings: Finding[] = [];
+  findings.push(...checkPermissions(spec.permissions ?? [], type, ctx.catalog, 'spec.permissions'));
+  if (spec.ftp) findings.push(...checkUsername(spec.ftp.username, 'spec.ftp.username'));
+  if (spec.sftp) findings.push(...checkUsername(spec.sftp.username, 'spec.sftp.username'));
+  if (material.password !== undefined) {
+    findings.push(...checkFtpPassword(material.password, 'spec.ftp.passwordSecretRef'));
+  }
+  if (material.sshPublicKey !== undefined) {
+    const field = spec.sftp?.publicKey !== undefined ? 'spec.sftp.publicKey' : 'spec.sftp.publicKeySecretRef';
+    findings.push(...checkSshPublicKey(material.sshPublicKey, field).findings);
+  }
+  for (const cert of material.certificates) {
+    findings.push(...(await checkCertificate(cert.bytes, type, cert.field, ctx.policy)).findings);
+  }
+  return findings;
+}
+
+/** R1 on a ChamanSender. */
+export function checkChamanSender(spec: ChamanSenderSpec): Finding[] {
+  return checkContact(spec.contact, 'spec.contact');
+}

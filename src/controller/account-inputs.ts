@@ -1,0 +1,80 @@
+// Reads what a ChannelAccount references (its Secrets), checks it against the rules, and turns it
+// into the DesiredAccount the plan compares with Chaman. Secret values stay in memory only.
+import { checkChannelAccount, resolveAccountMaterial, type SecretData } from '../api/semantic.ts';
+import type { ChannelAccount, ChannelAccountSpec } from '../api/types.generated.ts';
+import { certificateDetails, inspectCertificate } from '../domain/index.ts';
+import type { Finding, Permission, RulePolicy } from '../domain/types.ts';
+import type { DesiredAccount, DesiredCertificate } from './desired-account.ts';
+import type { KubeStore } from './ports.ts';
+
+/** Names of the Secrets a spec references. */
+export function referencedSecrets(spec: ChannelAccountSpec): string[] {
+  const names = (spec.certificates ?? []).map((c) => c.secretRef.name);
+  if (spec.ftp) names.push(spec.ftp.passwordSecretRef.name);
+  if (spec.sftp?.publicKeySecretRef) names.push(spec.sftp.publicKeySecretRef.name);
+  return [...new Set(names)];
+}
+
+export interface AccountInputs {
+  findings: Finding[];
+  desired?: DesiredAccount;
+  /** resourceVersion of the FTP password Secret, recorded in status instead of any trace of the password. */
+  passwordSecretVersion?: string;
+  /** When a certificate that is not yet valid becomes valid: recheck then. */
+  recheckAt?: Date;
+}
+
+export async function readAccountInputs(
+  account: ChannelAccount,
+  kube: KubeStore,
+  catalog: Permission[],
+  policy: RulePolicy,
+): Promise<AccountInputs> {
+  const namespace = account.metadata.namespace ?? 'default';
+  const spec = account.spec;
+  const secrets = new Map<string, SecretData | 'absent'>();
+  const versions = new Map<string, string>();
+  for (const name of referencedSecrets(spec)) {
+    const content = await kube.readSecret(namespace, name);
+    secrets.set(name, content === 'absent' ? 'absent' : content.data);
+    if (content !== 'absent') versions.set(name, content.resourceVersion);
+  }
+  const { material, findings } = resolveAccountMaterial(spec, (name) => secrets.get(name) ?? 'absent');
+  findings.push(...(await checkChannelAccount(spec, material, { catalog, policy })));
+  const passwordSecretVersion = spec.ftp ? versions.get(spec.ftp.passwordSecretRef.name) : undefined;
+  const notYetValid = material.certificates.length > 0 ? await earliestNotBefore(material.certificates.map((c) => c.bytes), policy.now) : undefined;
+  const base = { findings, ...(passwordSecretVersion ? { passwordSecretVersion } : {}), ...(notYetValid ? { recheckAt: notYetValid } : {}) };
+  if (findings.some((f) => f.severity === 'error')) return base;
+
+  const certificates: DesiredCertificate[] = [];
+  for (const cert of material.certificates) {
+    const inspected = await inspectCertificate(cert.bytes);
+    const details = certificateDetails(inspected, cert.name, cert.fileName);
+    certificates.push({ name: cert.name, fileName: cert.fileName, der: inspected.der, sha256Fingerprint: details.sha256Fingerprint, details });
+  }
+  const desired: DesiredAccount = {
+    type: spec.type,
+    name: spec.accountName ?? account.metadata.name,
+    permissions: [...(spec.permissions ?? [])].sort(),
+    ...(spec.type === 'REST' ? { management: spec.management ?? 'Internal' } : {}),
+    ...(spec.ftp ? { username: spec.ftp.username } : {}),
+    ...(spec.sftp ? { username: spec.sftp.username } : {}),
+    ...(material.password !== undefined ? { password: material.password } : {}),
+    ...(material.sshPublicKey !== undefined ? { sshPublicKey: material.sshPublicKey } : {}),
+    certificates,
+  };
+  return { ...base, desired };
+}
+
+async function earliestNotBefore(certs: Uint8Array[], now: Date): Promise<Date | undefined> {
+  const future: number[] = [];
+  for (const bytes of certs) {
+    try {
+      const { notBefore } = await inspectCertificate(bytes);
+      if (notBefore.getTime() > now.getTime()) future.push(notBefore.getTime());
+    } catch {
+      // not a certificate: already a finding
+    }
+  }
+  return future.length ? new Date(Math.min(...future)) : undefined;
+}

@@ -1,0 +1,17 @@
+// Annotations and finalizers the operator reads and writes (SPEC section 3).
+export const ANNOTATIONS = {
+  externalName: 'chaman.io/external-name',
+  paused: 'chaman.io/paused',
+  reconcileRequestedAt: 'chaman.io/reconcile-requested-at',
+  createPending: 'chaman.io/create-pending',
+  createSucceeded: 'chaman.io/create-succeeded',
+  createFailed: 'chaman.io/create-failed',
+} as const;
+
+export const FINALIZER = 'chaman.io/finalizer';
+export const FIELD_MANAGER = 'chaman-operator';
+export const MANAGED_BY_LABEL = { 'app.kubernetes.io/managed-by': 'chaman-operator' } as const;
+
+export function isPaused(annotations: Record<string, string> | undefined): boolean {
+  return annotations?.[ANNOTATIONS.paused] === 'true';
+}

@@ -1,0 +1,78 @@
+// Chaman clients per credential: the operator-wide one, and one per sender credentials Secret
+// (credentialsSecretRef), rebuilt when that Secret changes. Also the permission catalog cache.
+import type { ChamanSender } from '../api/types.generated.ts';
+import { ChamanHttpClient, type ChamanAuth, type ChamanHttpClientOptions } from '../chaman/http-client.ts';
+import type { ChamanClient } from '../chaman/types.ts';
+import type { ChannelType, Permission } from '../domain/types.ts';
+import type { KubeStore } from './ports.ts';
+
+export type ClientFactory = (auth: ChamanAuth) => ChamanClient;
+
+export function clientFactory(base: Omit<ChamanHttpClientOptions, 'auth'>): ClientFactory {
+  return (auth) => new ChamanHttpClient({ ...base, auth });
+}
+
+const text = (bytes: Uint8Array | undefined): string | undefined => (bytes ? Buffer.from(bytes).toString('utf8') : undefined);
+
+export class ChamanClients {
+  private readonly operatorClient: ChamanClient | undefined;
+  private readonly factory: ClientFactory;
+  private readonly kube: KubeStore;
+  private readonly perSecret = new Map<string, { version: string; client: ChamanClient }>();
+
+  constructor(operatorClient: ChamanClient | undefined, factory: ClientFactory, kube: KubeStore) {
+    this.operatorClient = operatorClient;
+    this.factory = factory;
+    this.kube = kube;
+  }
+
+  async forSender(sender: ChamanSender): Promise<ChamanClient> {
+    const ref = sender.spec.credentialsSecretRef;
+    const namespace = sender.metadata.namespace ?? 'default';
+    if (!ref) {
+      if (!this.operatorClient) throw new Error('No Chaman credentials: set --chaman-token-file or --chaman-client-cert/--chaman-client-key, or spec.credentialsSecretRef on the ChamanSender.');
+      return this.operatorClient;
+    }
+    const secret = await this.kube.readSecret(namespace, ref.name);
+    if (secret === 'absent') {
+      throw new Error(`spec.credentialsSecretRef: Secret "${ref.name}" does not exist in namespace ${namespace}; create it with "token", or "tls.crt" and "tls.key".`);
+    }
+    const key = `${namespace}/${ref.name}`;
+    const cached = this.perSecret.get(key);
+    if (cached?.version === secret.resourceVersion) return cached.client;
+    const token = text(secret.data.token)?.trim();
+    const cert = text(secret.data['tls.crt']);
+    const privateKey = text(secret.data['tls.key']);
+    const ca = text(secret.data['ca.crt']);
+    let auth: ChamanAuth;
+    if (token) auth = { kind: 'token', token, ...(ca ? { ca } : {}) };
+    else if (cert && privateKey) auth = { kind: 'mtls', cert, key: privateKey, ...(ca ? { ca } : {}) };
+    else throw new Error(`spec.credentialsSecretRef: Secret "${ref.name}" has neither "token" nor "tls.crt" + "tls.key".`);
+    const client = this.factory(auth);
+    this.perSecret.set(key, { version: secret.resourceVersion, client });
+    return client;
+  }
+}
+
+/** The catalog read from Chaman (it can grow), kept for `ttlMs` per client and channel type. */
+export class CatalogCache {
+  private readonly ttlMs: number;
+  private readonly now: () => number;
+  private readonly entries = new WeakMap<ChamanClient, Map<string, { at: number; permissions: Permission[] }>>();
+
+  constructor(ttlMs: number, now: () => number = Date.now) {
+    this.ttlMs = ttlMs;
+    this.now = now;
+  }
+
+  async get(client: ChamanClient, type?: ChannelType): Promise<Permission[]> {
+    let perClient = this.entries.get(client);
+    if (!perClient) this.entries.set(client, (perClient = new Map()));
+    const key = type ?? '*';
+    const hit = perClient.get(key);
+    if (hit && this.now() - hit.at < this.ttlMs) return hit.permissions;
+    const permissions = await client.listPermissions(type);
+    perClient.set(key, { at: this.now(), permissions });
+    return permissions;
+  }
+}

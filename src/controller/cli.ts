@@ -1,0 +1,197 @@
+// `chaman-operator run`: flags, each with an environment equivalent (flags win).
+import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { parseArgs } from 'node:util';
+import { ChamanHttpClient, type ChamanAuth } from '../chaman/http-client.ts';
+import { parseDuration } from '../domain/index.ts';
+import { DEFAULT_SHA1_CUTOFF } from '../domain/types.ts';
+import { createKubeClient } from '../kube/client.ts';
+import { createLogger } from '../observability/logger.ts';
+import { createOperatorMetrics } from '../observability/metrics.ts';
+import { startObservabilityServer } from '../observability/server.ts';
+import { clientFactory } from './chaman-clients.ts';
+import { Operator } from './operator.ts';
+
+interface Flag {
+  env: string;
+  help: string;
+  default?: string;
+  multiple?: boolean;
+  boolean?: boolean;
+}
+
+const FLAGS: Record<string, Flag> = {
+  kubeconfig: { env: 'KUBECONFIG', help: 'kubeconfig file (default: in-cluster, else ~/.kube/config)' },
+  namespace: { env: 'CHAMAN_NAMESPACES', help: 'namespace to watch, repeatable (env: comma-separated; default: all)', multiple: true },
+  'chaman-url': { env: 'CHAMAN_URL', help: 'base URL of the Chaman backend, e.g. https://chaman.example/api/v1' },
+  'chaman-token-file': { env: 'CHAMAN_TOKEN_FILE', help: 'file holding a bearer token for Chaman' },
+  'chaman-client-cert': { env: 'CHAMAN_CLIENT_CERT', help: 'PEM client certificate for mTLS' },
+  'chaman-client-key': { env: 'CHAMAN_CLIENT_KEY', help: 'PEM private key of the client certificate' },
+  'chaman-ca': { env: 'CHAMAN_CA', help: 'PEM CA bundle that signs the Chaman server certificate' },
+  concurrency: { env: 'CHAMAN_CONCURRENCY', help: 'reconciles in parallel', default: '4' },
+  'resync-period': { env: 'CHAMAN_RESYNC_PERIOD', help: 'how often Chaman is read to find drift', default: '10m' },
+  'cert-expiry-warning': { env: 'CHAMAN_CERT_EXPIRY_WARNING', help: 'default warning window of CertExpiring', default: '720h' },
+  'default-deletion-policy': { env: 'CHAMAN_DEFAULT_DELETION_POLICY', help: 'Delete or Orphan', default: 'Delete' },
+  'chaman-rate-limit': { env: 'CHAMAN_RATE_LIMIT', help: 'Chaman calls per second (token bucket; burst = 2×)', default: '5' },
+  'sha1-cutoff': { env: 'CHAMAN_SHA1_CUTOFF', help: 'from when SHA-1 is refused for FTP, SFTP and SOAP (R7)', default: DEFAULT_SHA1_CUTOFF.toISOString() },
+  'leader-elect': { env: 'CHAMAN_LEADER_ELECT', help: 'elect a leader with a Lease (for several replicas)', boolean: true },
+  'leader-election-namespace': { env: 'POD_NAMESPACE', help: 'namespace of the Lease', default: 'chaman-system' },
+  'metrics-addr': { env: 'CHAMAN_METRICS_ADDR', help: 'address of /metrics', default: ':8080' },
+  'health-addr': { env: 'CHAMAN_HEALTH_ADDR', help: 'address of /healthz and /readyz', default: ':8081' },
+  'log-level': { env: 'CHAMAN_LOG_LEVEL', help: 'trace, debug, info, warn, error', default: 'info' },
+};
+
+export function usage(): string {
+  const rows = Object.entries(FLAGS).map(
+    ([name, f]) => `  --${name.padEnd(26)} ${f.help}${f.default ? ` (default ${f.default})` : ''} [${f.env}]`,
+  );
+  return `Usage: chaman-operator run [flags]\n\n${rows.join('\n')}`;
+}
+
+export type RunConfig = ReturnType<typeof readConfig>;
+
+/** Flags, then environment, then defaults; throws a usage error with the flag's name. */
+export function readConfig(argv: string[], env: NodeJS.ProcessEnv = process.env) {
+  const { values } = parseArgs({
+    args: argv,
+    options: Object.fromEntries(
+      Object.entries(FLAGS).map(([name, f]) => [name, f.boolean ? { type: 'boolean' as const } : { type: 'string' as const, multiple: !!f.multiple }]),
+    ),
+    strict: true,
+  });
+  const get = (name: string): string | undefined => {
+    const v = values[name];
+    if (Array.isArray(v)) return v.join(',');
+    if (typeof v === 'boolean') return String(v);
+    return v ?? env[FLAGS[name]!.env] ?? FLAGS[name]!.default;
+  };
+  const duration = (name: string): number => {
+    try {
+      return parseDuration(get(name)!);
+    } catch {
+      throw new Error(`--${name}: "${get(name)}" is not a duration such as 30s, 10m or 720h`);
+    }
+  };
+  const positive = (name: string): number => {
+    const n = Number(get(name));
+    if (!Number.isFinite(n) || n <= 0) throw new Error(`--${name} must be a positive number`);
+    return n;
+  };
+  const policy = get('default-deletion-policy');
+  if (policy !== 'Delete' && policy !== 'Orphan') throw new Error('--default-deletion-policy must be Delete or Orphan');
+  const sha1Cutoff = new Date(get('sha1-cutoff')!);
+  if (Number.isNaN(sha1Cutoff.getTime())) throw new Error('--sha1-cutoff must be an RFC 3339 date');
+  return {
+    kubeconfig: get('kubeconfig'),
+    namespaces: (get('namespace') ?? '').split(',').map((s) => s.trim()).filter(Boolean),
+    chamanUrl: get('chaman-url'),
+    tokenFile: get('chaman-token-file'),
+    clientCert: get('chaman-client-cert'),
+    clientKey: get('chaman-client-key'),
+    ca: get('chaman-ca'),
+    concurrency: positive('concurrency'),
+    resyncPeriodMs: duration('resync-period'),
+    certExpiryWarningMs: duration('cert-expiry-warning'),
+    defaultDeletionPolicy: policy as 'Delete' | 'Orphan',
+    rateLimit: positive('chaman-rate-limit'),
+    sha1Cutoff,
+    leaderElect: get('leader-elect') === 'true',
+    leaderElectionNamespace: get('leader-election-namespace')!,
+    metricsAddr: get('metrics-addr')!,
+    healthAddr: get('health-addr')!,
+    logLevel: get('log-level')!,
+  };
+}
+
+/** The operator-wide Chaman credentials, read from files (never from flags' values: no secret in `ps`). */
+function operatorAuth(config: RunConfig): ChamanAuth | undefined {
+  const ca = config.ca ? readFileSync(config.ca, 'utf8') : undefined;
+  if (config.tokenFile) return { kind: 'token', token: readFileSync(config.tokenFile, 'utf8').trim(), ...(ca ? { ca } : {}) };
+  if (config.clientCert || config.clientKey) {
+    if (!config.clientCert || !config.clientKey) throw new Error('--chaman-client-cert and --chaman-client-key go together');
+    return { kind: 'mtls', cert: readFileSync(config.clientCert, 'utf8'), key: readFileSync(config.clientKey, 'utf8'), ...(ca ? { ca } : {}) };
+  }
+  return undefined;
+}
+
+export async function runOperatorCli(argv: string[]): Promise<number> {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    console.log(usage());
+    return 0;
+  }
+  let config: RunConfig;
+  try {
+    config = readConfig(argv);
+    if (!config.chamanUrl) throw new Error('--chaman-url (or CHAMAN_URL) is required');
+  } catch (err) {
+    console.error(`${(err as Error).message}\n\n${usage()}`);
+    return 2;
+  }
+  const logger = createLogger({ level: config.logLevel });
+  const metrics = createOperatorMetrics();
+  const identity = `${process.env.POD_NAME ?? hostname()}-${process.pid}`;
+  const factory = clientFactory({
+    baseUrl: config.chamanUrl!,
+    rateLimit: { ratePerSecond: config.rateLimit, burst: Math.max(1, Math.ceil(config.rateLimit * 2)) },
+    // Every attempt counts, retries included: that is what Chaman sees.
+    onRequest: (e) => {
+      metrics.apiRequests.inc({ operation: e.operation, code: e.status !== undefined ? String(e.status) : 'error' });
+      metrics.apiRequestDuration.observe({ operation: e.operation }, e.durationMs / 1000);
+    },
+  });
+  let auth: ChamanAuth | undefined;
+  try {
+    auth = operatorAuth(config);
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    console.error(`cannot read the Chaman credentials: ${e.code === 'ENOENT' ? `no file ${e.path}` : e.message}`);
+    return 2;
+  }
+  const kube = await createKubeClient({
+    kubeconfig: config.kubeconfig,
+    onRequest: (r) => metrics.kubeRequests.inc({ verb: r.verb, resource: r.resource }),
+    userAgent: 'chaman-operator',
+  });
+  const operator = new Operator({
+    kube,
+    chaman: auth ? (factory(auth) as ChamanHttpClient) : undefined,
+    clientFactory: factory,
+    namespaces: config.namespaces,
+    concurrency: config.concurrency,
+    settings: {
+      defaultDeletionPolicy: config.defaultDeletionPolicy,
+      certExpiryWarningMs: config.certExpiryWarningMs,
+      resyncPeriodMs: config.resyncPeriodMs,
+      sha1Cutoff: config.sha1Cutoff,
+    },
+    metrics,
+    logger,
+    identity,
+    ...(config.leaderElect ? { leaderElection: { namespace: config.leaderElectionNamespace, name: 'chaman-operator' } } : {}),
+  });
+  const server = await startObservabilityServer({
+    registry: metrics.registry,
+    metricsAddr: config.metricsAddr,
+    healthAddr: config.healthAddr,
+    readiness: { informers: () => operator.synced() || 'caches not synced yet' },
+  });
+  logger.info({ metrics: server.metricsUrl, health: server.healthUrl, chaman: config.chamanUrl, identity }, 'chaman-operator starting');
+
+  const stopped = new Promise<number>((resolve) => {
+    let stopping = false;
+    const stop = async (signal: string) => {
+      if (stopping) return;
+      stopping = true;
+      logger.info({ signal }, 'shutting down: finishing reconciles in flight');
+      await operator.stop();
+      await server.close();
+      await kube.close();
+      logger.info('stopped');
+      resolve(0);
+    };
+    process.once('SIGTERM', () => void stop('SIGTERM'));
+    process.once('SIGINT', () => void stop('SIGINT'));
+  });
+  await operator.start();
+  return stopped;
+}

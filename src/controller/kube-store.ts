@@ -1,0 +1,95 @@
+// KubeStore on the informers (reads) and KubeObjects (writes): the Kubernetes side of the ports.
+import type { ChamanSender, ChamanSenderStatus, ChannelAccount, ChannelAccountStatus } from '../api/types.generated.ts';
+import { RESOURCES, type KubeObject } from '../kube/client.ts';
+import type { Informer } from '../kube/informer.ts';
+import type { KubeObjects } from '../kube/objects.ts';
+import { FINALIZER, MANAGED_BY_LABEL } from './annotations.ts';
+import type { KubeStore, SecretContent } from './ports.ts';
+
+export interface Informers {
+  senders: Informer<ChamanSender & KubeObject>;
+  accounts: Informer<ChannelAccount & KubeObject>;
+  /** Metadata only: the cache never holds Secret content. */
+  secrets: Informer<KubeObject>;
+  /** Metadata only, and only ConfigMaps the operator manages. */
+  configMaps: Informer<KubeObject>;
+}
+
+const rtOf = (o: ChamanSender | ChannelAccount) => (o.kind === 'ChamanSender' ? RESOURCES.chamanSenders : RESOURCES.channelAccounts);
+
+export class InformerKubeStore implements KubeStore {
+  private readonly informers: Informers;
+  private readonly objects: KubeObjects;
+  /** Content of referenced Secrets, keyed by uid and resourceVersion: read once per version. */
+  private readonly secretCache = new Map<string, SecretContent & { uid: string }>();
+
+  constructor(informers: Informers, objects: KubeObjects) {
+    this.informers = informers;
+    this.objects = objects;
+  }
+
+  getSender(namespace: string, name: string): ChamanSender | undefined {
+    return this.informers.senders.get(namespace, name);
+  }
+
+  listAccounts(namespace: string): ChannelAccount[] {
+    return this.informers.accounts.list(namespace);
+  }
+
+  async readSecret(namespace: string, name: string): Promise<SecretContent | 'absent'> {
+    const key = `${namespace}/${name}`;
+    const meta = this.informers.secrets.get(namespace, name);
+    const cached = this.secretCache.get(key);
+    // The metadata informer tells whether the Secret changed: no GET while it did not.
+    if (meta && cached && cached.uid === meta.metadata.uid && cached.resourceVersion === meta.metadata.resourceVersion) return cached;
+    const secret = await this.objects.getSecretData(namespace, name);
+    if (!secret) {
+      this.secretCache.delete(key);
+      return 'absent';
+    }
+    const content = { data: secret.data as Record<string, Uint8Array>, resourceVersion: secret.resourceVersion, uid: secret.uid };
+    this.secretCache.set(key, content);
+    return content;
+  }
+
+  /** Forgets Secret content nobody references any more (called when a Secret is deleted). */
+  forgetSecret(namespace: string, name: string): void {
+    this.secretCache.delete(`${namespace}/${name}`);
+  }
+
+  async applyAccountStatus(account: ChannelAccount, status: ChannelAccountStatus): Promise<void> {
+    await this.objects.applyStatus(RESOURCES.channelAccounts, account as never, status as Record<string, unknown>);
+  }
+
+  async applySenderStatus(sender: ChamanSender, status: ChamanSenderStatus): Promise<void> {
+    await this.objects.applyStatus(RESOURCES.chamanSenders, sender as never, status as Record<string, unknown>);
+  }
+
+  async patchAnnotations<T extends ChamanSender | ChannelAccount>(object: T, annotations: Record<string, string | null>): Promise<T> {
+    const updated = await this.objects.patchMetadata<T & KubeObject>(rtOf(object), object as never, { annotations });
+    return updated ?? object;
+  }
+
+  async setFinalizer<T extends ChamanSender | ChannelAccount>(object: T, present: boolean): Promise<T> {
+    const rt = rtOf(object);
+    const updated = present
+      ? await this.objects.addFinalizer<T & KubeObject>(rt, object as never, FINALIZER)
+      : await this.objects.removeFinalizer<T & KubeObject>(rt, object as never, FINALIZER);
+    return updated ?? object;
+  }
+
+  async publishClientId(account: ChannelAccount, configMap: string, key: string, clientId: string): Promise<void> {
+    const namespace = account.metadata.namespace ?? 'default';
+    const result = await this.objects.ensureOwnedConfigMap(
+      account as never,
+      { namespace, name: configMap, labels: { ...MANAGED_BY_LABEL } },
+      { [key]: clientId },
+      this.informers.configMaps.get(namespace, configMap),
+    );
+    if (result === 'conflict') {
+      throw new Error(
+        `ConfigMap "${configMap}" exists and is not owned by this ChannelAccount; choose another name in spec.rest.clientIdConfigMap or delete that ConfigMap.`,
+      );
+    }
+  }
+}

@@ -1,0 +1,41 @@
+// The Secrets that examples/ references, made fresh: certificates issued by a throw-away CA (and a
+// self-signed one for REST, R8), the FTP password and the SFTP SSH public key. Nothing is committed.
+import { stringify } from 'yaml';
+import { makeCa, makeCertificate, makeFtpPassword, makeSshPublicKey, type MadeCertificate } from './certificates.ts';
+
+export interface ExampleSecretsOptions {
+  namespace?: string;
+  /** Validity of the leaf certificates. Default: from yesterday, for a year. */
+  notAfter?: Date;
+}
+
+function tlsSecret(name: string, namespace: string, cert: MadeCertificate) {
+  return {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name, namespace },
+    type: 'kubernetes.io/tls',
+    // tls.key is there as cert-manager would put it: the operator never reads it, never sends it.
+    data: { 'tls.crt': Buffer.from(cert.pem).toString('base64'), 'tls.key': Buffer.from(cert.privateKeyPem).toString('base64') },
+  };
+}
+
+export async function exampleSecrets(options: ExampleSecretsOptions = {}): Promise<Record<string, unknown>[]> {
+  const namespace = options.namespace ?? 'payroll';
+  const ca = await makeCa();
+  const issued = (cn: string, key: 'rsa2048' | 'rsa3072' | 'rsa4096' | 'p384' = 'rsa2048') =>
+    makeCertificate({ issuer: ca, key, subject: `CN=${cn}, O=APK Recycling`, ...(options.notAfter ? { notAfter: options.notAfter } : {}) });
+  return [
+    tlsSecret('wk23-ftp-cert', namespace, await issued('wk23ftp')),
+    tlsSecret('wk23-sftp-cert', namespace, await issued('wk23sftp', 'rsa3072')),
+    tlsSecret('wk23-soap-cert', namespace, await issued('wk23soap', 'p384')),
+    tlsSecret('dimona-rest-cert', namespace, await issued('testrestwk', 'rsa4096')),
+    tlsSecret('dimona-rest-cert-selfsigned', namespace, await makeCertificate({ subject: 'CN=WK23TEST, O=APK Recycling' })),
+    { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'wk23-ftp-password', namespace }, stringData: { password: makeFtpPassword() } },
+    { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'wk23-sftp-ssh', namespace }, stringData: { 'ssh-publickey': makeSshPublicKey() } },
+  ];
+}
+
+export function toYaml(documents: Record<string, unknown>[]): string {
+  return documents.map((d) => `---\n${stringify(d, { lineWidth: 0 })}`).join('');
+}

@@ -1,0 +1,197 @@
+// The offline check behind `chaman-operator validate`: schema (OpenAPI + the intent of the CEL
+// rules), the domain rules R1–R17 with the Secrets found in the same input, and rules across
+// documents (R2 singletons, dangling senderRef). Never reads the network, never prints a secret.
+import { CHANNEL_ACCOUNT_CEL_CHECKS } from '../api/cel-checks.ts';
+import { API_VERSION } from '../api/common.ts';
+import { checkChamanSender, checkChannelAccount, resolveAccountMaterial, type SecretData } from '../api/semantic.ts';
+import { checkStructure, type ChamanKind } from '../api/structural.ts';
+import type { ChamanSender, ChannelAccount } from '../api/types.generated.ts';
+import { isSingletonType } from '../domain/index.ts';
+import type { Finding, Permission, RulePolicy } from '../domain/types.ts';
+import type { SourceDocument } from './load.ts';
+
+export interface ValidationFinding extends Finding {
+  file: string;
+  document: number;
+  line?: number;
+  kind: string;
+  namespace: string;
+  name: string;
+}
+
+export interface ValidateOptions {
+  catalog: Permission[];
+  policy: RulePolicy;
+}
+
+interface Manifest {
+  apiVersion?: unknown;
+  kind?: unknown;
+  metadata?: { name?: unknown; namespace?: unknown };
+  spec?: unknown;
+  data?: Record<string, unknown>;
+  stringData?: Record<string, unknown>;
+}
+
+const CHAMAN_KINDS = new Set<string>(['ChamanSender', 'ChannelAccount']);
+
+interface Located {
+  source: SourceDocument;
+  manifest: Manifest;
+  kind: string;
+  namespace: string;
+  name: string;
+}
+
+function locate(source: SourceDocument): Located | undefined {
+  const manifest = source.object as Manifest;
+  if (typeof manifest !== 'object' || manifest === null || typeof manifest.kind !== 'string') return undefined;
+  const namespace = typeof manifest.metadata?.namespace === 'string' ? manifest.metadata.namespace : 'default';
+  const name = typeof manifest.metadata?.name === 'string' ? manifest.metadata.name : '';
+  return { source, manifest, kind: manifest.kind, namespace, name };
+}
+
+function decodeSecret(doc: Located, report: (f: Finding) => void): SecretData {
+  const data: SecretData = {};
+  for (const [key, value] of Object.entries(doc.manifest.data ?? {})) {
+    const text = typeof value === 'string' ? value.replace(/\s+/g, '') : '';
+    if (!/^[A-Za-z0-9+/]*={0,2}$/.test(text) || text.length % 4 !== 0) {
+      report({
+        rule: 'SCHEMA',
+        field: `data.${key}`,
+        severity: 'error',
+        message: `data.${key} is not valid base64; put plain text under stringData instead, or encode it with base64 -w0.`,
+      });
+      continue;
+    }
+    data[key] = new Uint8Array(Buffer.from(text, 'base64'));
+  }
+  for (const [key, value] of Object.entries(doc.manifest.stringData ?? {})) {
+    data[key] = new TextEncoder().encode(String(value));
+  }
+  return data;
+}
+
+export async function validateDocuments(sources: SourceDocument[], options: ValidateOptions): Promise<ValidationFinding[]> {
+  const findings: ValidationFinding[] = [];
+  const reporter = (doc: Located) => (f: Finding) =>
+    findings.push({
+      ...f,
+      file: doc.source.file,
+      document: doc.source.document,
+      line: doc.source.line,
+      kind: doc.kind,
+      namespace: doc.namespace,
+      name: doc.name,
+    });
+
+  const located = sources.map(locate).filter((d): d is Located => d !== undefined);
+  const secrets = new Map<string, SecretData>();
+  for (const doc of located) {
+    if (doc.kind === 'Secret') secrets.set(`${doc.namespace}/${doc.name}`, decodeSecret(doc, reporter(doc)));
+  }
+
+  const senders = new Map<string, Located>();
+  const senderNumbers = new Map<string, Located>();
+  const accounts: Located[] = [];
+  for (const doc of located.filter((d) => CHAMAN_KINDS.has(d.kind))) {
+    const report = reporter(doc);
+    if (doc.manifest.apiVersion !== API_VERSION) {
+      report({
+        rule: 'SCHEMA',
+        field: 'apiVersion',
+        severity: 'error',
+        message: `apiVersion must be ${API_VERSION} for ${doc.kind}.`,
+      });
+      continue;
+    }
+    if (!doc.name) {
+      report({ rule: 'SCHEMA', field: 'metadata.name', severity: 'error', message: 'metadata.name is required.' });
+    }
+    const structural = checkStructure(doc.kind as ChamanKind, doc.manifest);
+    structural.forEach(report);
+    const structurallyValid = !structural.some((f) => f.severity === 'error');
+
+    if (doc.kind === 'ChamanSender') {
+      senders.set(`${doc.namespace}/${doc.name}`, doc);
+      if (!structurallyValid) continue;
+      const sender = doc.manifest as unknown as ChamanSender;
+      checkChamanSender(sender.spec).forEach(report);
+      const twin = senderNumbers.get(sender.spec.senderNumber);
+      if (twin) {
+        report({
+          rule: 'R1',
+          field: 'spec.senderNumber',
+          severity: 'warning',
+          message: `sender number ${sender.spec.senderNumber} is also managed by ChamanSender ${twin.namespace}/${twin.name} (${twin.source.file}); two objects would overwrite each other's contact data. Keep one.`,
+        });
+      } else senderNumbers.set(sender.spec.senderNumber, doc);
+      continue;
+    }
+
+    accounts.push(doc);
+    const spec = doc.manifest.spec;
+    if (typeof spec === 'object' && spec !== null) {
+      for (const check of CHANNEL_ACCOUNT_CEL_CHECKS) {
+        if (!check.holds(spec as Record<string, unknown>)) {
+          report({ rule: check.ruleId, field: check.field, severity: 'error', message: check.rule.message });
+        }
+      }
+    }
+    if (!structurallyValid) continue;
+    const account = doc.manifest as unknown as ChannelAccount;
+    const lookup = (name: string) => secrets.get(`${doc.namespace}/${name}`) ?? 'unknown';
+    const { material, findings: missing } = resolveAccountMaterial(account.spec, lookup);
+    missing.forEach(report);
+    (await checkChannelAccount(account.spec, material, options)).forEach(report);
+  }
+
+  checkAcrossAccounts(accounts, senders, reporter);
+  return withoutRepeats(findings);
+}
+
+/** The schema and the rule library may both catch one problem (e.g. permissions on SOAP): report it once. */
+function withoutRepeats(findings: ValidationFinding[]): ValidationFinding[] {
+  const seen = new Set<string>();
+  return findings.filter((f) => {
+    const key = `${f.file}|${f.document}|${f.kind}|${f.namespace}|${f.name}|${f.rule}|${f.field}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+function checkAcrossAccounts(
+  accounts: Located[],
+  senders: Map<string, Located>,
+  reporter: (doc: Located) => (f: Finding) => void,
+): void {
+  const singletons = new Map<string, Located>();
+  for (const doc of accounts) {
+    const spec = (doc.manifest as unknown as ChannelAccount).spec;
+    const senderName = spec?.senderRef?.name;
+    if (typeof senderName !== 'string') continue;
+    const report = reporter(doc);
+    if (!senders.has(`${doc.namespace}/${senderName}`)) {
+      report({
+        rule: 'R1',
+        field: 'spec.senderRef.name',
+        severity: 'warning',
+        message: `no ChamanSender "${senderName}" in namespace ${doc.namespace} in this input; the account will wait (SenderNotReady) until one exists and is Ready.`,
+      });
+    }
+    if (typeof spec.type === 'string' && isSingletonType(spec.type)) {
+      const key = `${doc.namespace}/${senderName}/${spec.type}`;
+      const first = singletons.get(key);
+      if (first) {
+        report({
+          rule: 'R2',
+          field: 'spec.type',
+          severity: 'error',
+          reason: 'DuplicateChannel',
+          message: `sender "${senderName}" already has a ${spec.type} account in this input (ChannelAccount ${first.name}, ${first.source.file}); Chaman allows one ${spec.type} account per sender (R2). Remove one of them.`,
+        });
+      } else singletons.set(key, doc);
+    }
+  }
+}

@@ -1,0 +1,92 @@
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const root = join(import.meta.dirname, '..', '..', '..');
+
+function validate(...args: string[]) {
+  const run = spawnSync(process.execPath, [join(root, 'src', 'cli.ts'), 'validate', ...args], { cwd: root, encoding: 'utf8' });
+  return { code: run.status, stdout: run.stdout, stderr: run.stderr };
+}
+
+interface Row {
+  file: string;
+  name: string;
+  field: string;
+  rule: string;
+  severity: string;
+  message: string;
+}
+
+describe('chaman-operator validate', () => {
+  it('accepts the examples (exit 0)', () => {
+    const run = validate('-f', 'examples/');
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/0 error\(s\)/);
+  });
+
+  it('reports one finding per problem in the broken manifests, naming the rule and the field (exit 1)', () => {
+    const run = validate('-f', 'test/fixtures/broken', '--output', 'json');
+    expect(run.code).toBe(1);
+    const rows = (JSON.parse(run.stdout) as { findings: Row[] }).findings;
+    const got = rows.map((r) => `${r.name} ${r.severity} ${r.rule} ${r.field}`).sort();
+    expect(got).toEqual(
+      [
+        'bad-email error R1 spec.contact.email',
+        'bad-language error R1 spec.contact.language',
+        'bad-number error SCHEMA spec.senderNumber',
+        'bad-username error R4 spec.ftp.username',
+        'soap-with-permissions error R11 spec.permissions',
+        'unknown-permission error R11 spec.permissions[1]',
+        'permission-not-allowed error R11 spec.permissions[0]',
+        'soap-two-certificates error R3 spec.certificates',
+        'intermediary-with-certificate error R15 spec.certificates',
+        'ftp-without-section error SCHEMA spec.ftp',
+        'dangling-sender warning R1 spec.senderRef.name',
+        'soap-second error R2 spec.type',
+        'ftp-weak-password error R5 spec.ftp.passwordSecretRef',
+        'ftp-weak-password error R9 spec.certificates[0].secretRef',
+      ].sort(),
+    );
+    for (const row of rows) {
+      expect(row.message.length).toBeGreaterThan(20);
+      expect(row.file).toMatch(/test\/fixtures\/broken\/.+\.yaml$/);
+    }
+  });
+
+  it('text output names file, line, rule and field', () => {
+    const run = validate('-f', 'test/fixtures/broken/duplicates.yaml');
+    expect(run.code).toBe(1);
+    expect(run.stdout).toMatch(/duplicates\.yaml:\d+ \(document 2\) ERROR R2 ChannelAccount other\/soap-second spec\.type: /);
+  });
+
+  it('never prints a secret value', () => {
+    const run = validate('-f', 'test/fixtures/broken/secrets.yaml', '-o', 'json');
+    expect(run.stdout + run.stderr).not.toContain('abcdefgh1');
+    expect(run.stdout + run.stderr).not.toContain('bm90IGEgY2VydGlmaWNhdGU');
+    expect(run.stdout + run.stderr).not.toContain('not a certificate');
+  });
+
+  it.each([
+    [['-f'], 'argument missing'],
+    [[], 'no path'],
+    [['-f', 'examples', '--output', 'xml'], 'bad format'],
+    [['-f', 'does/not/exist'], 'missing file'],
+    [['--nope'], 'unknown flag'],
+  ])('exits 2 on usage or I/O errors: %j (%s)', (args) => {
+    const run = validate(...(args as string[]));
+    expect(run.code).toBe(2);
+    expect(run.stderr.length).toBeGreaterThan(0);
+  });
+
+  it('reports YAML syntax errors as findings with the file (exit 1)', async () => {
+    const { mkdtempSync, writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const dir = mkdtempSync(join(tmpdir(), 'validate-'));
+    writeFileSync(join(dir, 'bad.yaml'), 'kind: ChamanSender\nspec: [unclosed\n');
+    const run = validate('-f', dir, '-o', 'json');
+    expect(run.code).toBe(1);
+    expect(JSON.parse(run.stdout).findings[0].file).toBe(join(dir, 'bad.yaml'));
+  });
+});
