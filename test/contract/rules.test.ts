@@ -480,7 +480,7 @@ describe('R17 SFTP SSH public key', () => {
 
   it('an RFC 4716 key is accepted as is', async () => {
     const sender = await senderWithContact();
-    const key = sshpk.parseKey(sshKey('ed25519').publicKey, 'ssh').toString('rfc4253');
+    const key = sshpk.parseKey(sshKey('ed25519').publicKey, 'ssh').toBuffer('rfc4253');
     const rfc4716 = `---- BEGIN SSH2 PUBLIC KEY ----\n${key.toString('base64').replace(/.{70}/g, '$&\n')}\n---- END SSH2 PUBLIC KEY ----\n`;
     const account = await create(sender, sftp({ sshPublicKey: rfc4716 }));
     expect(account.sshPublicKey).toContain(key.toString('base64').slice(0, 40));
