@@ -1,5 +1,5 @@
 // ChamanSender (SPEC section 3): a sender (expéditeur) and its contact data (R1).
-import { EMAIL_PATTERN, PHONE_COUNTRY_CODE_PATTERN, PHONE_NUMBER_PATTERN, SENDER_NUMBER_PATTERN } from '../domain/index.ts';
+import { EMAIL_PATTERN, PHONE_COUNTRY_CODE_PATTERN, PHONE_NUMBER_PATTERN, SENDER_NUMBER_PATTERN } from '../domain/contact.ts';
 import { LANGUAGES } from '../domain/types.ts';
 import { conditions, localRef, observedGeneration } from './common.ts';
 import { immutable, int, obj, oneOf, str, type Schema } from './openapi.ts';

@@ -1,7 +1,7 @@
 // ChannelAccount (SPEC section 3): one account of a sender on one channel (FTP, SFTP, SOAP, REST).
 // The CEL rules here are mirrored, rule for rule, by checks in cel-checks.ts, so the offline
 // `validate` command refuses what the API server refuses (a test holds the two in step).
-import { USERNAME_PATTERN } from '../domain/index.ts';
+import { USERNAME_PATTERN } from '../domain/contact.ts';
 import { CHANNEL_TYPES } from '../domain/types.ts';
 import { DURATION_PATTERN, K8S_NAME_MAX, conditions, keyedRef, localRef, observedGeneration } from './common.ts';
 import type { CrdSource } from './crd.ts';
