@@ -1,0 +1,163 @@
+// R11: the catalog of permissions ("permissions sécurisées", SPEC section 6) and the check of an
+// account's permission list against it. The backend's catalog can grow: callers pass the catalog
+// they read from Chaman; PERMISSION_CATALOG is the one Chaman ships today (and the emulator serves).
+import { error, joinField, quote } from './findings.ts';
+import type { ChannelType, Finding, Permission } from './types.ts';
+
+export const PERMISSION_CATALOG: Permission[] = [
+  {
+    id: 'SupplementaryPensionsPreload',
+    channelTypes: ['FTP', 'SFTP'],
+    labels: {
+      fr: 'Base de données des pensions complémentaires - Preload',
+      nl: 'Databank aanvullende pensioenen - Preload',
+      de: 'Datenbank der Zusatzpensionen - Preload',
+      en: 'Supplementary pensions database - Preload',
+    },
+  },
+  {
+    id: 'CareerProFederalLearningAccountDeclaration',
+    channelTypes: ['REST'],
+    labels: {
+      fr: 'CareerPro - Federal Learning Account - Déclaration',
+      nl: 'CareerPro - Federal Learning Account - Aangifte',
+      de: 'CareerPro - Federal Learning Account - Erklärung',
+      en: 'CareerPro - Federal Learning Account - Declaration',
+    },
+  },
+  {
+    id: 'CheckInAtWorkConsultation',
+    channelTypes: ['REST'],
+    labels: {
+      fr: 'Check In And Out @ Work - Consultation',
+      nl: 'Check In And Out @ Work - Raadpleging',
+      de: 'Check In And Out @ Work - Einsichtnahme',
+      en: 'Check In And Out @ Work - Consultation',
+    },
+  },
+  {
+    id: 'DimonaConsultation',
+    channelTypes: ['REST'],
+    labels: {
+      fr: 'Consultation de la déclaration Dimona',
+      nl: 'Raadpleging van de Dimona-aangifte',
+      de: 'Einsichtnahme in die Dimona-Erklärung',
+      en: 'Dimona declaration consultation',
+    },
+  },
+  {
+    id: 'DimonaDeclaration',
+    channelTypes: ['REST'],
+    labels: {
+      fr: 'Effectuer des déclarations Dimona',
+      nl: 'Dimona-aangiften verrichten',
+      de: 'Dimona-Erklärungen abgeben',
+      en: 'Submit Dimona declarations',
+    },
+  },
+  {
+    id: 'WithholdingObligation',
+    channelTypes: ['REST'],
+    labels: {
+      fr: 'Obligation de retenue',
+      nl: 'Inhoudingsplicht',
+      de: 'Einbehaltungspflicht',
+      en: 'Withholding obligation',
+    },
+  },
+  {
+    id: 'EmployerRestFrontOffice',
+    channelTypes: ['REST'],
+    labels: {
+      fr: 'Service Rest Employer - Front Office',
+      nl: 'Rest-dienst Werkgever - Front Office',
+      de: 'REST-Dienst Arbeitgeber - Front Office',
+      en: 'Employer REST service - Front Office',
+    },
+  },
+  {
+    id: 'EmployerRestPublic',
+    channelTypes: ['REST'],
+    labels: {
+      fr: 'Service Rest Employer - Public',
+      nl: 'Rest-dienst Werkgever - Publiek',
+      de: 'REST-Dienst Arbeitgeber - Öffentlich',
+      en: 'Employer REST service - Public',
+    },
+  },
+  {
+    id: 'WitaAmateurEnterprise',
+    channelTypes: ['REST'],
+    labels: {
+      fr: 'WITA Amateur - Entreprise',
+      nl: 'WITA Amateur - Onderneming',
+      de: 'WITA Amateur - Unternehmen',
+      en: 'WITA Amateur - Enterprise',
+    },
+  },
+];
+
+/** Types whose accounts must have at least one permission (R11); SOAP accounts have none. */
+export const PERMISSION_REQUIRED_TYPES: readonly ChannelType[] = ['FTP', 'SFTP', 'REST'];
+
+export function permissionsFor(type: ChannelType, catalog: Permission[] = PERMISSION_CATALOG): Permission[] {
+  return catalog.filter((p) => p.channelTypes.includes(type));
+}
+
+function listIds(ids: string[]): string {
+  return ids.length === 0 ? '(none)' : ids.join(', ');
+}
+
+/**
+ * R11 on an account's permission ids. `field` is the list's path; findings on one entry use
+ * `field[i]`. Unknown ids, ids of another channel type, duplicates, and a missing (or, for SOAP,
+ * present) list are errors.
+ */
+export function checkPermissions(ids: readonly unknown[] | undefined, type: ChannelType, catalog: Permission[], field: string): Finding[] {
+  const list = Array.isArray(ids) ? ids : [];
+  const findings: Finding[] = [];
+  const valid = permissionsFor(type, catalog).map((p) => p.id);
+  if (type === 'SOAP') {
+    if (list.length > 0) {
+      findings.push(
+        error('R11', field, `R11: SOAP accounts have no permissions in Chaman; remove the ${list.length === 1 ? 'permission' : `${list.length} permissions`} from the list`, 'PermissionNotAllowed'),
+      );
+    }
+    return findings;
+  }
+  if (list.length === 0) {
+    findings.push(
+      error('R11', field, `R11: a ${type} account needs at least one permission; add one of: ${listIds(valid)}`, 'PermissionNotAllowed'),
+    );
+    return findings;
+  }
+  const seen = new Set<string>();
+  list.forEach((raw, i) => {
+    const at = joinField(field, `[${i}]`);
+    if (typeof raw !== 'string' || raw === '') {
+      findings.push(error('R11', at, `R11: a permission must be a non-empty id; valid ids for ${type}: ${listIds(valid)}`, 'UnknownPermission'));
+      return;
+    }
+    if (seen.has(raw)) {
+      findings.push(error('R11', at, `R11: permission ${raw} is listed twice; list each permission once`, 'PermissionNotAllowed'));
+      return;
+    }
+    seen.add(raw);
+    const known = catalog.find((p) => p.id === raw);
+    if (!known) {
+      findings.push(
+        error('R11', at, `R11: unknown permission ${quote(raw)}; valid ids for ${type}: ${listIds(valid)}`, 'UnknownPermission'),
+      );
+    } else if (!known.channelTypes.includes(type)) {
+      findings.push(
+        error(
+          'R11',
+          at,
+          `R11: permission ${raw} is for ${known.channelTypes.join('/')} accounts, not ${type}; valid ids for ${type}: ${listIds(valid)}`,
+          'PermissionNotAllowed',
+        ),
+      );
+    }
+  });
+  return findings;
+}

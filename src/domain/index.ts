@@ -1,0 +1,74 @@
+// The pure rule library (R1–R17): shared by the controller, the `validate` command and the emulator.
+export * from './types.ts';
+export {
+  PERMISSION_CATALOG,
+  PERMISSION_REQUIRED_TYPES,
+  permissionsFor,
+  checkPermissions,
+} from './catalog.ts';
+export {
+  SENDER_NUMBER_PATTERN,
+  PHONE_COUNTRY_CODE_PATTERN,
+  PHONE_NUMBER_PATTERN,
+  EMAIL_PATTERN,
+  USERNAME_PATTERN,
+  CONTACT_NAME_MAX,
+  CONTACT_ROLE_MAX,
+  EMAIL_MAX,
+  isValidSenderNumber,
+  checkContact,
+} from './contact.ts';
+export {
+  USERNAME_PREFIX,
+  USERNAME_MAX,
+  PASSWORD_MAX,
+  PASSWORD_MIN_NON_LETTERS,
+  PASSWORD_SPECIALS,
+  checkUsername,
+  displayUsername,
+  stripUsernamePrefix,
+  checkFtpPassword,
+} from './credentials.ts';
+export {
+  ALLOWED_RSA_SIZES,
+  ALLOWED_EC_CURVES,
+  ALLOWED_SIGNATURE_HASHES,
+  CertificateFormatError,
+  detectCertificateFormat,
+  containsPrivateKey,
+  inspectCertificate,
+  toDer,
+  certificateDetails,
+  checkCertificate,
+  checkCertificateKey,
+  checkCertificateSignature,
+  checkCertificateIssuer,
+  checkCertificateValidity,
+  formatProblem,
+  rfc3339,
+} from './certificate.ts';
+export type { CertificateFormat, InspectedCertificate, KeyType } from './certificate.ts';
+export { SSH_RSA_MIN_BITS, SshKeyFormatError, checkSshPublicKey, toRfc4716, sameSshPublicKey } from './ssh.ts';
+export type { SshPublicKeyInfo } from './ssh.ts';
+export {
+  SINGLETON_TYPES,
+  EDITABLE_FIELDS,
+  isSingletonType,
+  allowedEdit,
+  certificateCountRange,
+  checkCertificateCount,
+  canRemoveCertificate,
+} from './account-rules.ts';
+export type { EditableField } from './account-rules.ts';
+export {
+  CLIENT_ID_PREFIX,
+  CLIENT_ID_PATTERN,
+  CLIENT_ID_ALPHABET,
+  CLIENT_ID_SUFFIX_LENGTH,
+  makeClientId,
+  isValidClientId,
+} from './client-id.ts';
+export { ACCOUNT_NAME_MAX, CERTIFICATE_NAME_MAX, checkAccountRequest } from './account-request.ts';
+export type { AccountRequestContext, AccountRequestToCheck, CertificateToCheck } from './account-request.ts';
+export { parseDuration, formatDuration } from './duration.ts';
+export { hasErrors } from './findings.ts';
