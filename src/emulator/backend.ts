@@ -7,7 +7,7 @@ import { makeProblem } from '../chaman/problem.ts';
 import type { Problem, ProblemCode } from '../chaman/problem.ts';
 import type { CertificateUpload, ChamanAccount, ChamanCertificate, ChamanSenderInfo, CreateAccountRequest, FieldError } from '../chaman/types.ts';
 import * as domain from '../domain/index.ts';
-import { CHANNEL_TYPES, DEFAULT_SHA1_CUTOFF, LANGUAGES } from '../domain/types.ts';
+import { CHANNEL_TYPES, DEFAULT_SHA1_CUTOFF } from '../domain/types.ts';
 import type { ChannelType, Contact, Finding, Organization, Permission, RulePolicy } from '../domain/types.ts';
 import type { IdempotencyRecord, Mutation, StoredAccount, StoredCertificate, StoredSender, Store } from './store.ts';
 
@@ -48,7 +48,6 @@ export interface BackendOptions {
   organizations: Record<string, Organization>;
 }
 
-const SENDER_NUMBER = /^\d{1,12}$/;
 const EDIT_FIELDS = ['name', 'permissions', 'username', 'sshPublicKey'] as const;
 /** Fields of an account that exist but that no PATCH may change (R12: delete and create again). */
 const FROZEN_FIELDS = ['type', 'management', 'password', 'certificates', 'clientId', 'id'];
@@ -116,7 +115,7 @@ export class EmulatorBackend {
   // ---- senders ----
 
   #sender(senderNumber: string): StoredSender {
-    if (!SENDER_NUMBER.test(senderNumber)) throw new ProblemError('NOT_FOUND', `no sender ${senderNumber}: a sender number is digits only`);
+    if (!domain.isValidSenderNumber(senderNumber)) throw new ProblemError('NOT_FOUND', `no sender ${senderNumber}: a sender number is 1 to 10 digits`);
     return (
       this.#store.state.senders[senderNumber] ?? {
         senderNumber,
@@ -196,8 +195,11 @@ export class EmulatorBackend {
         );
       }
     }
-    const findings = errorsOnly(await domain.checkAccountRequest(request, { catalog: this.#catalog, policy: this.#policy() }));
-    if (findings.length > 0) throw validation(findings);
+    const findings = [
+      ...errorsOnly(await domain.checkAccountRequest(request, { catalog: this.#catalog, policy: this.#policy() })),
+      ...(request.certificates ?? []).flatMap((c, i) => privateKeyErrors(c, `certificates[${i}].content`)),
+    ];
+    if (findings.length > 0) throw validation(dedupe(findings));
 
     const now = this.#now().toISOString();
     const certificates: StoredCertificate[] = [];
@@ -380,8 +382,9 @@ export class EmulatorBackend {
 
   async #checkedCertificate(id: string, upload: CertificateUpload, type: ChannelType, field: string): Promise<StoredCertificate> {
     const bytes = new Uint8Array(Buffer.from(upload.content, 'base64'));
-    const checked = await domain.checkCertificate(bytes, type, field === '' ? 'content' : `${field}.content`, this.#policy());
-    const findings = errorsOnly(checked.findings);
+    const at = field === '' ? 'content' : `${field}.content`;
+    const checked = await domain.checkCertificate(bytes, type, at, this.#policy());
+    const findings = dedupe([...errorsOnly(checked.findings), ...privateKeyErrors(upload, at)]);
     if (findings.length > 0) throw validation(findings);
     return this.#storedCertificate(id, upload);
   }
@@ -431,7 +434,8 @@ const CONTACT_SHAPE: Shape = {
   role: { type: 'string' },
   phone: { type: 'object', required: true, shape: PHONE_SHAPE },
   email: { type: 'string', required: true },
-  language: { type: 'string', required: true, enum: LANGUAGES },
+  // the language's values are R1's business (the library says which are allowed)
+  language: { type: 'string', required: true },
 };
 const CERTIFICATE_SHAPE: Shape = {
   name: { type: 'string', required: true },
@@ -492,6 +496,32 @@ export function shapeErrors(value: unknown, shape: Shape, at: string): FieldErro
 }
 
 // ---- small helpers ----
+
+/**
+ * R9: a private key is never sent to Chaman. For the operator, a PEM holding a certificate and its
+ * key is a warning (it sends the certificate only); a backend that RECEIVES a key refuses the
+ * request, so the client learns it leaked one. The detection is the library's.
+ */
+function privateKeyErrors(upload: CertificateUpload, field: string): FieldError[] {
+  if (typeof upload?.content !== 'string' || !domain.containsPrivateKey(new Uint8Array(Buffer.from(upload.content, 'base64')))) return [];
+  return [
+    {
+      field,
+      rule: 'R9',
+      message: 'R9: the content holds a private key, which must never be sent to Chaman: send the certificate alone (DER or PEM), and keep the key secret (consider it exposed and rotate it)',
+    },
+  ];
+}
+
+function dedupe(errors: FieldError[]): FieldError[] {
+  const seen = new Set<string>();
+  return errors.filter((e) => {
+    const key = `${e.field}|${e.rule}|${e.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
 
 function validation(errors: FieldError[]): ProblemError {
   const rules = [...new Set(errors.map((e) => e.rule))].join(', ');

@@ -2,7 +2,7 @@
 // the OpenAPI document like every other contract test.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeCa, makeCertificate } from '../../src/devtools/certificates.ts';
-import { CONTACT, freshSender, startContractEnv } from './env.ts';
+import { CONTACT, freshSender, issuerSigningWith, startContractEnv } from './env.ts';
 import type { ContractEnv } from './env.ts';
 
 let env: ContractEnv;
@@ -13,7 +13,7 @@ beforeAll(async () => {
   env = await startContractEnv();
   const ca = await makeCa();
   good = Buffer.from((await makeCertificate({ issuer: ca })).der).toString('base64');
-  sha1 = Buffer.from((await makeCertificate({ issuer: ca, hash: 'SHA-1' })).der).toString('base64');
+  sha1 = Buffer.from((await makeCertificate({ issuer: await issuerSigningWith(ca, 'SHA-1'), hash: 'SHA-1' })).der).toString('base64');
 }, 30_000);
 
 afterAll(async () => {

@@ -9,7 +9,7 @@ import { ConflictError, NotFoundError, ValidationError } from '../../src/chaman/
 import type { CertificateUpload, CreateAccountRequest } from '../../src/chaman/types.ts';
 import { makeCa, makeCertificate } from '../../src/devtools/certificates.ts';
 import type { Issuer, MadeCertificate } from '../../src/devtools/certificates.ts';
-import { CONTACT, freshSender, startContractEnv } from './env.ts';
+import { CONTACT, freshSender, issuerSigningWith, startContractEnv } from './env.ts';
 import type { ContractEnv } from './env.ts';
 
 let env: ContractEnv;
@@ -23,7 +23,7 @@ beforeAll(async () => {
   ca = await makeCa('CN=Contract Issuing CA, O=SMALS');
   [good, good2, selfSignedRest] = await Promise.all([
     makeCertificate({ issuer: ca, subject: 'CN=testtruststore:sha256:rsa2048, O=SMALS' }),
-    makeCertificate({ issuer: ca, subject: 'CN=second, O=SMALS', key: 'p384', hash: 'SHA-384' }),
+    makeCertificate({ issuer: ca, subject: 'CN=second, O=SMALS', key: 'p384' }),
     makeCertificate({ subject: 'CN=self, O=Me' }),
   ]);
 }, 60_000);
@@ -264,14 +264,14 @@ describe('R6 certificate keys', () => {
 
 describe('R7 signature algorithm', () => {
   it('SHA-1 is refused for REST, and for every type after the cut-off: 422 R7', async () => {
-    const sha1 = await makeCertificate({ issuer: ca, hash: 'SHA-1' });
+    const sha1 = await makeCertificate({ issuer: await issuerSigningWith(ca, 'SHA-1'), hash: 'SHA-1' });
     const sender = await senderWithContact();
     expect(await rulesOf(create(sender, rest({ certificates: [upload(sha1)] })))).toContain('R7');
     expect(await rulesOf(create(sender, soap({ certificates: [upload(sha1)] })))).toContain('R7');
   });
 
   it('before the cut-off, SHA-1 is still accepted for SOAP but never for REST', async () => {
-    const sha1 = await makeCertificate({ issuer: ca, hash: 'SHA-1' });
+    const sha1 = await makeCertificate({ issuer: await issuerSigningWith(ca, 'SHA-1'), hash: 'SHA-1' });
     const early = await startContractEnv({ sha1Cutoff: new Date(Date.now() + 365 * 86_400_000) });
     try {
       const sender = freshSender();
@@ -288,7 +288,7 @@ describe('R7 signature algorithm', () => {
 
   it('SHA-384 and SHA-512 are accepted', async () => {
     const sender = await senderWithContact();
-    const certificate = await makeCertificate({ issuer: ca, hash: 'SHA-512' });
+    const certificate = await makeCertificate({ issuer: await issuerSigningWith(ca, 'SHA-512'), hash: 'SHA-512' });
     expect((await create(sender, rest({ certificates: [upload(certificate)] }))).certificates[0]!.signatureAlgorithm).toBe('SHA-512');
   });
 });
