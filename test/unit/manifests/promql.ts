@@ -23,7 +23,10 @@ const NUMBER = /(?:0x[0-9a-fA-F]+|[0-9]*\.?[0-9]+(?:[eE][+-]?[0-9]+)?)[A-Za-z0-9
 
 class Scanner {
   pos = 0;
-  constructor(readonly src: string) {}
+  readonly src: string;
+  constructor(src: string) {
+    this.src = src;
+  }
   peek(): string {
     return this.src[this.pos] ?? '';
   }

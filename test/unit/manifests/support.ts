@@ -60,7 +60,7 @@ export function kustomize(dir: string): K8sObject[] {
   } catch (error) {
     const stderr = String((error as { stderr?: unknown }).stderr ?? error);
     const hint = /crds/.test(stderr) && !existsSync(join(REPO_ROOT, 'crds/kustomization.yaml'))
-      ? '\n(crds/kustomization.yaml is missing: `npm run generate` writes it next to the CRDs)'
+      ? '\n(crds/kustomization.yaml is missing: src/api/generate.ts should write it next to the CRDs, listing them)'
       : '';
     throw new Error(`kubectl kustomize ${dir} failed:\n${stderr}${hint}`);
   }

@@ -1,0 +1,263 @@
+// The operator's RBAC on a real API server (RBAC authorizer on), asked with the ServiceAccount's
+// OWN token — not the admin's, not impersonation: `kubectl create token`, a kubeconfig with only
+// that token, then `kubectl auth can-i` for what the operator needs (yes) and for the rest (no).
+// The unit tests (test/unit/manifests/rbac.test.ts) check the same rules as data.
+import { execFile as execFileCallback } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { kustomize, REPO_ROOT, type K8sObject } from '../unit/manifests/support.ts';
+
+const execFile = promisify(execFileCallback);
+
+const NAMESPACE = 'chaman-system';
+const WATCHED = 'payroll'; // the namespace overlays/namespaced grants
+const OTHER = 'chaman-rbac-elsewhere'; // a namespace no Role grants
+const SA = 'chaman-operator';
+const SA_NAMESPACED = 'chaman-operator-ns'; // the namespaced overlay's Roles, bound to their own account
+
+function adminKubeconfig(): string {
+  let path: string | undefined;
+  try {
+    path = (inject as unknown as (key: string) => string | undefined)('kubeconfig');
+  } catch {
+    // not provided by the global setup
+  }
+  path ??= process.env.CHAMAN_TEST_KUBECONFIG;
+  if (!path) throw new Error('no kubeconfig: the integration global setup provides it (inject("kubeconfig")) or set CHAMAN_TEST_KUBECONFIG');
+  return path;
+}
+
+/**
+ * kubectl from the control plane's own release when it has been built (no version skew), else
+ * the machine's. $CHAMAN_KUBECTL wins.
+ */
+function kubectlCommand(): string[] {
+  if (process.env.CHAMAN_KUBECTL) return [process.env.CHAMAN_KUBECTL];
+  const bin = join(REPO_ROOT, 'test/controlplane/bin');
+  const built = existsSync(bin)
+    ? readdirSync(bin)
+        .filter((n) => /^controlplane-[0-9a-f]+$/.test(n))
+        .map((n) => join(bin, n))
+        .sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs)
+    : [];
+  if (built[0]) return [built[0], 'kubectl'];
+  return ['kubectl'];
+}
+
+/** Runs kubectl against `kubeconfig`; resolves with stdout, or rejects with stderr in the message. */
+async function kubectl(kubeconfig: string, args: string[], input?: string): Promise<string> {
+  const [command, ...prefix] = kubectlCommand();
+  const child = execFile(command!, [...prefix, '--kubeconfig', kubeconfig, ...args], { maxBuffer: 32 * 1024 * 1024 });
+  if (input !== undefined) child.child.stdin!.end(input);
+  try {
+    return (await child).stdout;
+  } catch (error) {
+    const e = error as { stderr?: string; message: string };
+    throw new Error(`kubectl ${args.join(' ')}: ${e.stderr || e.message}`);
+  }
+}
+
+/** `kubectl auth can-i` as the given kubeconfig: true for "yes", false for "no". */
+async function canI(kubeconfig: string, args: string[]): Promise<boolean> {
+  const [command, ...prefix] = kubectlCommand();
+  try {
+    const { stdout } = await execFile(command!, [...prefix, '--kubeconfig', kubeconfig, 'auth', 'can-i', ...args]);
+    return stdout.trim() === 'yes';
+  } catch (error) {
+    const e = error as { code?: number; stdout?: string; stderr?: string };
+    // can-i exits 1 with "no"; anything else is a failure of the check itself.
+    if (e.code === 1 && e.stdout?.trim().startsWith('no')) return false;
+    throw new Error(`kubectl auth can-i ${args.join(' ')}: ${e.stderr ?? String(error)}`);
+  }
+}
+
+const toYaml = (objects: K8sObject[]): string => objects.map((o) => JSON.stringify(o)).join('\n---\n');
+
+/** A kubeconfig that holds only a bearer token (same server and CA as the admin's). */
+async function tokenKubeconfig(admin: string, token: string, dir: string, name: string): Promise<string> {
+  const view = JSON.parse(await kubectl(admin, ['config', 'view', '--raw', '--minify', '-o', 'json'])) as {
+    clusters: { cluster: { server: string; 'certificate-authority-data'?: string; 'certificate-authority'?: string } }[];
+  };
+  const cluster = view.clusters[0]!.cluster;
+  const path = join(dir, `${name}.kubeconfig`);
+  const config = {
+    apiVersion: 'v1',
+    kind: 'Config',
+    clusters: [{ name: 'test', cluster }],
+    users: [{ name, user: { token } }],
+    contexts: [{ name, context: { cluster: 'test', user: name } }],
+    'current-context': name,
+  };
+  writeFileSync(path, JSON.stringify(config), { mode: 0o600 });
+  return path;
+}
+
+async function serviceAccountKubeconfig(admin: string, dir: string, serviceAccount: string): Promise<string> {
+  const token = (await kubectl(admin, ['-n', NAMESPACE, 'create', 'token', serviceAccount, '--duration=1h'])).trim();
+  expect(token.split('.')).toHaveLength(3); // a JWT, issued by the API server's TokenRequest
+  return tokenKubeconfig(admin, token, dir, serviceAccount);
+}
+
+/** Each [args, expected] pair of `kubectl auth can-i`, checked in parallel; returns the mismatches. */
+async function mismatches(kubeconfig: string, checks: [string, boolean][]): Promise<string[]> {
+  const answers = await Promise.all(checks.map(([args]) => canI(kubeconfig, args.split(' '))));
+  return checks.flatMap(([args, expected], i) => (answers[i] === expected ? [] : [`can-i ${args}: expected ${expected ? 'yes' : 'no'}`]));
+}
+
+// What the operator needs, in a namespace it reconciles (`ns`) — all "yes".
+const needs = (ns: string): [string, boolean][] => [
+  ...['get', 'list', 'watch', 'patch', 'update'].flatMap((v): [string, boolean][] => [
+    [`${v} chamansenders.chaman.io -n ${ns}`, true],
+    [`${v} channelaccounts.chaman.io -n ${ns}`, true],
+  ]),
+  ...['get', 'patch', 'update'].flatMap((v): [string, boolean][] => [
+    [`${v} chamansenders.chaman.io --subresource=status -n ${ns}`, true],
+    [`${v} channelaccounts.chaman.io --subresource=status -n ${ns}`, true],
+  ]),
+  [`update channelaccounts.chaman.io --subresource=finalizers -n ${ns}`, true],
+  ...['get', 'list', 'watch'].map((v): [string, boolean] => [`${v} secrets -n ${ns}`, true]),
+  ...['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'].map((v): [string, boolean] => [`${v} configmaps -n ${ns}`, true]),
+  [`create events -n ${ns}`, true],
+  [`patch events -n ${ns}`, true],
+  [`create events.events.k8s.io -n ${ns}`, true],
+  [`patch events.events.k8s.io -n ${ns}`, true],
+];
+
+// What it must never do, anywhere — all "no".
+const forbidden = (ns: string): [string, boolean][] => [
+  ...['create', 'update', 'patch', 'delete', 'deletecollection'].map((v): [string, boolean] => [`${v} secrets -n ${ns}`, false]),
+  ['create chamansenders.chaman.io -n ' + ns, false],
+  ['delete channelaccounts.chaman.io -n ' + ns, false],
+  ['delete namespaces', false],
+  ['create namespaces', false],
+  ['update namespaces', false],
+  ['get namespaces', false],
+  [`get pods -n ${ns}`, false],
+  [`list pods -n ${ns}`, false],
+  [`create pods -n ${ns}`, false],
+  [`list deployments.apps -n ${ns}`, false],
+  [`get serviceaccounts -n ${ns}`, false],
+  [`create serviceaccounts --subresource=token -n ${ns}`, false],
+  [`list roles.rbac.authorization.k8s.io -n ${ns}`, false],
+  ['list clusterroles.rbac.authorization.k8s.io', false],
+  ['escalate clusterroles.rbac.authorization.k8s.io', false],
+  ['bind clusterroles.rbac.authorization.k8s.io', false],
+  ['impersonate users', false],
+  ['list nodes', false],
+  ['list customresourcedefinitions.apiextensions.k8s.io', false],
+  ['list persistentvolumes', false],
+  [`list services -n ${ns}`, false],
+  ...(ns === NAMESPACE ? [] : [[`create leases.coordination.k8s.io -n ${ns}`, false] as [string, boolean]]),
+  ['* *', false],
+];
+
+// Leader election: a Lease in its own namespace only, get/update only on its own Lease.
+const lease: [string, boolean][] = [
+  [`create leases.coordination.k8s.io -n ${NAMESPACE}`, true],
+  [`get leases.coordination.k8s.io/chaman-operator -n ${NAMESPACE}`, true],
+  [`update leases.coordination.k8s.io/chaman-operator -n ${NAMESPACE}`, true],
+  [`get leases.coordination.k8s.io/someone-else -n ${NAMESPACE}`, false],
+  [`update leases.coordination.k8s.io/someone-else -n ${NAMESPACE}`, false],
+  [`delete leases.coordination.k8s.io/chaman-operator -n ${NAMESPACE}`, false],
+  [`list leases.coordination.k8s.io -n ${NAMESPACE}`, false],
+  ['create leases.coordination.k8s.io -n kube-system', false],
+  ['update leases.coordination.k8s.io/chaman-operator -n kube-system', false],
+];
+
+let admin: string;
+let work: string;
+
+beforeAll(async () => {
+  admin = adminKubeconfig();
+  work = mkdtempSync(join(tmpdir(), 'chaman-rbac-'));
+  for (const ns of [WATCHED, OTHER]) {
+    await kubectl(admin, ['create', 'namespace', ns, '--dry-run=client', '-o', 'json']).then((json) => kubectl(admin, ['apply', '-f', '-'], json));
+  }
+});
+
+afterAll(() => {
+  if (work) rmSync(work, { recursive: true, force: true });
+});
+
+describe('kubectl kustomize manifests/ on a real API server', () => {
+  const objects = kustomize('manifests');
+  const workloads = new Set(['Deployment', 'PodDisruptionBudget', 'Service']);
+
+  it('applies: namespace, CRDs, ServiceAccount and RBAC for real; the workloads pass a server-side dry run', async () => {
+    const setup = objects.filter((o) => !workloads.has(o.kind));
+    await kubectl(admin, ['apply', '--server-side', '--force-conflicts', '--field-manager=chaman-manifests-test', '-f', '-'], toYaml(setup));
+    await kubectl(admin, ['wait', '--for=condition=Established', '--timeout=60s', 'crd/chamansenders.chaman.io', 'crd/channelaccounts.chaman.io']);
+    const out = await kubectl(admin, ['apply', '--server-side', '--dry-run=server', '--field-manager=chaman-manifests-test', '-f', '-'], toYaml(objects.filter((o) => workloads.has(o.kind))));
+    expect(out).toMatch(/deployment\.apps\/chaman-operator serverside-applied \(server dry run\)/);
+  });
+});
+
+describe('the ServiceAccount of the cluster-wide install, with its own token', () => {
+  let sa: string;
+  beforeAll(async () => {
+    sa = await serviceAccountKubeconfig(admin, work, SA);
+  });
+
+  it('authenticates as system:serviceaccount:chaman-system:chaman-operator', async () => {
+    const review = JSON.parse(await kubectl(sa, ['auth', 'whoami', '-o', 'json'])) as { status: { userInfo: { username: string } } };
+    expect(review.status.userInfo.username).toBe(`system:serviceaccount:${NAMESPACE}:${SA}`);
+  });
+
+  it('may do what the operator needs, in any namespace', async () => {
+    const all: [string, boolean][] = [
+      ...needs(WATCHED),
+      ...needs(OTHER),
+      ['list chamansenders.chaman.io -A', true],
+      ['watch channelaccounts.chaman.io -A', true],
+      ['list secrets -A', true],
+      ['watch configmaps -A', true],
+    ];
+    expect(await mismatches(sa, all)).toEqual([]);
+  });
+
+  it('may not write Secrets, delete namespaces or read anything else', async () => {
+    expect(await mismatches(sa, [...forbidden(WATCHED), ...forbidden(NAMESPACE), ...forbidden('kube-system')])).toEqual([]);
+  });
+
+  it('holds a Lease in its own namespace only', async () => {
+    expect(await mismatches(sa, lease)).toEqual([]);
+  });
+});
+
+describe('the namespaced install (overlays/namespaced), with its own token', () => {
+  // The overlay's Roles and RoleBindings, bound to a ServiceAccount of their own so this check does
+  // not depend on (or remove) the cluster-wide grant of the account above.
+  let sa: string;
+  beforeAll(async () => {
+    const rename = (o: K8sObject): K8sObject => {
+      const copy = structuredClone(o);
+      copy.metadata.name = `${o.metadata.name}-ns`;
+      if (copy.roleRef) copy.roleRef.name = `${o.roleRef.name}-ns`;
+      if (copy.subjects) copy.subjects = copy.subjects.map((s: { name: string }) => ({ ...s, name: SA_NAMESPACED }));
+      return copy;
+    };
+    const objects = kustomize('manifests/overlays/namespaced');
+    expect(objects.some((o) => o.kind === 'ClusterRoleBinding' && (o.subjects ?? []).some((s: { name: string }) => s.name === SA))).toBe(false);
+    const rbac = objects.filter((o) => o.kind === 'Role' || o.kind === 'RoleBinding').map(rename);
+    const account = { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: SA_NAMESPACED, namespace: NAMESPACE } } as K8sObject;
+    await kubectl(admin, ['apply', '--server-side', '--field-manager=chaman-manifests-test', '-f', '-'], toYaml([account, ...rbac]));
+    sa = await serviceAccountKubeconfig(admin, work, SA_NAMESPACED);
+  });
+
+  it(`may do what the operator needs in ${WATCHED}`, async () => {
+    expect(await mismatches(sa, needs(WATCHED))).toEqual([]);
+  });
+
+  it('may do nothing in other namespaces, nor cluster-wide', async () => {
+    const elsewhere = needs(OTHER).map(([args]): [string, boolean] => [args, false]);
+    const clusterWide: [string, boolean][] = [
+      ['list chamansenders.chaman.io -A', false],
+      ['list secrets -A', false],
+      ['watch configmaps -A', false],
+    ];
+    expect(await mismatches(sa, [...elsewhere, ...clusterWide, ...forbidden(WATCHED), ...lease])).toEqual([]);
+  });
+});
