@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ChamanHttpClient } from '../src/chaman/http-client.ts';
 import type { CreateAccountRequest } from '../src/chaman/types.ts';
+import { makeCa, makeCertificate } from '../src/devtools/certificates.ts';
 import { startEmulator } from '../src/emulator/server.ts';
 
 const { values } = parseArgs({
@@ -91,6 +92,20 @@ try {
   results.push(
     await measure(`createAccount+deleteAccount cycle (concurrency ${Math.min(CONCURRENCY, 4)})`, CYCLES, Math.min(CONCURRENCY, 4), async (i) => {
       const created = await client.createAccount(SENDER, { ...account, name: `cycle ${i}` }, `cycle-${i}`);
+      await client.deleteAccount(SENDER, created.id);
+    }),
+  );
+  // The same with a certificate to inspect and check (R6–R10) on every create.
+  const certificate = await makeCertificate({ issuer: await makeCa() });
+  const withCertificate: CreateAccountRequest = {
+    type: 'REST',
+    name: 'bench',
+    permissions: ['DimonaDeclaration'],
+    certificates: [{ name: 'bench', fileName: 'bench.cer', content: Buffer.from(certificate.der).toString('base64') }],
+  };
+  results.push(
+    await measure(`create (REST + 1 certificate)+delete cycle (concurrency ${Math.min(CONCURRENCY, 4)})`, CYCLES, Math.min(CONCURRENCY, 4), async (i) => {
+      const created = await client.createAccount(SENDER, { ...withCertificate, name: `cert cycle ${i}` }, `cert-cycle-${i}`);
       await client.deleteAccount(SENDER, created.id);
     }),
   );
