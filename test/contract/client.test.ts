@@ -308,6 +308,35 @@ describe('the emulator counts calls for tests', () => {
   });
 });
 
+describe('ChamanHttpClient against a bare HTTP server', () => {
+  it('honours Retry-After on 503', async () => {
+    const { createServer } = await import('node:http');
+    const seen: number[] = [];
+    const server = createServer((_req, res) => {
+      seen.push(performance.now());
+      if (seen.length === 1) {
+        res.writeHead(503, { 'content-type': 'application/problem+json', 'retry-after': '1' });
+        res.end(JSON.stringify({ type: 'urn:chaman:problem:unavailable', title: 'down', status: 503, code: 'UNAVAILABLE' }));
+      } else {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end('[]');
+      }
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as { port: number }).port;
+    const client = new ChamanHttpClient({ baseUrl: `http://127.0.0.1:${port}`, auth: { kind: 'token', token: 't' }, retry: { baseDelayMs: 1 } });
+    try {
+      expect(await client.listPermissions()).toEqual([]);
+      expect(seen).toHaveLength(2);
+      expect(seen[1]! - seen[0]!).toBeGreaterThanOrEqual(950);
+    } finally {
+      await client.close();
+      server.closeAllConnections();
+      server.close();
+    }
+  });
+});
+
 describe('ChamanHttpClient without a server', () => {
   it('a refused connection is UnavailableError and names no credential', async () => {
     const client = new ChamanHttpClient({ baseUrl: 'http://127.0.0.1:9', auth: { kind: 'token', token: env.token }, retry: false, connectTimeoutMs: 500 });
