@@ -1,7 +1,7 @@
 // The contract-test environment: an emulator in-process on port 0 with a temporary data dir, and a
 // recording proxy in front of it so that EVERY answer the client (or a raw call) gets can be checked
 // against the OpenAPI document. Tests talk HTTP for real; nothing is mocked.
-import { randomUUID, webcrypto } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { Server } from 'node:http';
@@ -11,7 +11,6 @@ import { join } from 'node:path';
 import { request } from 'undici';
 import { ChamanHttpClient } from '../../src/chaman/http-client.ts';
 import type { ChamanHttpClientOptions } from '../../src/chaman/http-client.ts';
-import type { Issuer } from '../../src/devtools/certificates.ts';
 import { startEmulator } from '../../src/emulator/server.ts';
 import type { EmulatorOptions, RunningEmulator } from '../../src/emulator/server.ts';
 import { OpenApiValidator } from './openapi.ts';
@@ -145,14 +144,3 @@ export const CONTACT = {
   language: 'fr' as const,
 };
 
-/**
- * The same CA, signing with another hash. WebCrypto's RSASSA-PKCS1-v1_5 signs with the hash the key
- * was imported with, so the CA's private key is re-imported for `hash` (makeCertificate's `hash`
- * alone does not change the signature of a CA-issued certificate).
- */
-export async function issuerSigningWith(ca: Issuer, hash: 'SHA-1' | 'SHA-256' | 'SHA-384' | 'SHA-512'): Promise<Issuer> {
-  const algorithm = { name: 'RSASSA-PKCS1-v1_5', hash };
-  const pkcs8 = await webcrypto.subtle.exportKey('pkcs8', ca.keys.privateKey);
-  const privateKey = await webcrypto.subtle.importKey('pkcs8', pkcs8, algorithm, true, ['sign']);
-  return { certificate: ca.certificate, keys: { publicKey: ca.keys.publicKey, privateKey }, algorithm } as Issuer;
-}

@@ -1,8 +1,8 @@
 // The "Done when" checks of issue 4, as raw HTTP calls (what curl does), answers validated against
 // the OpenAPI document like every other contract test.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeCa, makeCertificate } from '../../src/devtools/certificates.ts';
-import { CONTACT, freshSender, issuerSigningWith, startContractEnv } from './env.ts';
+import { makeCa, makeCertificate } from '../support/certs.ts';
+import { CONTACT, freshSender, startContractEnv } from './env.ts';
 import type { ContractEnv } from './env.ts';
 
 let env: ContractEnv;
@@ -12,8 +12,8 @@ let sha1: string;
 beforeAll(async () => {
   env = await startContractEnv();
   const ca = await makeCa();
-  good = Buffer.from((await makeCertificate({ issuer: ca })).der).toString('base64');
-  sha1 = Buffer.from((await makeCertificate({ issuer: await issuerSigningWith(ca, 'SHA-1'), hash: 'SHA-1' })).der).toString('base64');
+  good = Buffer.from((await makeCertificate({ ca })).der).toString('base64');
+  sha1 = Buffer.from((await makeCertificate({ ca, hash: 'SHA-1' })).der).toString('base64');
 }, 30_000);
 
 afterAll(async () => {

@@ -5,17 +5,19 @@ import * as x509 from '@peculiar/x509';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AccessDeniedError, AuthenticationError, UnavailableError } from '../../src/chaman/errors.ts';
 import { ChamanHttpClient } from '../../src/chaman/http-client.ts';
-import { makeCa, makeCertificate } from '../../src/devtools/certificates.ts';
-import type { Issuer } from '../../src/devtools/certificates.ts';
+import { makeCa, makeCertificate } from '../support/certs.ts';
+import type { MadeCa } from '../support/certs.ts';
 import { startEmulator } from '../../src/emulator/server.ts';
 import type { RunningEmulator } from '../../src/emulator/server.ts';
 
 x509.cryptoProvider.set(webcrypto as never);
 
 /** A server certificate for 127.0.0.1 (an IP SAN: hostname checks do not fall back to the CN for IPs). */
-async function serverCertificate(ca: Issuer): Promise<{ cert: string; key: string }> {
+async function serverCertificate(ca: MadeCa): Promise<{ cert: string; key: string }> {
   const algorithm = { name: 'ECDSA', namedCurve: 'P-384', hash: 'SHA-384' };
   const keys = (await webcrypto.subtle.generateKey(algorithm, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
+  const caAlgorithm = { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' };
+  const caKey = await webcrypto.subtle.importKey('pkcs8', ca.privateKey.export({ type: 'pkcs8', format: 'der' }), caAlgorithm, false, ['sign']);
   const certificate = await x509.X509CertificateGenerator.create({
     serialNumber: `1${randomBytes(7).toString('hex')}`,
     subject: 'CN=127.0.0.1',
@@ -23,8 +25,8 @@ async function serverCertificate(ca: Issuer): Promise<{ cert: string; key: strin
     notBefore: new Date(Date.now() - 86_400_000),
     notAfter: new Date(Date.now() + 86_400_000),
     publicKey: keys.publicKey as never,
-    signingKey: ca.keys.privateKey as never,
-    signingAlgorithm: { ...ca.algorithm, hash: 'SHA-256' } as never,
+    signingKey: caKey as never,
+    signingAlgorithm: caAlgorithm as never,
     extensions: [new x509.SubjectAlternativeNameExtension([{ type: 'ip', value: '127.0.0.1' }]), new x509.ExtendedKeyUsageExtension(['1.3.6.1.5.5.7.3.1'])],
   });
   const pkcs8 = Buffer.from(await webcrypto.subtle.exportKey('pkcs8', keys.privateKey)).toString('base64');
@@ -39,13 +41,13 @@ let limited: { pem: string; privateKeyPem: string };
 const clients: ChamanHttpClient[] = [];
 
 beforeAll(async () => {
-  const ca = await makeCa('CN=Contract Test CA');
-  caPem = ca.certificate.toString('pem');
+  const ca = await makeCa({ subject: 'CN=Contract Test CA' }); // RSA-3072, signs with SHA-256
+  caPem = ca.pem;
   const server = await serverCertificate(ca);
-  operator = await makeCertificate({ subject: 'CN=chaman-operator, O=Platform', issuer: ca });
-  limited = await makeCertificate({ subject: 'CN=payroll-team', issuer: ca });
+  operator = await makeCertificate({ subject: 'O=Platform, CN=chaman-operator', ca });
+  limited = await makeCertificate({ subject: 'CN=payroll-team', ca });
   // a certificate the server does not trust: self-signed, same CN as the operator's
-  stranger = await makeCertificate({ subject: 'CN=chaman-operator' });
+  stranger = await makeCertificate({ subject: 'CN=chaman-operator', freshKey: true });
   emulator = await startEmulator({
     tls: { cert: server.cert, key: server.key, clientCa: caPem },
     clients: { 'chaman-operator': '*', 'payroll-team': ['300020'] },
