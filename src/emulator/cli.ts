@@ -15,6 +15,7 @@ Options:
   --host H               address to listen on (default 127.0.0.1; without TLS only loopback)
   --token NAME:SENDERS   a bearer token NAME that may manage SENDERS: sender numbers separated
                          by commas, or * for all (repeatable), e.g. --token dev:*
+  --token-file F         read NAME:SENDERS lines from a file (keeps tokens out of the process list)
   --client CN:SENDERS    an mTLS client certificate (subject CN) and its senders (repeatable)
   --tls-cert F --tls-key F   serve HTTPS with this certificate and key (PEM files)
   --client-ca F          trust client certificates issued by this CA (PEM), for --client
@@ -67,6 +68,7 @@ export function parseEmulatorArgs(argv: string[]): EmulatorOptions & { port: num
       'data-dir': { type: 'string' },
       host: { type: 'string' },
       token: { type: 'string', multiple: true },
+      'token-file': { type: 'string', multiple: true },
       client: { type: 'string', multiple: true },
       'tls-cert': { type: 'string' },
       'tls-key': { type: 'string' },
@@ -85,7 +87,16 @@ export function parseEmulatorArgs(argv: string[]): EmulatorOptions & { port: num
   const port = Number(values.port);
   if (values.port === undefined || !Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError('--port P is required (0..65535)');
   if (!values['data-dir']) throw new UsageError('--data-dir DIR is required');
-  const tokens = Object.fromEntries((values.token ?? []).map((t) => parseCredential(t, '--token')));
+  const fromFiles = (values['token-file'] ?? []).flatMap((file) =>
+    readFileSync(file, 'utf8')
+      .split('\n')
+      .map((line) => line.trim())
+      .filter((line) => line !== '' && !line.startsWith('#')),
+  );
+  const tokens = Object.fromEntries([
+    ...fromFiles.map((t) => parseCredential(t, '--token-file')),
+    ...(values.token ?? []).map((t) => parseCredential(t, '--token')),
+  ]);
   const clients = Object.fromEntries((values.client ?? []).map((c) => parseCredential(c, '--client')));
   if (Object.keys(tokens).length === 0 && Object.keys(clients).length === 0) {
     throw new UsageError('give at least one credential: --token NAME:SENDERS or --client CN:SENDERS');

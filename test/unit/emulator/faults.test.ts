@@ -34,6 +34,15 @@ describe('emulator command line', () => {
     expect(options).toMatchObject({ port: 18443, host: '127.0.0.1', dataDir: '/tmp/emu', tokens: { dev: '*' }, faults: { errorRate: 0.1, latencyMs: 5 } });
   });
 
+  it('reads tokens from a file, so they stay out of the process list', async () => {
+    const { mkdtempSync, writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const file = join(mkdtempSync(join(tmpdir(), 'tokens-')), 'tokens');
+    writeFileSync(file, '# comment\nsecret-a:*\n\nsecret-b:300010,300011\n');
+    expect(parseEmulatorArgs(['--port', '0', '--data-dir', 'd', '--token-file', file]).tokens).toEqual({ 'secret-a': '*', 'secret-b': ['300010', '300011'] });
+  });
+
   it('refuses plain HTTP on a non-loopback address, and a missing credential', () => {
     expect(() => parseEmulatorArgs(['--port', '1', '--data-dir', 'd', '--token', 'a:*', '--host', '0.0.0.0'])).toThrow(/loopback/);
     expect(() => parseEmulatorArgs(['--port', '1', '--data-dir', 'd'])).toThrow(/credential/);
