@@ -96,7 +96,7 @@ try {
     }),
   );
   // The same with a certificate to inspect and check (R6–R10) on every create.
-  const certificate = await makeCertificate({ issuer: await makeCa() });
+  const certificate = await makeCertificate({ ca: await makeCa() });
   const withCertificate: CreateAccountRequest = {
     type: 'REST',
     name: 'bench',

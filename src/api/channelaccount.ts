@@ -185,7 +185,7 @@ const certificateStatus = obj('A certificate as Chaman holds it, as its detail p
   keyAlgorithm: str('e.g. RSA-4096, EC-P384.'),
   signatureAlgorithm: str('e.g. SHA-256.'),
   selfSigned: { type: 'boolean', description: 'Self-signed (allowed for REST only, R8).' },
-});
+}, ['name', 'fileName', 'subject', 'organization', 'issuer', 'serialNumber', 'notBefore', 'notAfter', 'sha256Fingerprint', 'keyAlgorithm', 'signatureAlgorithm', 'selfSigned']);
 
 const status: Schema = obj('Observed state, written by the operator.', {
   observedGeneration,

@@ -62,5 +62,9 @@ export function renderTypes(): string {
 export function renderGeneratedFiles(): Record<string, string> {
   const files: Record<string, string> = { 'src/api/types.generated.ts': renderTypes() };
   for (const source of CRD_SOURCES) files[`crds/chaman.io_${source.plural}.yaml`] = renderCrdYaml(source);
+  // So that kustomize bases (manifests/) can include the CRDs by directory.
+  files['crds/kustomization.yaml'] =
+    `# ${HEADER}\napiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n` +
+    CRD_SOURCES.map((s) => `  - chaman.io_${s.plural}.yaml\n`).join('');
   return files;
 }

@@ -168,29 +168,29 @@ export type ChannelAccountStatus = {
   /** What Chaman holds. */
   certificates?: Array<{
     /** "Nom du certificat". */
-    name?: string;
+    name: string;
     /** "Nom du fichier". */
-    fileName?: string;
+    fileName: string;
     /** "Propriétaire". */
-    subject?: string;
+    subject: string;
     /** "Entreprise". */
-    organization?: string;
+    organization: string;
     /** "Fournisseur". */
-    issuer?: string;
+    issuer: string;
     /** "N° de série", in decimal. */
-    serialNumber?: string;
+    serialNumber: string;
     /** Start of validity. */
-    notBefore?: string;
+    notBefore: string;
     /** "Expiration". */
-    notAfter?: string;
+    notAfter: string;
     /** SHA-256 fingerprint of the DER certificate. */
-    sha256Fingerprint?: string;
+    sha256Fingerprint: string;
     /** e.g. RSA-4096, EC-P384. */
-    keyAlgorithm?: string;
+    keyAlgorithm: string;
     /** e.g. SHA-256. */
-    signatureAlgorithm?: string;
+    signatureAlgorithm: string;
     /** Self-signed (allowed for REST only, R8). */
-    selfSigned?: boolean;
+    selfSigned: boolean;
   }>;
   /** The earliest notAfter among the account's certificates. */
   nextCertificateExpiry?: string;
