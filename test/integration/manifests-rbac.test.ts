@@ -3,12 +3,13 @@
 // that token, then `kubectl auth can-i` for what the operator needs (yes) and for the rest (no).
 // The unit tests (test/unit/manifests/rbac.test.ts) check the same rules as data.
 import { execFile as execFileCallback } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { kustomize, REPO_ROOT, type K8sObject } from '../unit/manifests/support.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { kustomize, type K8sObject } from '../unit/manifests/support.ts';
+import { kubeconfigPath, kubectlPath } from './support/cluster.ts';
 
 const execFile = promisify(execFileCallback);
 
@@ -18,32 +19,19 @@ const OTHER = 'chaman-rbac-elsewhere'; // a namespace no Role grants
 const SA = 'chaman-operator';
 const SA_NAMESPACED = 'chaman-operator-ns'; // the namespaced overlay's Roles, bound to their own account
 
-function adminKubeconfig(): string {
-  let path: string | undefined;
-  try {
-    path = (inject as unknown as (key: string) => string | undefined)('kubeconfig');
-  } catch {
-    // not provided by the global setup
-  }
-  path ??= process.env.CHAMAN_TEST_KUBECONFIG;
-  if (!path) throw new Error('no kubeconfig: the integration global setup provides it (inject("kubeconfig")) or set CHAMAN_TEST_KUBECONFIG');
-  return path;
-}
-
 /**
- * kubectl from the control plane's own release when it has been built (no version skew), else
- * the machine's. $CHAMAN_KUBECTL wins.
+ * The kubectl binary of the control plane's own release (no version skew), taken from the DIR/kubectl
+ * wrapper the control plane writes (which also pins the admin kubeconfig, so it is not used as is:
+ * the checks below run with the ServiceAccount's kubeconfig). $CHAMAN_KUBECTL wins; the machine's
+ * kubectl is the fallback.
  */
 function kubectlCommand(): string[] {
   if (process.env.CHAMAN_KUBECTL) return [process.env.CHAMAN_KUBECTL];
-  const bin = join(REPO_ROOT, 'test/controlplane/bin');
-  const built = existsSync(bin)
-    ? readdirSync(bin)
-        .filter((n) => /^controlplane-[0-9a-f]+$/.test(n))
-        .map((n) => join(bin, n))
-        .sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs)
-    : [];
-  if (built[0]) return [built[0], 'kubectl'];
+  const wrapper = kubectlPath();
+  if (existsSync(wrapper)) {
+    const exec = /^exec\s+'([^']+)'\s+kubectl\s/m.exec(readFileSync(wrapper, 'utf8'));
+    if (exec?.[1] && existsSync(exec[1])) return [exec[1], 'kubectl'];
+  }
   return ['kubectl'];
 }
 
@@ -171,7 +159,7 @@ let admin: string;
 let work: string;
 
 beforeAll(async () => {
-  admin = adminKubeconfig();
+  admin = kubeconfigPath();
   work = mkdtempSync(join(tmpdir(), 'chaman-rbac-'));
   for (const ns of [WATCHED, OTHER]) {
     await kubectl(admin, ['create', 'namespace', ns, '--dry-run=client', '-o', 'json']).then((json) => kubectl(admin, ['apply', '-f', '-'], json));
