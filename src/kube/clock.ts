@@ -71,7 +71,9 @@ export class ManualClock implements Clock {
   }
   setTimeout(fn: () => void, ms: number): TimerHandle {
     const id = ++this.seq;
-    this.timers.set(id, { at: this.t + Math.max(0, ms), fn });
+    // As Node does: a delay over 2^31−1 ms becomes 1 ms (with a TimeoutOverflowWarning).
+    const delay = ms > 2 ** 31 - 1 ? 1 : Math.max(0, ms);
+    this.timers.set(id, { at: this.t + delay, fn });
     return { id };
   }
   clearTimeout(h: TimerHandle | undefined): void {

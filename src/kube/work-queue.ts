@@ -127,6 +127,8 @@ class DelayHeap {
   }
 }
 
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 export class WorkQueue {
   readonly name: string;
   private readonly handler: (key: string) => Promise<WorkResult>;
@@ -380,8 +382,11 @@ export class WorkQueue {
     if (!top) return;
     if (top.at >= this.timerAt && this.timer) return;
     this.clock.clearTimeout(this.timer);
-    this.timerAt = top.at;
-    this.timer = this.clock.setTimeout(() => this.fire(), top.at - this.clock.now());
+    // Node timers hold at most 2^31−1 ms (~24.8 days): a later key (a certificate expiring in a
+    // year) wakes the timer early, which finds nothing due and arms it again.
+    const delay = Math.min(top.at - this.clock.now(), MAX_TIMER_MS);
+    this.timerAt = this.clock.now() + delay;
+    this.timer = this.clock.setTimeout(() => this.fire(), delay);
   }
 
   private fire(): void {

@@ -195,6 +195,18 @@ describe('WorkQueue', () => {
     expect(t.started).toEqual(['a', 'a']);
   });
 
+  it('addAfter beyond the 2^31 ms a Node timer holds fires at the right time (a certificate a year away)', async () => {
+    const t = setup();
+    t.q.start();
+    const year = 365 * 86_400_000;
+    t.q.addAfter('a', year);
+    expect(t.clock.pendingTimers()).toBe(1);
+    await t.clock.advance(year - 1);
+    expect(t.started).toEqual([]);
+    await t.clock.advance(1);
+    expect(t.started).toEqual(['a']);
+  });
+
   it('addAfter keeps only the earliest pending time per key, never duplicates', async () => {
     const t = setup();
     t.q.start();
