@@ -82,7 +82,7 @@ export interface ChamanClient {
   editAccount(senderNumber: string, accountId: string, request: EditAccountRequest): Promise<ChamanAccount>;
   deleteAccount(senderNumber: string, accountId: string): Promise<void>;
   /** REST only (else ConflictError OPERATION_NOT_ALLOWED). Answers 201 with the certificate. */
-  addCertificate(senderNumber: string, accountId: string, certificate: CertificateUpload): Promise<ChamanCertificate>;
+  addCertificate(senderNumber: string, accountId: string, certificate: CertificateUpload, idempotencyKey?: string): Promise<ChamanCertificate>;
   /** Answers 200 with the new certificate (it may get a new id). */
   replaceCertificate(senderNumber: string, accountId: string, certificateId: string, certificate: CertificateUpload): Promise<ChamanCertificate>;
   /** REST only; never the last one (ConflictError LAST_CERTIFICATE). Answers 204. */

@@ -407,7 +407,8 @@ async function runStep(client: ChamanClient, senderNumber: string, accountId: st
       await client.editAccount(senderNumber, accountId, step.request);
       return;
     case 'addCertificate':
-      await client.addCertificate(senderNumber, accountId, certificateUpload(step.certificate));
+      // Keyed by account and certificate, so a retried add never uploads it twice.
+      await client.addCertificate(senderNumber, accountId, certificateUpload(step.certificate), `add-${accountId}-${step.certificate.sha256Fingerprint.replaceAll(':', '')}`);
       return;
     case 'replaceCertificate':
       await client.replaceCertificate(senderNumber, accountId, step.certificateId, certificateUpload(step.certificate));

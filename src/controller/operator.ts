@@ -8,6 +8,7 @@ import { EventRecorder } from '../kube/events.ts';
 import { Informer } from '../kube/informer.ts';
 import { LeaderElector } from '../kube/leader-election.ts';
 import { KubeObjects } from '../kube/objects.ts';
+import { informerMetricsHooks, queueMetricsHooks } from '../kube/index.ts';
 import { WorkQueue, objectKey, parseObjectKey, retryAfterHint } from '../kube/work-queue.ts';
 import type { OperatorMetrics } from '../observability/metrics.ts';
 import { referencedSecrets } from './account-inputs.ts';
@@ -59,9 +60,7 @@ export class Operator {
 
   constructor(o: OperatorOptions) {
     this.o = o;
-    const restart = (resource: string) => ({
-      onRestart: (reason: string) => o.metrics.watchRestarts.inc({ resource, reason }),
-    });
+    const restart = (resource: string) => informerMetricsHooks(o.metrics, resource);
     const common = { client: o.kube, namespaces: o.namespaces, logger: o.logger };
     this.informers = {
       senders: new Informer({ ...common, resource: RESOURCES.chamanSenders, transform: typed(RESOURCES.chamanSenders), hooks: restart('chamansenders') }),
@@ -103,13 +102,10 @@ export class Operator {
       name: 'chaman',
       concurrency: o.concurrency,
       handler: (key) => this.process(key),
-      hooks: {
-        onDepth: (depth) => o.metrics.workqueueDepth.set({ queue: 'chaman' }, depth),
-        onRetry: (key, delayMs, error) => {
-          o.metrics.workqueueRetries.inc({ queue: 'chaman' });
-          o.logger.info({ key, delayMs, err: error }, 'reconcile will be retried');
-        },
-      },
+      hooks: queueMetricsHooks(o.metrics, 'chaman', {
+        // `object`, not `key`: the logger redacts fields named key.
+        onRetry: (object, delayMs, error) => o.logger.info({ object, delayMs, err: error }, 'reconcile will be retried'),
+      }),
     });
     this.wireEvents();
     if (o.leaderElection) {
@@ -257,7 +253,7 @@ export class Operator {
     } catch (error) {
       if (!(error instanceof RetryableReconcileError)) {
         this.o.metrics.reconcileTotal.inc({ kind: kind ?? 'unknown', result: 'error' });
-        this.o.logger.warn({ key, err: error }, 'reconcile failed');
+        this.o.logger.warn({ object: key, err: error }, 'reconcile failed');
       }
       const hint = retryAfterHint(error);
       throw hint === undefined ? error : Object.assign(error as object, { retryAfterMs: hint });
