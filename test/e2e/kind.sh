@@ -82,14 +82,17 @@ openssl x509 -req -in "${WORK}/tls.csr" -CA "${WORK}/ca.crt" -CAkey "${WORK}/ca.
   -days 2 -sha256 -extfile "${WORK}/ext.cnf" -out "${WORK}/tls.crt" 2>/dev/null
 openssl rand -hex 24 | tr -d '\n' >"${WORK}/token"
 
-log "namespace and Secrets (chaman-api, chaman-emulator-tls)"
+printf '%s:*\n' "$(cat "${WORK}/token")" >"${WORK}/tokens"
+
+log "namespace and Secrets (chaman-api, chaman-emulator)"
 k create namespace "${NAMESPACE}" --dry-run=client -o yaml | k apply -f -
 k -n "${NAMESPACE}" create secret generic chaman-api \
   --from-literal=url="https://${EMULATOR_HOST}:8443" \
   --from-file=token="${WORK}/token" \
   --from-file=ca.crt="${WORK}/ca.crt" \
   --dry-run=client -o yaml | k apply -f -
-k -n "${NAMESPACE}" create secret tls chaman-emulator-tls --cert="${WORK}/tls.crt" --key="${WORK}/tls.key" \
+k -n "${NAMESPACE}" create secret generic chaman-emulator \
+  --from-file=tls.crt="${WORK}/tls.crt" --from-file=tls.key="${WORK}/tls.key" --from-file=tokens="${WORK}/tokens" \
   --dry-run=client -o yaml | k apply -f -
 
 log "manifests/overlays/emulator with image ${IMAGE}"

@@ -69,7 +69,9 @@ describe('kubectl kustomize', () => {
     expect(operator.env).toContainEqual({ name: 'CHAMAN_CA', value: '/var/run/secrets/chaman/ca.crt' });
     expect(emulator.image).toBe(operator.image);
     expect(emulator.args.slice(0, 1)).toEqual(['emulator']);
-    expect(emulator.args).toContain('--token=$(EMULATOR_TOKEN):*');
+    // The token comes from a file, never from argv (visible in the process list).
+    expect(emulator.args).toContain('--token-file=/etc/chaman-emulator/tokens');
+    expect(emulator.args.some((a: string) => a.startsWith('--token='))).toBe(false);
     expect(find(objects, 'Service', 'chaman-emulator', 'chaman-system').spec.ports[0].port).toBe(8443);
   });
 });
