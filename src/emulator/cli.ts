@@ -20,6 +20,7 @@ Options:
   --tls-cert F --tls-key F   serve HTTPS with this certificate and key (PEM files)
   --client-ca F          trust client certificates issued by this CA (PEM), for --client
   --latency-ms N         fault: add N ms to every API request
+  --response-delay-ms N  fault: wait N ms after a request is processed, before answering
   --error-rate F         fault: answer this share of requests 503 (0..1)
   --rate-429 F           fault: answer this share of requests 429 with Retry-After (0..1)
   --retry-after S        Retry-After of an injected 429, in seconds (default 1)
@@ -74,6 +75,7 @@ export function parseEmulatorArgs(argv: string[]): EmulatorOptions & { port: num
       'tls-key': { type: 'string' },
       'client-ca': { type: 'string' },
       'latency-ms': { type: 'string' },
+      'response-delay-ms': { type: 'string' },
       'error-rate': { type: 'string' },
       'rate-429': { type: 'string' },
       'retry-after': { type: 'string' },
@@ -117,6 +119,7 @@ export function parseEmulatorArgs(argv: string[]): EmulatorOptions & { port: num
     if (value !== undefined) faults[key] = value;
   };
   put('latencyMs', nonNegative(values['latency-ms'], '--latency-ms'));
+  put('responseDelayMs', nonNegative(values['response-delay-ms'], '--response-delay-ms'));
   put('errorRate', rate(values['error-rate'], '--error-rate'));
   put('rate429', rate(values['rate-429'], '--rate-429'));
   put('retryAfterSeconds', nonNegative(values['retry-after'], '--retry-after'));

@@ -4,8 +4,10 @@
 // connection without answering: the client cannot tell whether a write happened.
 
 export interface Faults {
-  /** added to every API request, in ms */
+  /** added to every API request before it is processed, in ms */
   latencyMs: number;
+  /** added after a request is processed (and committed), before the answer: a window in which a client can die knowing nothing */
+  responseDelayMs: number;
   /** share of requests answered 503 UNAVAILABLE (0..1) */
   errorRate: number;
   /** share of requests answered 429 RATE_LIMITED with Retry-After (0..1) */
@@ -18,7 +20,7 @@ export interface Faults {
   dropResponseRate: number;
 }
 
-export const NO_FAULTS: Faults = { latencyMs: 0, errorRate: 0, rate429: 0, retryAfterSeconds: 1, dropRate: 0, dropResponseRate: 0 };
+export const NO_FAULTS: Faults = { latencyMs: 0, responseDelayMs: 0, errorRate: 0, rate429: 0, retryAfterSeconds: 1, dropRate: 0, dropResponseRate: 0 };
 
 const RATES = ['errorRate', 'rate429', 'dropRate', 'dropResponseRate'] as const;
 
@@ -26,7 +28,7 @@ const RATES = ['errorRate', 'rate429', 'dropRate', 'dropResponseRate'] as const;
 export function mergeFaults(current: Faults, update: unknown): { faults?: Faults; errors: { field: string; message: string }[] } {
   const errors: { field: string; message: string }[] = [];
   if (typeof update !== 'object' || update === null || Array.isArray(update)) {
-    return { errors: [{ field: '', message: 'expected a JSON object with any of latencyMs, errorRate, rate429, retryAfterSeconds, dropRate, dropResponseRate' }] };
+    return { errors: [{ field: '', message: 'expected a JSON object with any of latencyMs, responseDelayMs, errorRate, rate429, retryAfterSeconds, dropRate, dropResponseRate' }] };
   }
   const next: Faults = { ...current };
   for (const [key, value] of Object.entries(update)) {

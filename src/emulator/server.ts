@@ -274,6 +274,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
         ...(idempotencyKey !== undefined ? { idempotencyKey } : {}),
         scope: credential.label,
       });
+      if (faults.responseDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, faults.responseDelayMs));
       if (decision === 'dropResponse') {
         fault = 'dropResponse';
         drop();

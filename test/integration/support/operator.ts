@@ -34,7 +34,7 @@ export interface Harness {
   startOperator(settings?: Partial<Settings>, token?: string): Promise<RunningOperator>;
   apply(object: Record<string, unknown>): Promise<KubeObject>;
   get<T = ChannelAccount>(kind: 'ChannelAccount' | 'ChamanSender', name: string): Promise<T | undefined>;
-  waitForCondition(kind: 'ChannelAccount' | 'ChamanSender', name: string, type: string, status: string, reason?: string, timeoutMs?: number): Promise<ChannelAccount & ChamanSender>;
+  waitForCondition<T = ChannelAccount>(kind: 'ChannelAccount' | 'ChamanSender', name: string, type: string, status: string, reason?: string, timeoutMs?: number): Promise<T>;
   stop(): Promise<void>;
 }
 
@@ -119,14 +119,14 @@ export async function startHarness(namespace: string, emulatorOptions: Partial<E
         throw error;
       }
     },
-    waitForCondition(kind, name, type, status, reason, timeoutMs = 30_000) {
-      return waitFor(
+    waitForCondition<T>(kind: 'ChannelAccount' | 'ChamanSender', name: string, type: string, status: string, reason?: string, timeoutMs = 30_000): Promise<T> {
+      return waitFor<T>(
         `${kind} ${name}: ${type}=${status}${reason ? `/${reason}` : ''}`,
         async () => {
-          const object = await harness.get<ChannelAccount & ChamanSender>(kind, name);
+          const object = await harness.get<ChannelAccount>(kind, name);
           const found = object?.status?.conditions?.find((c) => c.type === type);
           const current = found && found.status === status && (!reason || found.reason === reason) && found.observedGeneration === object!.metadata.generation;
-          return current ? object : undefined;
+          return current ? (object as T) : undefined;
         },
         timeoutMs,
         200,
