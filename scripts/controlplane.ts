@@ -33,15 +33,18 @@ let stopping = false;
 const tempDir = args.dir ? undefined : mkdtempSync(join(tmpdir(), 'chaman-controlplane-'));
 const dir = args.dir ? resolve(args.dir) : tempDir!;
 
-async function shutdown(reason: string, code: number): Promise<never> {
-  if (!stopping) {
+let shuttingDown: Promise<never> | undefined;
+/** Stops everything once; later calls (a second signal, the parent watch) wait for the same stop. */
+function shutdown(reason: string, code: number): Promise<never> {
+  shuttingDown ??= (async () => {
     stopping = true;
     console.log(`controlplane: ${reason}, stopping`);
     abort.abort();
     await controlPlane?.stop();
     if (tempDir) rmSync(tempDir, { recursive: true, force: true });
-  }
-  process.exit(code);
+    process.exit(code);
+  })();
+  return shuttingDown;
 }
 
 process.on('SIGINT', () => void shutdown('SIGINT', 0));
@@ -58,8 +61,7 @@ try {
     console.log(binary);
     process.exit(0);
   }
-  if (stopping) await new Promise(() => {}); // shutdown() exits
-  controlPlane = await startControlPlane({ dir, binary, log: (line) => console.log(line) });
+  controlPlane = await startControlPlane({ dir, binary, log: (line) => console.log(line), signal: abort.signal });
   console.log(`controlplane: try ${controlPlane.kubectlPath} get --raw /readyz   (or export KUBECONFIG=${controlPlane.kubeconfigPath}); Ctrl-C stops it`);
   const code = await controlPlane.exited;
   if (!stopping) await shutdown(`control plane exited unexpectedly (${code}), see ${join(dir, 'controlplane.log')}`, 1);

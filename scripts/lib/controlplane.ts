@@ -150,7 +150,7 @@ export async function ensureControlPlaneBinary(options: BuildOptions = {}): Prom
   }
   renameSync(tmp, binary);
   pruneOldBinaries(binary);
-  log(`controlplane: built in ${formatDuration(Date.now() - started)} (${compiled} packages)`);
+  log(`controlplane: built in ${formatDuration(Date.now() - started)} (${compiled} packages compiled)`);
   return binary;
 }
 
@@ -171,6 +171,8 @@ export interface StartOptions {
   log?: LogFn;
   /** Default 3 minutes. */
   readyTimeoutMs?: number;
+  /** Aborting before ready stops the control plane and rejects. */
+  signal?: AbortSignal;
 }
 
 export interface ControlPlane {
@@ -232,9 +234,17 @@ export async function startControlPlane(options: StartOptions): Promise<ControlP
       log(line);
       if (/\bready\b/.test(line) && line.includes('kubeconfig=')) {
         clearTimeout(timer);
+        options.signal?.removeEventListener('abort', onAbort);
         resolve(line);
       }
     });
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(new Error('control plane start interrupted'));
+    };
+    if (options.signal?.aborted) onAbort();
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+    void exited.finally(() => options.signal?.removeEventListener('abort', onAbort));
     void exited.then((code) => {
       clearTimeout(timer);
       reject(

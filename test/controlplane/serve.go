@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"runtime/debug"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -118,12 +119,13 @@ func serve(args []string) int {
 		say("received %s, stopping", sig)
 		close(stopping)
 		select {
-		case <-signals: // a second signal: do not wait for a clean stop
-			os.RemoveAll(runDir)
+		case sig := <-signals: // a second signal: do not wait for a clean stop
+			fmt.Fprintf(origStderr, "controlplane: received %s again, exiting without a clean stop\n", sig)
+			removeAllRetry(runDir)
 			os.Exit(130)
 		case <-time.After(45 * time.Second):
 			fmt.Fprintln(origStderr, "controlplane: error: clean stop took longer than 45s, exiting")
-			os.RemoveAll(runDir)
+			removeAllRetry(runDir)
 			os.Exit(1)
 		}
 	}()
@@ -139,7 +141,9 @@ func serve(args []string) int {
 	if err != nil {
 		return errorf("starting etcd: %v", err)
 	}
-	defer etcdServer.Close()
+	var closeEtcd sync.Once
+	stopEtcd := func() { closeEtcd.Do(etcdServer.Close) } // Close panics if called twice
+	defer stopEtcd()
 	say("etcd listening on %s", etcdURL)
 
 	// kube-apiserver
@@ -245,7 +249,7 @@ func serve(args []string) int {
 	waitDone("controller manager", kcmDone, 15*time.Second, origStderr)
 	stopAPIServer()
 	waitDone("kube-apiserver", apiDone, 20*time.Second, origStderr)
-	etcdServer.Close()
+	stopEtcd()
 	os.RemoveAll(runDir)
 	say("stopped")
 	return exit
@@ -260,6 +264,13 @@ var controllers = []string{
 	"serviceaccount-controller",
 	"serviceaccount-token-controller",
 	"root-ca-certificate-publisher-controller",
+}
+
+// removeAllRetry removes dir while etcd may still be writing into it.
+func removeAllRetry(dir string) {
+	for i := 0; i < 10 && os.RemoveAll(dir) != nil; i++ {
+		time.Sleep(50 * time.Millisecond)
+	}
 }
 
 func fail(err error) int {
