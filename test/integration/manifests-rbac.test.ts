@@ -2,13 +2,16 @@
 // OWN token — not the admin's, not impersonation: `kubectl create token`, a kubeconfig with only
 // that token, then `kubectl auth can-i` for what the operator needs (yes) and for the rest (no).
 // The unit tests (test/unit/manifests/rbac.test.ts) check the same rules as data.
-import { execFile as execFileCallback } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFile as execFileCallback, spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { kustomize, type K8sObject } from '../unit/manifests/support.ts';
+import { startEmulator, type RunningEmulator } from '../../src/emulator/server.ts';
+import { exampleSecrets } from '../../src/devtools/example-secrets.ts';
+import { kustomize, parseYamlDocuments, REPO_ROOT, type K8sObject } from '../unit/manifests/support.ts';
 import { kubeconfigPath, kubectlPath } from './support/cluster.ts';
 
 const execFile = promisify(execFileCallback);
@@ -212,6 +215,99 @@ describe('the ServiceAccount of the cluster-wide install, with its own token', (
 
   it('holds a Lease in its own namespace only', async () => {
     expect(await mismatches(sa, lease)).toEqual([]);
+  });
+});
+
+describe('the operator with the ServiceAccount\'s own token: examples reach Ready', () => {
+  // The operator runs out of the cluster exactly as in the Deployment (`node src/cli.ts run
+  // --leader-elect`, all namespaces), but authenticated by the ServiceAccount's token: if the
+  // ClusterRole missed anything it needs, a watch, a status write, a finalizer, the client-ID
+  // ConfigMap, an event or the Lease would fail, and the examples would not reach Ready.
+  const ns = `chaman-rbac-examples-${randomBytes(3).toString('hex')}`;
+  const chamanToken = randomBytes(16).toString('hex');
+  let emulator: RunningEmulator;
+  let operator: ChildProcess;
+  let operatorExit: Promise<number | null>;
+  let output = '';
+
+  const examples = (): K8sObject[] =>
+    readdirSync(join(REPO_ROOT, 'examples'))
+      .filter((f) => /\.ya?ml$/.test(f))
+      .sort()
+      .flatMap((f) => parseYamlDocuments(readFileSync(join(REPO_ROOT, 'examples', f), 'utf8')))
+      .filter((o) => o.kind !== 'Namespace')
+      .map((o) => ({ ...o, metadata: { ...o.metadata, namespace: ns } }));
+
+  beforeAll(async () => {
+    await kubectl(admin, ['create', 'namespace', ns]);
+    emulator = await startEmulator({ tokens: { [chamanToken]: '*' } });
+    const tokenFile = join(work, 'chaman-token');
+    writeFileSync(tokenFile, chamanToken, { mode: 0o600 });
+    const sa = await serviceAccountKubeconfig(admin, work, SA);
+
+    operator = spawn(
+      process.execPath,
+      [
+        'src/cli.ts', 'run',
+        '--kubeconfig', sa,
+        '--chaman-url', emulator.url,
+        '--chaman-token-file', tokenFile,
+        '--leader-elect', '--leader-election-namespace', NAMESPACE,
+        '--metrics-addr', '127.0.0.1:0', '--health-addr', '127.0.0.1:0',
+      ],
+      { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, KUBECONFIG: '' } },
+    );
+    operator.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    operator.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    operatorExit = new Promise((resolve) => operator.once('exit', (code) => resolve(code)));
+
+    const secrets = (await exampleSecrets({ namespace: ns })) as K8sObject[];
+    await kubectl(admin, ['apply', '-f', '-'], toYaml([...secrets, ...examples()]));
+  });
+
+  afterAll(async () => {
+    // Let the operator release its finalizers (with the same token) before it stops, so nothing
+    // is left stuck in the shared control plane; then stop it, the emulator and the namespace.
+    try {
+      if (operator && operator.exitCode === null) {
+        await kubectl(admin, ['-n', ns, 'delete', 'channelaccounts,chamansenders', '--all', '--wait=true', '--timeout=90s']);
+      }
+    } finally {
+      if (operator && operator.exitCode === null) {
+        operator.kill('SIGTERM');
+        await Promise.race([operatorExit, new Promise((r) => setTimeout(r, 15_000))]);
+        if (operator.exitCode === null) operator.kill('SIGKILL');
+      }
+      await emulator?.stop();
+      await kubectl(admin, ['delete', 'namespace', ns, '--wait=false']).catch(() => undefined);
+    }
+  });
+
+  it('every ChamanSender and ChannelAccount of examples/ becomes Ready', async () => {
+    try {
+      await kubectl(admin, ['-n', ns, 'wait', '--for=condition=Ready', 'chamansenders', '--all', '--timeout=90s']);
+      await kubectl(admin, ['-n', ns, 'wait', '--for=condition=Ready', 'channelaccounts', '--all', '--timeout=90s']);
+    } catch (error) {
+      const status = await kubectl(admin, ['-n', ns, 'get', 'chamansenders,channelaccounts', '-o', 'yaml']).catch(() => '');
+      throw new Error(`${(error as Error).message}\n--- objects ---\n${status}\n--- operator output ---\n${output.slice(-8000)}`);
+    }
+    const accounts = JSON.parse(await kubectl(admin, ['-n', ns, 'get', 'channelaccounts', '-o', 'json'])) as { items: K8sObject[] };
+    expect(accounts.items.map((a) => a.spec.type).sort()).toEqual(['FTP', 'REST', 'SFTP', 'SOAP']);
+  });
+
+  it('published the REST client ID in a ConfigMap it owns, and recorded events', async () => {
+    const cm = JSON.parse(await kubectl(admin, ['-n', ns, 'get', 'configmap', 'dimona-client', '-o', 'json'])) as K8sObject;
+    expect(cm.data.clientId).toMatch(/^self_service_chaman_300010_[a-z0-9]{10}$/);
+    expect(cm.metadata.labels?.['app.kubernetes.io/managed-by']).toBe('chaman-operator');
+    expect(cm.metadata.ownerReferences).toEqual([expect.objectContaining({ kind: 'ChannelAccount', name: 'dimona-rest', controller: true })]);
+    const events = JSON.parse(await kubectl(admin, ['-n', ns, 'get', 'events.events.k8s.io', '-o', 'json'])) as { items: unknown[] };
+    expect(events.items.length).toBeGreaterThan(0);
+  });
+
+  it('led through its Lease and was never refused by the API server', async () => {
+    const lease = JSON.parse(await kubectl(admin, ['-n', NAMESPACE, 'get', 'lease', 'chaman-operator', '-o', 'json'])) as K8sObject;
+    expect(lease.spec.holderIdentity).toBeTruthy();
+    expect(output).not.toMatch(/forbidden|"status":403|\b403\b.*(kube|Kubernetes)/i);
   });
 });
 

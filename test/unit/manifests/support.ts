@@ -12,7 +12,7 @@ export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 export interface K8sObject {
   apiVersion: string;
   kind: string;
-  metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
+  metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string>; ownerReferences?: { kind: string; name: string; controller?: boolean }[] };
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   [key: string]: any;
 }
