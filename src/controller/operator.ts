@@ -47,6 +47,21 @@ function typed<T extends KubeObject>(rt: ResourceType) {
   };
 }
 
+/** A change the reconciler must act on: the spec (generation), annotations (pause, adoption, requests) or deletion. */
+function specOrIntentChanged(old: KubeObject, next: KubeObject): boolean {
+  return (
+    old.metadata.generation !== next.metadata.generation ||
+    old.metadata.deletionTimestamp !== next.metadata.deletionTimestamp ||
+    JSON.stringify(old.metadata.annotations ?? {}) !== JSON.stringify(next.metadata.annotations ?? {})
+  );
+}
+
+/** What accounts wait on: whether their sender is Ready for its generation. */
+function readiness(s: ChamanSender): string {
+  const ready = s.status?.conditions?.find((c) => c.type === 'Ready');
+  return `${ready?.status}/${ready?.observedGeneration === s.metadata.generation}`;
+}
+
 export class Operator {
   private readonly o: OperatorOptions;
   readonly informers: Informers;
@@ -185,28 +200,38 @@ export class Operator {
 
   private wireEvents(): void {
     const { senders, accounts, secrets, configMaps } = this.informers;
-    const onSender = (s: ChamanSender) => {
-      this.enqueueSender(s.metadata.namespace, s.metadata.name);
-      // Accounts wait for their sender (SenderNotReady): wake them when it changes.
+    const wakeAccountsOf = (s: ChamanSender) => {
       for (const a of this.accountsOf(s.metadata.namespace, s.metadata.name)) this.enqueueAccount(a);
     };
-    senders.on('add', onSender).on('update', (_old, s) => onSender(s)).on('delete', onSender);
+    const onSender = (s: ChamanSender) => {
+      this.enqueueSender(s.metadata.namespace, s.metadata.name);
+      wakeAccountsOf(s); // accounts wait for their sender (SenderNotReady)
+    };
+    senders
+      .on('add', onSender)
+      .on('update', (old, s) => {
+        if (specOrIntentChanged(old, s)) this.enqueueSender(s.metadata.namespace, s.metadata.name);
+        if (readiness(old) !== readiness(s)) wakeAccountsOf(s);
+      })
+      .on('delete', onSender);
 
-    const onAccount = (a: ChannelAccount) => {
+    const onAccountAddedOrGone = (a: ChannelAccount) => {
       this.enqueueAccount(a);
       this.enqueueSender(a.metadata.namespace, a.spec.senderRef.name); // counts, finalizer release
-      // R2: when a singleton rival changes or goes, the others may proceed.
+      // R2: when a singleton rival comes or goes, the others may proceed.
       for (const rival of this.accountsOf(a.metadata.namespace, a.spec.senderRef.name)) {
         if (rival.spec.type === a.spec.type && rival.metadata.uid !== a.metadata.uid) this.enqueueAccount(rival);
       }
     };
     accounts
-      .on('add', onAccount)
+      .on('add', onAccountAddedOrGone)
       .on('update', (old, a) => {
-        if (old.metadata.resourceVersion !== a.metadata.resourceVersion) onAccount(a);
+        // Our own status writes come back as updates: they need no reconcile (and would cost a Chaman read).
+        if (old.metadata.deletionTimestamp !== a.metadata.deletionTimestamp) onAccountAddedOrGone(a);
+        else if (specOrIntentChanged(old, a)) this.enqueueAccount(a);
       })
       .on('delete', (a) => {
-        onAccount(a);
+        onAccountAddedOrGone(a);
         this.o.metrics.forgetResource(ACCOUNT, a.metadata.namespace ?? 'default', a.metadata.name);
       });
 
