@@ -1,6 +1,6 @@
 // Helpers for the manifest tests: find a kubectl, build a kustomization, read YAML documents.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,7 +19,8 @@ export interface K8sObject {
 
 /**
  * The kubectl to use, as a command and leading arguments: $CHAMAN_KUBECTL, else the machine's
- * kubectl, else the one built into the test control plane (`controlplane kubectl ...`).
+ * kubectl, else the one built into the test control plane (`controlplane-<hash> kubectl ...`),
+ * else `kubectl` on PATH.
  */
 export function findKubectl(): string[] {
   const fromEnv = process.env.CHAMAN_KUBECTL;
@@ -27,8 +28,15 @@ export function findKubectl(): string[] {
   for (const candidate of ['/usr/bin/kubectl', '/usr/local/bin/kubectl']) {
     if (existsSync(candidate)) return [candidate];
   }
-  const controlplane = join(REPO_ROOT, 'test/controlplane/bin/controlplane');
-  if (existsSync(controlplane)) return [controlplane, 'kubectl'];
+  // The test control plane's binary (scripts/lib/controlplane.ts caches it as controlplane-<hash>).
+  const bin = join(REPO_ROOT, 'test/controlplane/bin');
+  const built = existsSync(bin)
+    ? readdirSync(bin)
+        .filter((n) => /^controlplane-[0-9a-f]{16}$/.test(n))
+        .map((n) => join(bin, n))
+        .sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs)
+    : [];
+  if (built[0]) return [built[0], 'kubectl'];
   try {
     execFileSync('kubectl', ['version', '--client'], { stdio: 'ignore' });
     return ['kubectl'];
