@@ -172,15 +172,17 @@ export class ChannelAccountReconciler {
     passwordSecretVersion: string | undefined,
   ): Promise<ReconcileResult> {
     const { kube } = this.ctx;
-    const stamp = this.ctx.now().toISOString();
     // The create guard: recorded before the call, so a crash in between is detected and looked up.
+    // A create whose outcome is unknown keeps its stamp, and so its Idempotency-Key: a retry can
+    // never make a second account. A new create (after a deletion by hand) gets a new key.
+    const stamp = account.metadata.annotations?.[ANNOTATIONS.createPending] ?? this.ctx.now().toISOString();
     account = await kube.patchAnnotations(account, {
       [ANNOTATIONS.createPending]: stamp,
       [ANNOTATIONS.createFailed]: null,
     });
     let created: ChamanAccount;
     try {
-      created = await client.createAccount(senderNumber, createRequest(desired), `chaman-operator-${account.metadata.uid}`);
+      created = await client.createAccount(senderNumber, createRequest(desired), `chaman-operator-${account.metadata.uid}-${Date.parse(stamp)}`);
     } catch (error) {
       const outcome = errorOutcome(error);
       if (!outcome.retry) {
@@ -292,7 +294,8 @@ export class ChannelAccountReconciler {
     }
     return this.finish(
       account,
-      { ready: { status: 'False', reason: 'Drifted', message }, synced: { ok: true, reason: 'ReconcileSuccess', message: 'Chaman was read.' }, progressing: false },
+      // Stalled: under Observe only a person can converge it (kstatus tools then report it, not "healthy").
+      { ready: { status: 'False', reason: 'Drifted', message }, synced: { ok: true, reason: 'ReconcileSuccess', message: 'Chaman was read.' }, progressing: false, stalled: { reason: 'Drifted', message } },
       statusFrom(account, actual, passwordSecretVersion),
       'success',
       actual,
