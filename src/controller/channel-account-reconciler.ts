@@ -93,6 +93,15 @@ export class ChannelAccountReconciler {
         return this.finish(account, stalledOutcome(observed.ambiguous), status, 'error', observed.account);
       }
       if (!manage) return this.reportOnly(account, inputs.desired, observed, status, inputs.passwordSecretVersion);
+      if (observed.account && account.metadata.annotations?.[ANNOTATIONS.externalName] !== observed.account.id) {
+        // A create whose outcome was unknown (a crash, a lost answer) had in fact succeeded: record it.
+        account = await kube.patchAnnotations(account, {
+          [ANNOTATIONS.externalName]: observed.account.id,
+          [ANNOTATIONS.createPending]: null,
+          [ANNOTATIONS.createSucceeded]: now.toISOString(),
+        });
+        this.ctx.events.normal(account, 'CreateRecovered', `Found the account ${observed.account.id} that an interrupted create had made in Chaman; no second account was created.`);
+      }
 
       if (!observed.account) {
         if (observed.vanished) {

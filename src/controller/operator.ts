@@ -96,9 +96,17 @@ export class Operator {
       instance: o.identity,
       onError: (err) => o.logger.warn({ err }, 'could not record an event'),
     });
+    // Every event is also a log line: the notable transitions, in the logs as in `kubectl describe`.
+    const at = (obj: ChamanSender | ChannelAccount) => ({ kind: obj.kind, object: `${obj.metadata.namespace}/${obj.metadata.name}` });
     const events: EventSink = {
-      normal: (obj, reason, message) => void recorder.normal(obj as never, reason, 'Reconcile', message),
-      warning: (obj, reason, message) => void recorder.warning(obj as never, reason, 'Reconcile', message),
+      normal: (obj, reason, message) => {
+        o.logger.info({ ...at(obj), reason }, message);
+        void recorder.normal(obj as never, reason, 'Reconcile', message);
+      },
+      warning: (obj, reason, message) => {
+        o.logger.warn({ ...at(obj), reason }, message);
+        void recorder.warning(obj as never, reason, 'Reconcile', message);
+      },
     };
     const clients = new ChamanClients(o.chaman, o.clientFactory, this.store);
     const catalog = new CatalogCache(o.settings.resyncPeriodMs);
@@ -283,7 +291,9 @@ export class Operator {
       const hint = retryAfterHint(error);
       throw hint === undefined ? error : Object.assign(error as object, { retryAfterMs: hint });
     } finally {
-      this.o.metrics.reconcileDuration.observe({ kind: kind ?? 'unknown' }, (performance.now() - started) / 1000);
+      const seconds = (performance.now() - started) / 1000;
+      this.o.metrics.reconcileDuration.observe({ kind: kind ?? 'unknown' }, seconds);
+      this.o.logger.debug({ object: key, durationMs: Math.round(seconds * 1000) }, 'reconciled');
     }
   }
 }
