@@ -70,7 +70,8 @@ export const chamanSenderCrd: CrdSource = {
   kind: 'ChamanSender',
   plural: 'chamansenders',
   singular: 'chamansender',
-  shortNames: ['cs'],
+  // `cs` as the spec asks; kubectl resolves a bare `cs` to the built-in componentstatuses first, so `chs` too.
+  shortNames: ['cs', 'chs'],
   description:
     'A sender (expéditeur) in Chaman, the social-security application that manages technical channels (FTP, SFTP, SOAP, REST), and its contact data.',
   spec,
