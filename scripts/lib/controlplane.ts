@@ -8,7 +8,7 @@
 // and build caches make a rebuild after a small change take seconds.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -154,11 +154,22 @@ export async function ensureControlPlaneBinary(options: BuildOptions = {}): Prom
   return binary;
 }
 
-/** Only the newest binary is kept: each is ~100 MB. */
+/**
+ * Removes older binaries (each is ~180 MB), except those a running process uses: a running
+ * control plane's DIR/kubectl wrapper points at its binary.
+ */
 function pruneOldBinaries(keep: string): void {
+  const inUse = new Set<string>();
+  for (const pid of readdirSync('/proc').filter((e) => /^\d+$/.test(e))) {
+    try {
+      inUse.add(readlinkSync(`/proc/${pid}/exe`));
+    } catch {
+      // not ours to read, or exited
+    }
+  }
   for (const name of readdirSync(binDir)) {
     const path = join(binDir, name);
-    if (path !== keep && /^controlplane-[0-9a-f]{16}$/.test(name)) rmSync(path, { force: true });
+    if (path !== keep && /^controlplane-[0-9a-f]{16}$/.test(name) && !inUse.has(path)) rmSync(path, { force: true });
   }
 }
 

@@ -102,7 +102,13 @@ func serve(args []string) int {
 		fmt.Fprintf(origStderr, "controlplane: error: "+format+" (logs: %s)\n", append(a, logPath)...)
 		return 1
 	}
-	say := func(format string, a ...any) { fmt.Printf("controlplane: "+format+"\n", a...) }
+	say := func(format string, a ...any) {
+		line := fmt.Sprintf("controlplane: "+format+"\n", a...)
+		os.Stdout.WriteString(line)
+		os.Stderr.WriteString(line) // the log file: it tells the whole story
+	}
+	// If whoever reads our stdout is gone, a write must fail, not kill us with SIGPIPE mid-stop.
+	signal.Ignore(syscall.SIGPIPE)
 
 	// A soft memory limit makes the Go GC work harder before the heap grows past it.
 	if os.Getenv("GOMEMLIMIT") == "" {
@@ -111,23 +117,19 @@ func serve(args []string) int {
 	// Quiet the loopback clients' deprecation warnings, as kube-apiserver and the controller manager do.
 	rest.SetDefaultWarningHandler(rest.NoWarnings{})
 
-	signals := make(chan os.Signal, 2)
+	signals := make(chan os.Signal, 1)
 	signal.Notify(signals, syscall.SIGINT, syscall.SIGTERM)
 	stopping := make(chan struct{})
 	go func() {
 		sig := <-signals
 		say("received %s, stopping", sig)
 		close(stopping)
-		select {
-		case sig := <-signals: // a second signal: do not wait for a clean stop
-			fmt.Fprintf(origStderr, "controlplane: received %s again, exiting without a clean stop\n", sig)
-			removeAllRetry(runDir)
-			os.Exit(130)
-		case <-time.After(45 * time.Second):
-			fmt.Fprintln(origStderr, "controlplane: error: clean stop took longer than 45s, exiting")
-			removeAllRetry(runDir)
-			os.Exit(1)
-		}
+		// Further signals change nothing (the parent-death SIGTERM may follow the parent's own):
+		// the stop stays clean, bounded by this deadline.
+		time.Sleep(45 * time.Second)
+		fmt.Fprintln(origStderr, "controlplane: error: clean stop took longer than 45s, exiting")
+		removeAllRetry(runDir)
+		os.Exit(1)
 	}()
 
 	started := time.Now()
