@@ -189,6 +189,8 @@ export class ChannelAccountReconciler {
       [ANNOTATIONS.createPending]: stamp,
       [ANNOTATIONS.createFailed]: null,
     });
+    // Status says so from the first reconcile on, not only once Chaman answered (a rate-limited API can be slow).
+    await this.progress(account, 'Creating', `Creating the ${desired.type} account "${desired.name}" in Chaman.`);
     let created: ChamanAccount;
     try {
       created = await client.createAccount(senderNumber, createRequest(desired), `chaman-operator-${account.metadata.uid}-${Date.parse(stamp)}`);
@@ -257,6 +259,7 @@ export class ChannelAccountReconciler {
     }
 
     const specChanged = account.status?.observedGeneration !== account.metadata.generation;
+    await this.progress(account, 'Updating', `Updating in Chaman: ${plan.differences.join('; ')}.`, status);
     for (const step of plan.steps) await runStep(client, senderNumber, actual.id, step);
     const after = await client.getAccount(senderNumber, actual.id);
     if (specChanged) {
@@ -330,6 +333,20 @@ export class ChannelAccountReconciler {
     this.ctx.metrics.setAccountCertificates(certLabels(account), []);
     await kube.setFinalizer(account, false);
     return {};
+  }
+
+  /** Ready=False with a progress reason, written before slow Chaman calls (metrics and requeue untouched). */
+  private async progress(account: ChannelAccount, reason: 'Creating' | 'Updating', message: string, status: ChannelAccountStatus = {}): Promise<void> {
+    const outcome: Outcome = { ready: { status: 'False', reason, message }, synced: { ok: true, reason: 'ReconcileSuccess', message }, progressing: true };
+    const generation = account.metadata.generation ?? 0;
+    const now = this.ctx.now();
+    const next: ChannelAccountStatus = {
+      ...keepFromPrevious(account.status, status),
+      observedGeneration: generation,
+      conditions: mergeConditions(account.status?.conditions as never, [...outcomeConditions(outcome), ...certificateConditionsKept(account.status)], generation, now),
+    };
+    await this.ctx.kube.applyAccountStatus(account, next);
+    account.status = next; // what follows compares with what was just written
   }
 
   private async publishClientId(account: ChannelAccount, actual: ChamanAccount): Promise<void> {
@@ -450,6 +467,13 @@ export function statusFrom(account: ChannelAccount, actual: ChamanAccount | unde
     certificates: actual.certificates.map(({ id: _id, ...details }) => details),
     ...(account.spec.type === 'FTP' && passwordSecretVersion ? { passwordSecretVersion } : {}),
   };
+}
+
+/** CertExpiring and CertExpired as status last said, while a write says only "in progress". */
+function certificateConditionsKept(previous: ChannelAccountStatus | undefined): ConditionInput[] {
+  return (previous?.conditions ?? [])
+    .filter((c) => c.type === 'CertExpiring' || c.type === 'CertExpired')
+    .map(({ type, status, reason, message }) => ({ type, status: status as ConditionInput['status'], reason, message }));
 }
 
 /** Without a fresh read of Chaman, keep what status last said about it. */

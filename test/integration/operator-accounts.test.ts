@@ -123,6 +123,16 @@ describe('ChannelAccount lifecycle', () => {
     await waitFor('sender released', async () => !(await h.get('ChamanSender', 'apk')));
   });
 
+  it('Ready=False/Creating is written before Chaman answers a slow create', async () => {
+    h.emulator.setFaults({ responseDelayMs: 3000 });
+    await h.apply(account('slow', { type: 'REST', management: 'TechnicalIntermediary', permissions: ['DimonaDeclaration'] }));
+    // Each Chaman answer now takes 3 s: the catalog read, then the create; Creating shows in between.
+    const creating = await h.waitForCondition('ChannelAccount', 'slow', 'Ready', 'False', 'Creating', 5500);
+    expect(creating.status?.conditions?.find((c) => c.type === 'Reconciling')).toMatchObject({ status: 'True', reason: 'Creating' });
+    h.emulator.setFaults({ responseDelayMs: 0 });
+    await h.waitForCondition('ChannelAccount', 'slow', 'Ready', 'True', undefined, 15_000);
+  });
+
   it('an account waits (SenderNotReady) until its sender exists and is Ready', async () => {
     await h.apply(account('early', { senderRef: { name: 'later' }, type: 'REST', management: 'TechnicalIntermediary', permissions: ['DimonaDeclaration'] }));
     const waiting = await h.waitForCondition<ChannelAccount>('ChannelAccount', 'early', 'Ready', 'False', 'SenderNotReady');
