@@ -9,6 +9,7 @@ import { mergeConditions, outcomeConditions, type Outcome } from './conditions.t
 import { errorOutcome, invalidOutcome, type ErrorOutcome } from './error-outcome.ts';
 import { RetryableReconcileError } from './channel-account-reconciler.ts';
 import type { ReconcileContext, ReconcileResult } from './ports.ts';
+import { sameStatus } from './status-equality.ts';
 
 const KIND = 'ChamanSender';
 
@@ -104,8 +105,7 @@ export class ChamanSenderReconciler {
       conditions: mergeConditions(sender.status?.conditions as never, outcomeConditions(outcome), generation, now),
       accounts: { ftp: count('FTP'), sftp: count('SFTP'), soap: count('SOAP'), rest: count('REST') },
     };
-    const { lastSyncTime: _t, ...previous } = sender.status ?? {};
-    if (JSON.stringify(canonical(previous)) !== JSON.stringify(canonical(next))) {
+    if (!sameStatus(sender.status, next)) {
       await this.ctx.kube.applySenderStatus(sender, { ...next, lastSyncTime: now.toISOString().replace(/\.\d{3}Z$/, 'Z') });
     }
     const namespace = sender.metadata.namespace ?? 'default';
@@ -113,12 +113,4 @@ export class ChamanSenderReconciler {
     this.ctx.metrics.reconcileTotal.inc({ kind: KIND, result });
     return {};
   }
-}
-
-function canonical(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(canonical);
-  if (value && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined).sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => [k, canonical(v)]));
-  }
-  return value;
 }

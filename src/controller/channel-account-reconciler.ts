@@ -14,6 +14,7 @@ import { isReadyForGeneration, mergeConditions, outcomeConditions, type Conditio
 import { certificateUpload, createRequest, type DesiredAccount } from './desired-account.ts';
 import { errorOutcome, invalidOutcome, type ErrorOutcome } from './error-outcome.ts';
 import type { ReconcileContext, ReconcileResult } from './ports.ts';
+import { sameStatus } from './status-equality.ts';
 
 const KIND = 'ChannelAccount';
 
@@ -481,23 +482,4 @@ function keepFromPrevious(previous: ChannelAccountStatus | undefined, fresh: Cha
   if (fresh.externalId) return fresh;
   const { externalId, username, clientId, certificates, nextCertificateExpiry, passwordSecretVersion } = previous ?? {};
   return { externalId, username, clientId, certificates, nextCertificateExpiry, passwordSecretVersion, ...fresh };
-}
-
-function sameStatus(a: ChannelAccountStatus | undefined, b: ChannelAccountStatus): boolean {
-  const { lastSyncTime: _x, ...restA } = a ?? {};
-  const { lastSyncTime: _y, ...restB } = b;
-  return JSON.stringify(normalize(restA)) === JSON.stringify(normalize(restB));
-}
-
-function normalize(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(normalize);
-  if (value && typeof value === 'object') {
-    return Object.fromEntries(
-      Object.entries(value)
-        .filter(([, v]) => v !== undefined)
-        .sort(([x], [y]) => x.localeCompare(y))
-        .map(([k, v]) => [k, normalize(v)]),
-    );
-  }
-  return value;
 }

@@ -6,6 +6,7 @@
 // exec and token-file auth included); the HTTP itself is undici, for control over Accept headers
 // (metadata-only lists), streaming watches and timeouts.
 import { KubeConfig } from '@kubernetes/client-node';
+import type { ObjectMeta as ApiObjectMeta, OwnerReference } from '../api/meta.ts';
 import { Agent, request as undiciRequest, type Dispatcher } from 'undici';
 
 export type KubeVerb = 'get' | 'list' | 'watch' | 'create' | 'update' | 'patch' | 'apply' | 'delete';
@@ -44,31 +45,13 @@ export function resourcePath(rt: ResourceType, namespace?: string, name?: string
   return p;
 }
 
-/** Minimal object metadata as the API server sends it (timestamps stay strings). */
-export interface ObjectMeta {
-  name?: string;
-  namespace?: string;
-  uid?: string;
-  resourceVersion?: string;
-  generation?: number;
-  creationTimestamp?: string;
-  deletionTimestamp?: string;
-  labels?: Record<string, string>;
-  annotations?: Record<string, string>;
-  finalizers?: string[];
-  ownerReferences?: OwnerReference[];
+/** Object metadata as the API server sends it (timestamps stay strings; every field may be absent). */
+export interface ObjectMeta extends Partial<ApiObjectMeta> {
   managedFields?: unknown[];
   [k: string]: unknown;
 }
 
-export interface OwnerReference {
-  apiVersion: string;
-  kind: string;
-  name: string;
-  uid: string;
-  controller?: boolean;
-  blockOwnerDeletion?: boolean;
-}
+export type { OwnerReference };
 
 export interface KubeObject {
   apiVersion?: string;

@@ -2,7 +2,6 @@
 // Reconcilers see keys, cached objects and intention-revealing writes — never HTTP or watches.
 export * from './client.ts';
 export * from './clock.ts';
-export * from './conditions.ts';
 export * from './events.ts';
 export * from './informer.ts';
 export * from './leader-election.ts';

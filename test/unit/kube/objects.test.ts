@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { KubeClient, KubeApiError, RESOURCES, type RequestRecord } from '../../../src/kube/client.ts';
 import { CONTENT_HASH_ANNOTATION, KubeObjects, jsonEqual } from '../../../src/kube/objects.ts';
-import { setCondition, setConditions, removeCondition, isConditionTrue, timestamp } from '../../../src/kube/conditions.ts';
 import { FakeTransport, jsonResponse } from './fake-transport.ts';
 
 function setup() {
@@ -130,19 +129,5 @@ describe('jsonEqual', () => {
     expect(jsonEqual({ a: [1, { b: 2 }], c: undefined }, { a: [1, { b: 2 }] })).toBe(true);
     expect(jsonEqual({ a: [1, 2] }, { a: [2, 1] })).toBe(false);
     expect(jsonEqual({ a: null }, { a: undefined })).toBe(false);
-  });
-});
-
-describe('conditions', () => {
-  it('keeps lastTransitionTime unless the status flips', () => {
-    const t0 = Date.parse('2026-01-01T00:00:00.700Z');
-    let c = setCondition(undefined, { type: 'Ready', status: 'False', reason: 'Creating', message: 'creating', observedGeneration: 1 }, t0);
-    expect(c[0]!.lastTransitionTime).toBe('2026-01-01T00:00:00Z');
-    c = setCondition(c, { type: 'Ready', status: 'False', reason: 'Updating', message: 'x', observedGeneration: 2 }, t0 + 60_000);
-    expect(c[0]).toMatchObject({ reason: 'Updating', observedGeneration: 2, lastTransitionTime: '2026-01-01T00:00:00Z' });
-    c = setConditions(c, [{ type: 'Ready', status: 'True', reason: 'Available', message: '' }, { type: 'Synced', status: 'True', reason: 'ReconcileSuccess', message: '' }], t0 + 120_000);
-    expect(c.map((x) => x.lastTransitionTime)).toEqual([timestamp(t0 + 120_000), timestamp(t0 + 120_000)]);
-    expect(isConditionTrue(c, 'Ready')).toBe(true);
-    expect(removeCondition(c, 'Ready').map((x) => x.type)).toEqual(['Synced']);
   });
 });
