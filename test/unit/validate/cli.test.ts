@@ -68,6 +68,36 @@ describe('chaman-operator validate', () => {
     expect(run.stdout + run.stderr).not.toContain('not a certificate');
   });
 
+  it('never prints any part of a private key or a token given where a certificate or key belongs', async () => {
+    const { mkdtempSync, writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { makeCertificate, makeSshKey, secretRuns } = await import('../../../src/devtools/certificates.ts');
+    const cert = await makeCertificate({ freshKey: true });
+    const ssh = makeSshKey('ed25519');
+    const dir = mkdtempSync(join(tmpdir(), 'validate-keys-'));
+    const b64 = (s: string) => Buffer.from(s).toString('base64');
+    writeFileSync(
+      join(dir, 'keys.yaml'),
+      [
+        'apiVersion: v1\nkind: Secret\nmetadata: {name: key-as-cert, namespace: p}\ntype: kubernetes.io/tls',
+        `data:\n  tls.crt: ${b64(cert.privateKeyPem)}\n  tls.key: ${b64(cert.privateKeyPem)}`,
+        '---\napiVersion: v1\nkind: Secret\nmetadata: {name: ssh, namespace: p}',
+        `stringData:\n  ssh-publickey: ${JSON.stringify(ssh.privateOpenSsh)}`,
+        '---\napiVersion: chaman.io/v1alpha1\nkind: ChannelAccount\nmetadata: {name: a, namespace: p}',
+        'spec: {senderRef: {name: s}, type: SFTP, permissions: [SupplementaryPensionsPreload], certificates: [{name: c, secretRef: {name: key-as-cert}}], sftp: {username: WK23, publicKeySecretRef: {name: ssh}}}',
+      ].join('\n'),
+    );
+    const run = validate('-f', dir, '-o', 'json');
+    expect(run.code).toBe(1);
+    const rules = (JSON.parse(run.stdout) as { findings: Row[] }).findings.map((f) => `${f.rule} ${f.field}`);
+    expect(rules).toContain('R9 spec.certificates[0].secretRef');
+    expect(rules).toContain('R17 spec.sftp.publicKeySecretRef');
+    const out = run.stdout + run.stderr;
+    for (const piece of [...secretRuns(cert.privateKeyPem), ...secretRuns(ssh.privateOpenSsh)]) {
+      if (out.includes(piece)) throw new Error('validate printed a piece of a private key');
+    }
+  }, 30_000);
+
   it.each([
     [['-f'], 'argument missing'],
     [[], 'no path'],
