@@ -4,24 +4,18 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ChamanSender, ChannelAccount } from '../../src/api/types.generated.ts';
 import { makeCa, makeCertificate, makeFtpPassword, makeSshKey, type MadeCa } from '../../src/devtools/certificates.ts';
 import { RESOURCES, resourcePath } from '../../src/kube/client.ts';
-import { createNamespace, deleteNamespace, waitFor } from './support/cluster.ts';
-import { account, sender, startHarness, stringSecret, tlsSecret, type Harness } from './support/operator.ts';
+import { waitFor } from './support/cluster.ts';
+import { account, harnessWithSender, sender, startHarness, stopHarness, stringSecret, tlsSecret, type Harness } from './support/operator.ts';
 
 let h: Harness;
 let ca: MadeCa;
 
 beforeEach(async () => {
-  h = await startHarness(await createNamespace('accounts'));
+  h = await harnessWithSender('accounts');
   ca ??= await makeCa();
-  await h.startOperator();
-  await h.apply(sender('apk', '300010'));
-  await h.waitForCondition('ChamanSender', 'apk', 'Ready', 'True');
 });
 
-afterEach(async () => {
-  await h.stop();
-  await deleteNamespace(h.namespace);
-});
+afterEach(() => stopHarness(h));
 
 async function issued(name: string, selfSigned = false) {
   const cert = await makeCertificate({ ...(selfSigned ? {} : { ca }), freshKey: true, subject: `C=BE, O=APK, CN=${name}` });
@@ -43,6 +37,24 @@ describe('ChamanSender', () => {
     await waitFor('contact language nl in Chaman', async () => (await h.chaman.getSender('300010')).contact?.language === 'nl');
     const s = await h.waitForCondition<ChamanSender>('ChamanSender', 'apk', 'Ready', 'True');
     expect(s.status?.accounts).toEqual({ ftp: 0, sftp: 0, soap: 0, rest: 0 });
+  });
+});
+
+describe('per-sender credentials', () => {
+  it('a sender with credentialsSecretRef is managed with its own token, not the operator\'s', async () => {
+    await h.running!.stop();
+    const scoped = await startHarness(h.namespace, { tokens: { [h.token]: '*', 'operator-wide': ['999999'], 'sender-own': ['300020'] } });
+    try {
+      await scoped.startOperator({}, 'operator-wide');
+      await scoped.apply(stringSecret('chaman-300020', { token: 'sender-own' }));
+      await scoped.apply({ ...sender('own', '300020'), spec: { ...(sender('own', '300020').spec as object), credentialsSecretRef: { name: 'chaman-300020' } } });
+      await scoped.waitForCondition('ChamanSender', 'own', 'Ready', 'True');
+      await scoped.apply(sender('other', '300021')); // the operator-wide token may not manage it
+      await scoped.waitForCondition('ChamanSender', 'other', 'Ready', 'False', 'AccessDenied');
+      expect(scoped.logs.join('\n')).not.toContain('sender-own');
+    } finally {
+      await scoped.stop();
+    }
   });
 });
 

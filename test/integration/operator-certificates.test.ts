@@ -2,25 +2,19 @@
 // zero); CertExpiring is set exactly at notAfter − window and the expiry metric is exported.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { makeCa, makeCertificate, type MadeCa } from '../../src/devtools/certificates.ts';
-import { createNamespace, deleteNamespace, waitFor } from './support/cluster.ts';
-import { account, sender, startHarness, tlsSecret, type Harness } from './support/operator.ts';
+import { waitFor } from './support/cluster.ts';
+import { account, harnessWithSender, stopHarness, tlsSecret, type Harness } from './support/operator.ts';
 
 let h: Harness;
 let ca: MadeCa;
 const DAY = 86_400_000;
 
 beforeEach(async () => {
-  h = await startHarness(await createNamespace('certs'));
+  h = await harnessWithSender('certs');
   ca ??= await makeCa();
-  await h.startOperator();
-  await h.apply(sender('apk', '300010'));
-  await h.waitForCondition('ChamanSender', 'apk', 'Ready', 'True');
 });
 
-afterEach(async () => {
-  await h.stop();
-  await deleteNamespace(h.namespace);
-});
+afterEach(() => stopHarness(h));
 
 const restAccount = (extra: Record<string, unknown> = {}) =>
   account('rest', { type: 'REST', permissions: ['DimonaDeclaration'], certificates: [{ name: 'main', secretRef: { name: 'rest-cert' } }], ...extra });

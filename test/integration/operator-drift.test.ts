@@ -2,27 +2,21 @@
 // nothing); adoption by external name; pause; and the steady state, which writes nothing at all.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { makeCa, makeCertificate, type MadeCa } from '../../src/devtools/certificates.ts';
-import { createNamespace, deleteNamespace, waitFor } from './support/cluster.ts';
-import { account, sender, startHarness, tlsSecret, type Harness } from './support/operator.ts';
+import { waitFor } from './support/cluster.ts';
+import { account, harnessWithSender, stopHarness, tlsSecret, type Harness } from './support/operator.ts';
 
 let h: Harness;
 let ca: MadeCa;
 let certPem: string;
 
 beforeEach(async () => {
-  h = await startHarness(await createNamespace('drift'));
+  h = await harnessWithSender('drift', { resyncPeriodMs: 1000 });
   ca ??= await makeCa();
-  await h.startOperator({ resyncPeriodMs: 1000 });
-  await h.apply(sender('apk', '300010'));
-  await h.waitForCondition('ChamanSender', 'apk', 'Ready', 'True');
   certPem = (await makeCertificate({ ca, freshKey: true })).pem;
   await h.apply(tlsSecret('rest-cert', certPem));
 });
 
-afterEach(async () => {
-  await h.stop();
-  await deleteNamespace(h.namespace);
-});
+afterEach(() => stopHarness(h));
 
 const rest = (extra: Record<string, unknown> = {}) =>
   account('rest', { type: 'REST', accountName: 'Dimona', permissions: ['DimonaDeclaration'], certificates: [{ name: 'main', secretRef: { name: 'rest-cert' } }], ...extra });

@@ -3,26 +3,19 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ChamanSender, ChannelAccount } from '../../src/api/types.generated.ts';
 import { makeCa, makeCertificate, makeSshKey, type MadeCa } from '../../src/devtools/certificates.ts';
-import { createNamespace, deleteNamespace } from './support/cluster.ts';
-import { account, sender, startHarness, stringSecret, tlsSecret, type Harness } from './support/operator.ts';
+import { account, harnessWithSender, sender, startHarness, stopHarness, stringSecret, tlsSecret, type Harness } from './support/operator.ts';
 
 let h: Harness;
 let ca: MadeCa;
 
 beforeEach(async () => {
-  h = await startHarness(await createNamespace('invalid'));
+  h = await harnessWithSender('invalid');
   ca ??= await makeCa();
-  await h.startOperator();
-  await h.apply(sender('apk', '300010'));
-  await h.waitForCondition('ChamanSender', 'apk', 'Ready', 'True');
   const good = await makeCertificate({ ca, freshKey: true });
   await h.apply(tlsSecret('good-cert', good.pem, good.privateKeyPem));
 });
 
-afterEach(async () => {
-  await h.stop();
-  await deleteNamespace(h.namespace);
-});
+afterEach(() => stopHarness(h));
 
 const soap = (name: string, secret: string) => account(name, { type: 'SOAP', certificates: [{ name: 'c', secretRef: { name: secret } }] });
 

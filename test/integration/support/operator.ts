@@ -13,7 +13,7 @@ import { startEmulator, type EmulatorOptions, type RunningEmulator } from '../..
 import { RESOURCES, createKubeClient, resourcePath, type KubeClient, type KubeObject } from '../../../src/kube/client.ts';
 import { createLogger } from '../../../src/observability/logger.ts';
 import { createOperatorMetrics, type OperatorMetrics } from '../../../src/observability/metrics.ts';
-import { kubeconfigPath, waitFor } from './cluster.ts';
+import { createNamespace, deleteNamespace, kubeconfigPath, waitFor } from './cluster.ts';
 
 export interface RunningOperator {
   operator: Operator;
@@ -175,4 +175,21 @@ export function stringSecret(name: string, data: Record<string, string>): Record
 
 export function account(name: string, spec: Record<string, unknown>): Record<string, unknown> {
   return { apiVersion: 'chaman.io/v1alpha1', kind: 'ChannelAccount', metadata: { name }, spec: { senderRef: { name: 'apk' }, ...spec } };
+}
+
+/**
+ * The usual start of an operator test: a fresh namespace, an emulator, an operator watching that
+ * namespace, and the ChamanSender "apk" (300010) Ready. Pair with `stopHarness` in afterEach.
+ */
+export async function harnessWithSender(prefix: string, settings: Partial<Settings> = {}): Promise<Harness> {
+  const h = await startHarness(await createNamespace(prefix));
+  await h.startOperator(settings);
+  await h.apply(sender('apk', '300010'));
+  await h.waitForCondition('ChamanSender', 'apk', 'Ready', 'True');
+  return h;
+}
+
+export async function stopHarness(h: Harness): Promise<void> {
+  await h.stop();
+  await deleteNamespace(h.namespace);
 }
