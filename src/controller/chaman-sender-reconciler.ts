@@ -74,6 +74,7 @@ export class ChamanSenderReconciler {
         this.ctx.events.normal(sender, current.contact ? 'ContactUpdated' : 'ContactCreated', `Contact data of sender ${sender.spec.senderNumber} ${current.contact ? 'updated' : 'created'} in Chaman (R1).`);
       }
     } catch (error) {
+      if (kube.isConflict(error)) throw error; // a stale copy: the work queue retries with a fresh one
       return this.fail(sender, errorOutcome(error), accounts);
     }
     return this.finish(sender, {

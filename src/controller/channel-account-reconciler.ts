@@ -113,6 +113,7 @@ export class ChannelAccountReconciler {
       }
       return this.update(account, client, senderNumber, inputs.desired, observed.account, status, inputs.passwordSecretVersion);
     } catch (error) {
+      if (kube.isConflict(error)) throw error; // a stale copy: the work queue retries with a fresh one
       return this.finishError(account, errorOutcome(error), {});
     }
   }

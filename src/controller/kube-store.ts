@@ -1,6 +1,6 @@
 // KubeStore on the informers (reads) and KubeObjects (writes): the Kubernetes side of the ports.
 import type { ChamanSender, ChamanSenderStatus, ChannelAccount, ChannelAccountStatus } from '../api/types.generated.ts';
-import { RESOURCES, type KubeObject } from '../kube/client.ts';
+import { RESOURCES, isConflict, type KubeObject } from '../kube/client.ts';
 import type { Informer } from '../kube/informer.ts';
 import type { KubeObjects } from '../kube/objects.ts';
 import { FINALIZER, MANAGED_BY_LABEL } from './annotations.ts';
@@ -55,6 +55,10 @@ export class InformerKubeStore implements KubeStore {
   /** Forgets Secret content nobody references any more (called when a Secret is deleted). */
   forgetSecret(namespace: string, name: string): void {
     this.secretCache.delete(`${namespace}/${name}`);
+  }
+
+  isConflict(error: unknown): boolean {
+    return isConflict(error);
   }
 
   async applyAccountStatus(account: ChannelAccount, status: ChannelAccountStatus): Promise<void> {

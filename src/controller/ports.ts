@@ -25,6 +25,8 @@ export interface KubeStore {
   patchAnnotations<T extends ChamanSender | ChannelAccount>(object: T, annotations: Record<string, string | null>): Promise<T>;
   /** Add or remove our finalizer, with a resourceVersion precondition; no call when already so. */
   setFinalizer<T extends ChamanSender | ChannelAccount>(object: T, present: boolean): Promise<T>;
+  /** Whether an error is a write that lost a race (stale resourceVersion): retried quietly, not reported. */
+  isConflict(error: unknown): boolean;
   /** Create or update a ConfigMap owned by the account; no call when its content is already so. */
   publishClientId(account: ChannelAccount, configMap: string, key: string, clientId: string): Promise<void>;
 }
