@@ -78,4 +78,17 @@ describe('expiry', () => {
     expect(line).toMatch(new RegExp(` ${notAfter.getTime() / 1000}$`));
     expect(text).toMatch(/chaman_certificate_not_before_timestamp_seconds\{[^}]*account="rest"/);
   });
+
+  it('never Ready=True on an expired certificate: at notAfter it turns CertExpired and Invalid (R10) by itself', async () => {
+    const notAfter = new Date(Math.ceil((Date.now() + 5000) / 1000) * 1000);
+    const cert = await makeCertificate({ ca, freshKey: true, notAfter });
+    await h.apply(tlsSecret('rest-cert', cert.pem));
+    await h.apply(restAccount());
+    await h.waitForCondition('ChannelAccount', 'rest', 'Ready', 'True');
+    const expired = await h.waitForCondition('ChannelAccount', 'rest', 'CertExpired', 'True', 'CertificateExpired', 15_000);
+    expect(expired.status!.conditions!.find((c) => c.type === 'Ready')).toMatchObject({ status: 'False', reason: 'Invalid' });
+    expect(expired.status!.conditions!.find((c) => c.type === 'Invalid')).toMatchObject({ status: 'True', reason: 'InvalidCertificate' });
+    expect(expired.status!.conditions!.find((c) => c.type === 'Invalid')!.message).toContain('R10');
+    expect(h.running!.metrics.registry.render()).toMatch(/chaman_resource_ready\{[^}]*name="rest"[^}]*\} 0/);
+  });
 });
