@@ -72,6 +72,7 @@ export class Operator {
   private readonly elector: LeaderElector | undefined;
   private resyncTimer: NodeJS.Timeout | undefined;
   private working = false;
+  private stopping = false;
 
   constructor(o: OperatorOptions) {
     this.o = o;
@@ -144,6 +145,7 @@ export class Operator {
         },
         onStoppedLeading: () => {
           o.metrics.leader.set({}, 0);
+          if (this.stopping) return; // we released the Lease ourselves
           o.logger.error('lost leadership: exiting so a fresh replica takes over');
           process.exit(1);
         },
@@ -183,6 +185,7 @@ export class Operator {
 
   /** Graceful shutdown: stop taking work, let reconciles in flight finish, release the lease. */
   async stop(): Promise<void> {
+    this.stopping = true;
     if (this.resyncTimer) clearTimeout(this.resyncTimer);
     await this.queue.shutdown({ drain: true });
     await Promise.all((Object.values(this.informers) as Informer[]).map((i) => i.stop()));

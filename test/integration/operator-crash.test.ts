@@ -1,85 +1,109 @@
-// The operator killed (SIGKILL) after Chaman created an account but before the operator recorded
-// it: after a restart there is still exactly one account, and the operator has found it.
-import { spawn, type ChildProcess } from 'node:child_process';
+// What only a real process shows: killed (SIGKILL) between "Chaman created it" and "we recorded it",
+// stopped (SIGTERM) in the middle of a create, and two replicas behind one Lease.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { makeCa, makeCertificate } from '../../src/devtools/certificates.ts';
-import { createNamespace, deleteNamespace, kubeconfigPath, waitFor } from './support/cluster.ts';
+import { createNamespace, deleteNamespace, waitFor } from './support/cluster.ts';
 import { account, sender, startHarness, tlsSecret, type Harness } from './support/operator.ts';
+import { scrape, startOperatorProcess, type OperatorProcess } from './support/operator-process.ts';
 
-const root = join(import.meta.dirname, '..', '..');
 let h: Harness;
 let dir: string;
-const output: string[] = [];
+const processes: OperatorProcess[] = [];
 
-function startOperatorProcess(): ChildProcess {
-  const child = spawn(
-    process.execPath,
-    [
-      join(root, 'src', 'cli.ts'), 'run',
-      '--kubeconfig', kubeconfigPath(),
-      '--namespace', h.namespace,
-      '--chaman-url', h.emulator.url,
-      '--chaman-token-file', join(dir, 'token'),
-      '--metrics-addr', '127.0.0.1:0',
-      '--health-addr', '127.0.0.1:0',
-      '--log-level', 'debug',
-    ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  child.stdout!.on('data', (d) => output.push(String(d)));
-  child.stderr!.on('data', (d) => output.push(String(d)));
-  return child;
-}
+const start = async (extraArgs: string[] = []) => {
+  const p = await startOperatorProcess({ namespace: h.namespace, chamanUrl: h.emulator.url, tokenFile: join(dir, 'token'), extraArgs });
+  processes.push(p);
+  return p;
+};
+
+const chamanAccounts = () => (h.emulator.state() as { accounts: unknown[] }).accounts.length;
 
 beforeEach(async () => {
-  h = await startHarness(await createNamespace('crash'));
-  dir = mkdtempSync(join(tmpdir(), 'crash-'));
+  h = await startHarness(await createNamespace('process'));
+  dir = mkdtempSync(join(tmpdir(), 'operator-process-'));
   writeFileSync(join(dir, 'token'), h.token, { mode: 0o600 });
+  const cert = await makeCertificate({ ca: await makeCa(), freshKey: true });
+  await h.apply(tlsSecret('rest-cert', cert.pem, cert.privateKeyPem));
 });
 
 afterEach(async () => {
+  await Promise.all(processes.splice(0).map((p) => p.stop('SIGKILL')));
+  const logs = h.logs.join('\n');
   await h.stop();
   await deleteNamespace(h.namespace);
   rmSync(dir, { recursive: true, force: true });
+  expect(logs).not.toContain(h.token);
 });
 
+const restAccount = account('rest', { type: 'REST', permissions: ['DimonaDeclaration'], certificates: [{ name: 'main', secretRef: { name: 'rest-cert' } }] });
+
 it('no duplicate account after a kill -9 between "Chaman created it" and "we recorded it"', async () => {
-  let operator = startOperatorProcess();
+  const first = await start();
+  await h.apply(sender('apk', '300010'));
+  await h.waitForCondition('ChamanSender', 'apk', 'Ready', 'True', undefined, 30_000);
+
+  // From now on Chaman commits each request, then waits 5 s before answering.
+  h.emulator.setFaults({ responseDelayMs: 5000 });
+  await h.apply(restAccount);
+  await waitFor('Chaman holds the account', () => chamanAccounts() === 1, 30_000, 20);
+  await first.stop('SIGKILL');
+
+  const orphaned = await h.get('ChannelAccount', 'rest');
+  expect(orphaned?.metadata.annotations?.['chaman.io/create-pending']).toBeDefined();
+  expect(orphaned?.metadata.annotations?.['chaman.io/external-name']).toBeUndefined();
+
+  h.emulator.setFaults({ responseDelayMs: 0 });
+  const second = await start();
+  const ready = await h.waitForCondition('ChannelAccount', 'rest', 'Ready', 'True', undefined, 60_000);
+  const accounts = await h.chaman.listAccounts('300010');
+  expect(accounts).toHaveLength(1);
+  expect(ready.metadata.annotations?.['chaman.io/external-name']).toBe(accounts[0]!.id);
+  expect(ready.metadata.annotations?.['chaman.io/create-pending']).toBeUndefined();
+  expect(ready.metadata.annotations?.['chaman.io/create-succeeded']).toBeDefined();
+  // The killed create never got its answer logged; the restarted operator looked, found, and did not create.
+  expect(h.emulator.requests().byOperation.createAccount ?? 0).toBe(0);
+  expect(await second.stop()).toBe(0);
+  expect([...first.output, ...second.output].join('')).not.toContain(h.token);
+}, 180_000);
+
+it('SIGTERM in the middle of a create: the create finishes and is recorded before the process exits', async () => {
+  const operator = await start();
+  await h.apply(sender('apk', '300010'));
+  await h.waitForCondition('ChamanSender', 'apk', 'Ready', 'True', undefined, 30_000);
+  h.emulator.setFaults({ responseDelayMs: 3000 });
+  await h.apply(restAccount);
+  await waitFor('Chaman holds the account', () => chamanAccounts() === 1, 30_000, 20);
+  expect(await operator.stop('SIGTERM')).toBe(0);
+  const recorded = await h.get('ChannelAccount', 'rest');
+  expect(recorded?.metadata.annotations?.['chaman.io/external-name']).toBeDefined();
+  expect(recorded?.metadata.annotations?.['chaman.io/create-pending']).toBeUndefined();
+  expect(operator.output.join('')).toContain('shutting down: finishing reconciles in flight');
+}, 120_000);
+
+it('two replicas with --leader-elect: one leads and acts; the other takes over when it stops', async () => {
+  const leaseNamespace = await createNamespace('lease');
   try {
+    const args = ['--leader-elect', '--leader-election-namespace', leaseNamespace];
+    const a = await start(args);
+    const b = await start(args);
+    const leaders = async () => [await scrape(a.metricsUrl, 'chaman_leader'), await scrape(b.metricsUrl, 'chaman_leader')];
+    const first = await waitFor('one leader', async () => {
+      const l = await leaders();
+      return l.filter((v) => v === 1).length === 1 && l.filter((v) => v === 0).length === 1 ? l : undefined;
+    }, 30_000, 200);
     await h.apply(sender('apk', '300010'));
     await h.waitForCondition('ChamanSender', 'apk', 'Ready', 'True', undefined, 30_000);
-    const cert = await makeCertificate({ ca: await makeCa(), freshKey: true });
-    await h.apply(tlsSecret('rest-cert', cert.pem, cert.privateKeyPem));
-
-    // From now on Chaman commits each request, then waits 5 s before answering.
-    h.emulator.setFaults({ responseDelayMs: 5000 });
-    await h.apply(account('rest', { type: 'REST', permissions: ['DimonaDeclaration'], certificates: [{ name: 'main', secretRef: { name: 'rest-cert' } }] }));
-    await waitFor('Chaman holds the account', () => (h.emulator.state() as { accounts: unknown[] }).accounts.length === 1, 30_000, 20);
-    operator.kill('SIGKILL');
-    await new Promise((resolve) => operator.once('exit', resolve));
-
-    const orphaned = await h.get('ChannelAccount', 'rest');
-    expect(orphaned?.metadata.annotations?.['chaman.io/create-pending']).toBeDefined();
-    expect(orphaned?.metadata.annotations?.['chaman.io/external-name']).toBeUndefined();
-
-    h.emulator.setFaults({ responseDelayMs: 0 });
-    operator = startOperatorProcess();
-    const ready = await h.waitForCondition('ChannelAccount', 'rest', 'Ready', 'True', undefined, 60_000);
-    const accounts = await h.chaman.listAccounts('300010');
-    expect(accounts).toHaveLength(1);
-    expect(ready.metadata.annotations?.['chaman.io/external-name']).toBe(accounts[0]!.id);
-    expect(ready.metadata.annotations?.['chaman.io/create-pending']).toBeUndefined();
-    expect(ready.metadata.annotations?.['chaman.io/create-succeeded']).toBeDefined();
-    // The killed create never got its answer logged; the restarted operator looked, found, and did not create.
-    expect(h.emulator.requests().byOperation.createAccount ?? 0).toBe(0);
+    const [leader, standby] = first[0] === 1 ? [a, b] : [b, a];
+    expect(await leader.stop('SIGTERM')).toBe(0); // releases the Lease
+    await waitFor('the standby leads', async () => (await scrape(standby.metricsUrl, 'chaman_leader')) === 1, 20_000, 200);
+    await h.apply(restAccount);
+    await h.waitForCondition('ChannelAccount', 'rest', 'Ready', 'True', undefined, 30_000);
+    const lease = await h.kube.request<{ spec: { holderIdentity: string } }>({ verb: 'get', resource: 'leases', method: 'GET', path: `/apis/coordination.k8s.io/v1/namespaces/${leaseNamespace}/leases/chaman-operator` });
+    expect(lease.spec.holderIdentity).toMatch(new RegExp(`-${standby.child.pid}$`));
   } finally {
-    operator.kill('SIGTERM');
-    await new Promise((resolve) => (operator.exitCode !== null ? resolve(null) : operator.once('exit', resolve)));
+    await deleteNamespace(leaseNamespace);
   }
-  const logs = output.join('');
-  expect(logs).not.toContain(h.token);
-  expect(logs).toContain('"level":"info"');
-}, 180_000);
+}, 120_000);
