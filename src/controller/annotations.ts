@@ -9,7 +9,6 @@ export const ANNOTATIONS = {
 } as const;
 
 export const FINALIZER = 'chaman.io/finalizer';
-export const FIELD_MANAGER = 'chaman-operator';
 export const MANAGED_BY_LABEL = { 'app.kubernetes.io/managed-by': 'chaman-operator' } as const;
 
 export function isPaused(annotations: Record<string, string> | undefined): boolean {

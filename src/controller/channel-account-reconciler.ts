@@ -8,7 +8,7 @@ import { isSingletonType, parseDuration } from '../domain/index.ts';
 import type { Finding } from '../domain/types.ts';
 import { readAccountInputs } from './account-inputs.ts';
 import { planAccountUpdate, type PlanStep } from './account-plan.ts';
-import { ANNOTATIONS, isPaused } from './annotations.ts';
+import { ANNOTATIONS, FINALIZER, isPaused } from './annotations.ts';
 import { certificateExpiry } from './certificate-status.ts';
 import { isReadyForGeneration, mergeConditions, outcomeConditions, type ConditionInput, type Outcome } from './conditions.ts';
 import { certificateUpload, createRequest, type DesiredAccount } from './desired-account.ts';
@@ -318,7 +318,7 @@ export class ChannelAccountReconciler {
 
   private async finalize(account: ChannelAccount, sender: ChamanSender | undefined, deleteInChaman: boolean): Promise<ReconcileResult> {
     const { kube } = this.ctx;
-    if (!account.metadata.finalizers?.includes('chaman.io/finalizer')) return {};
+    if (!account.metadata.finalizers?.includes(FINALIZER)) return {};
     const externalId = account.metadata.annotations?.[ANNOTATIONS.externalName];
     if (deleteInChaman && externalId && sender) {
       try {
