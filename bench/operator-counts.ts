@@ -14,6 +14,7 @@ import { parseDuration } from '../src/domain/duration.ts';
 import { DEFAULT_SHA1_CUTOFF } from '../src/domain/types.ts';
 import { startEmulator } from '../src/emulator/server.ts';
 import { RESOURCES, createKubeClient, resourcePath, type KubeObject } from '../src/kube/client.ts';
+import { countKubeRequests } from '../src/kube/index.ts';
 import { createLogger } from '../src/observability/logger.ts';
 import { createOperatorMetrics } from '../src/observability/metrics.ts';
 
@@ -27,7 +28,8 @@ const token = randomBytes(12).toString('hex');
 const emulator = await startEmulator({ tokens: { [token]: '*' } });
 const kube = await createKubeClient({ kubeconfig: values.kubeconfig });
 const metrics = createOperatorMetrics();
-const operatorKube = await createKubeClient({ kubeconfig: values.kubeconfig, onRequest: (r) => metrics.kubeRequests.inc({ verb: r.verb, resource: r.resource }) });
+const operatorKube = await createKubeClient({ kubeconfig: values.kubeconfig });
+countKubeRequests(operatorKube, metrics);
 const chamanCalls = new Map<string, number>();
 const factory = clientFactory({ baseUrl: emulator.url, onRequest: (e) => chamanCalls.set(e.operation, (chamanCalls.get(e.operation) ?? 0) + 1) });
 

@@ -42,16 +42,20 @@ export async function readAccountInputs(
   const { material, findings } = resolveAccountMaterial(spec, (name) => secrets.get(name) ?? 'absent');
   findings.push(...(await checkChannelAccount(spec, material, { catalog, policy })));
   const passwordSecretVersion = spec.ftp ? versions.get(spec.ftp.passwordSecretRef.name) : undefined;
-  const notYetValid = material.certificates.length > 0 ? await earliestNotBefore(material.certificates.map((c) => c.bytes), policy.now) : undefined;
-  const base = { findings, ...(passwordSecretVersion ? { passwordSecretVersion } : {}), ...(notYetValid ? { recheckAt: notYetValid } : {}) };
+  // Each certificate is parsed once here, for its notBefore and, when valid, for what Chaman should hold.
+  const inspected = await Promise.all(material.certificates.map((c) => inspectCertificate(c.bytes).catch(() => undefined)));
+  const future = inspected.map((i) => i?.notBefore.getTime() ?? 0).filter((t) => t > policy.now.getTime());
+  const base = {
+    findings,
+    ...(passwordSecretVersion ? { passwordSecretVersion } : {}),
+    ...(future.length ? { recheckAt: new Date(Math.min(...future)) } : {}), // a certificate not yet valid: recheck then
+  };
   if (findings.some((f) => f.severity === 'error')) return base;
 
-  const certificates: DesiredCertificate[] = [];
-  for (const cert of material.certificates) {
-    const inspected = await inspectCertificate(cert.bytes);
-    const details = certificateDetails(inspected, cert.name, cert.fileName);
-    certificates.push({ name: cert.name, fileName: cert.fileName, der: inspected.der, sha256Fingerprint: details.sha256Fingerprint, details });
-  }
+  const certificates: DesiredCertificate[] = material.certificates.map((cert, i) => {
+    const details = certificateDetails(inspected[i]!, cert.name, cert.fileName);
+    return { name: cert.name, fileName: cert.fileName, der: inspected[i]!.der, sha256Fingerprint: details.sha256Fingerprint, details };
+  });
   const desired: DesiredAccount = {
     type: spec.type,
     name: spec.accountName ?? account.metadata.name,
@@ -64,17 +68,4 @@ export async function readAccountInputs(
     certificates,
   };
   return { ...base, desired };
-}
-
-async function earliestNotBefore(certs: Uint8Array[], now: Date): Promise<Date | undefined> {
-  const future: number[] = [];
-  for (const bytes of certs) {
-    try {
-      const { notBefore } = await inspectCertificate(bytes);
-      if (notBefore.getTime() > now.getTime()) future.push(notBefore.getTime());
-    } catch {
-      // not a certificate: already a finding
-    }
-  }
-  return future.length ? new Date(Math.min(...future)) : undefined;
 }

@@ -4,7 +4,16 @@ import type { ChamanSender } from '../api/types.generated.ts';
 import { ChamanHttpClient, type ChamanAuth, type ChamanHttpClientOptions } from '../chaman/http-client.ts';
 import type { ChamanClient } from '../chaman/types.ts';
 import type { ChannelType, Permission } from '../domain/types.ts';
+import type { OperatorMetrics } from '../observability/metrics.ts';
 import type { KubeStore } from './ports.ts';
+
+/** The Chaman client hook that feeds chaman_api_requests_total and its durations: every attempt counts, retries included. */
+export function chamanRequestMetrics(metrics: OperatorMetrics): NonNullable<ChamanHttpClientOptions['onRequest']> {
+  return (e) => {
+    metrics.apiRequests.inc({ operation: e.operation, code: e.status !== undefined ? String(e.status) : 'error' });
+    metrics.apiRequestDuration.observe({ operation: e.operation }, e.durationMs / 1000);
+  };
+}
 
 export type ClientFactory = (auth: ChamanAuth) => ChamanClient;
 

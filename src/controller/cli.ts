@@ -6,10 +6,11 @@ import { ChamanHttpClient, type ChamanAuth } from '../chaman/http-client.ts';
 import { parseDuration } from '../domain/index.ts';
 import { DEFAULT_SHA1_CUTOFF } from '../domain/types.ts';
 import { createKubeClient } from '../kube/client.ts';
+import { countKubeRequests } from '../kube/index.ts';
 import { createLogger } from '../observability/logger.ts';
 import { createOperatorMetrics } from '../observability/metrics.ts';
 import { startObservabilityServer } from '../observability/server.ts';
-import { clientFactory } from './chaman-clients.ts';
+import { chamanRequestMetrics, clientFactory } from './chaman-clients.ts';
 import { Operator } from './operator.ts';
 
 interface Flag {
@@ -133,11 +134,7 @@ export async function runOperatorCli(argv: string[]): Promise<number> {
   const factory = clientFactory({
     baseUrl: config.chamanUrl!,
     rateLimit: { ratePerSecond: config.rateLimit, burst: Math.max(1, Math.ceil(config.rateLimit * 2)) },
-    // Every attempt counts, retries included: that is what Chaman sees.
-    onRequest: (e) => {
-      metrics.apiRequests.inc({ operation: e.operation, code: e.status !== undefined ? String(e.status) : 'error' });
-      metrics.apiRequestDuration.observe({ operation: e.operation }, e.durationMs / 1000);
-    },
+    onRequest: chamanRequestMetrics(metrics),
   });
   let auth: ChamanAuth | undefined;
   try {
@@ -147,11 +144,8 @@ export async function runOperatorCli(argv: string[]): Promise<number> {
     console.error(`cannot read the Chaman credentials: ${e.code === 'ENOENT' ? `no file ${e.path}` : e.message}`);
     return 2;
   }
-  const kube = await createKubeClient({
-    kubeconfig: config.kubeconfig,
-    onRequest: (r) => metrics.kubeRequests.inc({ verb: r.verb, resource: r.resource }),
-    userAgent: 'chaman-operator',
-  });
+  const kube = await createKubeClient({ kubeconfig: config.kubeconfig, userAgent: 'chaman-operator' });
+  countKubeRequests(kube, metrics);
   const operator = new Operator({
     kube,
     chaman: auth ? (factory(auth) as ChamanHttpClient) : undefined,

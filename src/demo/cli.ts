@@ -10,12 +10,13 @@ import { ensureControlPlaneBinary, repoRoot, startControlPlane, type ControlPlan
 import type { ChamanSender, ChannelAccount } from '../api/types.generated.ts';
 import { ChamanHttpClient } from '../chaman/http-client.ts';
 import { Operator } from '../controller/operator.ts';
-import { clientFactory } from '../controller/chaman-clients.ts';
+import { chamanRequestMetrics, clientFactory } from '../controller/chaman-clients.ts';
 import { apply, readManifests, waitForCrdsEstablished } from '../devtools/apply.ts';
 import { exampleSecrets } from '../devtools/example-secrets.ts';
 import { DEFAULT_SHA1_CUTOFF } from '../domain/types.ts';
 import { startEmulator, type RunningEmulator } from '../emulator/server.ts';
 import { RESOURCES, createKubeClient, resourcePath, type KubeClient, type KubeList } from '../kube/client.ts';
+import { countKubeRequests } from '../kube/index.ts';
 import { createLogger } from '../observability/logger.ts';
 import { createOperatorMetrics } from '../observability/metrics.ts';
 import { startObservabilityServer, type ObservabilityServer } from '../observability/server.ts';
@@ -93,17 +94,12 @@ export async function runDemoCli(argv: string[]): Promise<number> {
     step(4, 'operator');
     const metrics = createOperatorMetrics();
     const logger = createLogger({ level: 'info', destination: pino.destination({ dest: join(dir, 'operator.log'), sync: false }) });
-    const operatorKube = await createKubeClient({
-      kubeconfig: controlPlane.kubeconfigPath,
-      onRequest: (r) => metrics.kubeRequests.inc({ verb: r.verb, resource: r.resource }),
-    });
+    const operatorKube = await createKubeClient({ kubeconfig: controlPlane.kubeconfigPath });
+    countKubeRequests(operatorKube, metrics);
     const factory = clientFactory({
       baseUrl: emulator.url,
       rateLimit: { ratePerSecond: 20, burst: 40 },
-      onRequest: (e) => {
-        metrics.apiRequests.inc({ operation: e.operation, code: e.status !== undefined ? String(e.status) : 'error' });
-        metrics.apiRequestDuration.observe({ operation: e.operation }, e.durationMs / 1000);
-      },
+      onRequest: chamanRequestMetrics(metrics),
     });
     const operator = new Operator({
       kube: operatorKube,

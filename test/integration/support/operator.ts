@@ -4,13 +4,14 @@ import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
 import type { ChamanSender, ChannelAccount } from '../../../src/api/types.generated.ts';
 import { ChamanHttpClient } from '../../../src/chaman/http-client.ts';
-import { clientFactory } from '../../../src/controller/chaman-clients.ts';
+import { chamanRequestMetrics, clientFactory } from '../../../src/controller/chaman-clients.ts';
 import { Operator } from '../../../src/controller/operator.ts';
 import type { Settings } from '../../../src/controller/ports.ts';
 import { apply } from '../../../src/devtools/apply.ts';
 import { DEFAULT_SHA1_CUTOFF } from '../../../src/domain/types.ts';
 import { startEmulator, type EmulatorOptions, type RunningEmulator } from '../../../src/emulator/server.ts';
 import { RESOURCES, createKubeClient, resourcePath, type KubeClient, type KubeObject } from '../../../src/kube/client.ts';
+import { countKubeRequests } from '../../../src/kube/index.ts';
 import { createLogger } from '../../../src/observability/logger.ts';
 import { createOperatorMetrics, type OperatorMetrics } from '../../../src/observability/metrics.ts';
 import { createNamespace, deleteNamespace, kubeconfigPath, waitFor } from './cluster.ts';
@@ -71,14 +72,12 @@ export async function startHarness(namespace: string, emulatorOptions: Partial<E
     running: undefined,
     async startOperator(settings = {}, operatorToken = token) {
       const metrics = createOperatorMetrics();
-      const operatorKube = await createKubeClient({
-        kubeconfig: kubeconfigPath(),
-        onRequest: (r) => metrics.kubeRequests.inc({ verb: r.verb, resource: r.resource }),
-      });
+      const operatorKube = await createKubeClient({ kubeconfig: kubeconfigPath() });
+      countKubeRequests(operatorKube, metrics);
       const factory = clientFactory({
         baseUrl: emulator.url,
         retry: { baseDelayMs: 50, maxDelayMs: 500 },
-        onRequest: (e) => metrics.apiRequests.inc({ operation: e.operation, code: e.status !== undefined ? String(e.status) : 'error' }),
+        onRequest: chamanRequestMetrics(metrics),
       });
       const operator = new Operator({
         kube: operatorKube,
