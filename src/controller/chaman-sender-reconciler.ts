@@ -1,7 +1,7 @@
 // reconcileChamanSender: makes the contact data in Chaman match the spec (R1), counts the
 // accounts that reference the sender, and holds the sender (finalizer) while any still does.
 import { checkChamanSender } from '../api/semantic.ts';
-import type { ChamanSender, ChamanSenderStatus } from '../api/types.generated.ts';
+import type { ChamanSender, ChamanSenderStatus, ChannelAccount } from '../api/types.generated.ts';
 import type { ChamanClient } from '../chaman/types.ts';
 import type { Contact } from '../domain/types.ts';
 import { isPaused } from './annotations.ts';
@@ -84,10 +84,10 @@ export class ChamanSenderReconciler {
     }, accounts);
   }
 
-  private async fail(sender: ChamanSender, error: ErrorOutcome, accounts: unknown[]): Promise<ReconcileResult> {
+  private async fail(sender: ChamanSender, error: ErrorOutcome, accounts: ChannelAccount[]): Promise<ReconcileResult> {
     const previous = sender.status?.conditions?.find((c) => c.type === 'Ready');
     if (previous?.message !== error.outcome.ready.message) this.ctx.events.warning(sender, error.eventReason, error.outcome.ready.message);
-    await this.finish(sender, error.outcome, accounts as never, error.outcome.invalid ? 'invalid' : 'error');
+    await this.finish(sender, error.outcome, accounts, error.outcome.invalid ? 'invalid' : 'error');
     if (error.retry) throw new RetryableReconcileError(error.outcome.ready.message, error.retryAfterMs);
     return {};
   }
@@ -95,7 +95,7 @@ export class ChamanSenderReconciler {
   private async finish(
     sender: ChamanSender,
     outcome: Outcome,
-    accounts: { spec: { type: string } }[],
+    accounts: ChannelAccount[],
     result: 'success' | 'error' | 'invalid' | 'paused' = 'success',
   ): Promise<ReconcileResult> {
     const now = this.ctx.now();
