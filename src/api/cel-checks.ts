@@ -1,7 +1,8 @@
 // The CEL rules of the CRDs, evaluated in TypeScript for the offline `validate` command.
-// Each check mirrors one rule of channelaccount.ts; a unit test makes sure none is missing and
-// an integration test sends the same bad manifests to a real API server.
+// Each check mirrors one rule of channelaccount.ts or chamansendergrant.ts; a unit test makes sure
+// none is missing and an integration test sends the same bad manifests to a real API server.
 import type { RuleId } from '../domain/types.ts';
+import { CHAMAN_SENDER_GRANT_SPEC_RULES as G, MATCH_EXPRESSION_RULES as M } from './chamansendergrant.ts';
 import { CHANNEL_ACCOUNT_SPEC_RULES as R, SFTP_KEY_RULE } from './channelaccount.ts';
 import type { CelRule } from './openapi.ts';
 
@@ -11,6 +12,8 @@ type Spec = Record<string, unknown> & {
   certificates?: unknown[];
   permissions?: unknown[];
   sftp?: Record<string, unknown>;
+  namespaces?: unknown[];
+  namespaceSelector?: { matchExpressions?: unknown };
 };
 
 export interface CelCheck {
@@ -71,5 +74,33 @@ export const CHANNEL_ACCOUNT_CEL_CHECKS: CelCheck[] = [
     ruleId: 'R17',
     field: 'spec.sftp',
     holds: (s) => !has(s.sftp) || has(s.sftp?.publicKey) !== has(s.sftp?.publicKeySecretRef),
+  },
+];
+
+type Expression = { operator?: unknown; values?: unknown[] };
+const expressions = (s: Spec): Expression[] => {
+  const list = s.namespaceSelector?.matchExpressions;
+  return Array.isArray(list) ? list.filter((e): e is Expression => typeof e === 'object' && e !== null) : [];
+};
+const withValues = (e: Expression): boolean => count(e.values) > 0;
+
+export const CHAMAN_SENDER_GRANT_CEL_CHECKS: CelCheck[] = [
+  {
+    rule: G.namespacesOrSelector,
+    ruleId: 'SCHEMA',
+    field: 'spec.namespaces',
+    holds: (s) => count(s.namespaces) > 0 || has(s.namespaceSelector),
+  },
+  {
+    rule: M.valuesForInNotIn,
+    ruleId: 'SCHEMA',
+    field: 'spec.namespaceSelector.matchExpressions',
+    holds: (s) => expressions(s).every((e) => !(e.operator === 'In' || e.operator === 'NotIn') || withValues(e)),
+  },
+  {
+    rule: M.noValuesForExists,
+    ruleId: 'SCHEMA',
+    field: 'spec.namespaceSelector.matchExpressions',
+    holds: (s) => expressions(s).every((e) => !(e.operator === 'Exists' || e.operator === 'DoesNotExist') || !withValues(e)),
   },
 ];

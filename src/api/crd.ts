@@ -15,6 +15,8 @@ export interface CrdSource {
   plural: string;
   singular: string;
   shortNames: string[];
+  /** Namespaced unless told: only ChamanSenderGrant, owned by the cluster admins, is cluster-scoped. */
+  scope?: 'Namespaced' | 'Cluster';
   description: string;
   spec: Schema;
   status: Schema;
@@ -55,7 +57,7 @@ export function buildCrd(source: CrdSource): Record<string, unknown> {
         shortNames: source.shortNames,
         categories: ['chaman'],
       },
-      scope: 'Namespaced',
+      scope: source.scope ?? 'Namespaced',
       versions: [
         {
           name: VERSION,

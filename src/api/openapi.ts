@@ -13,6 +13,8 @@ export interface Schema {
   type?: 'object' | 'array' | 'string' | 'integer' | 'boolean' | 'number';
   description?: string;
   properties?: Record<string, Schema>;
+  /** A map's values (e.g. matchLabels: string → string); structural schemas allow it without properties. */
+  additionalProperties?: Schema;
   required?: string[];
   items?: Schema;
   enum?: string[];
@@ -22,6 +24,7 @@ export interface Schema {
   maxLength?: number;
   minItems?: number;
   maxItems?: number;
+  maxProperties?: number;
   minimum?: number;
   maximum?: number;
   default?: unknown;

@@ -1,23 +1,32 @@
-// Structural validation of ChamanSender and ChannelAccount objects with ajv, from the same
+// Structural validation of ChamanSender, ChannelAccount and ChamanSenderGrant objects with ajv, from the same
 // schema the CRDs are generated from. Used by `validate` and by the controller as a guard.
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import type { Finding, RuleId } from '../domain/types.ts';
 import { chamanSenderCrd } from './chamansender.ts';
+import { chamanSenderGrantCrd } from './chamansendergrant.ts';
 import { channelAccountCrd } from './channelaccount.ts';
 import { objectSchema, type CrdSource } from './crd.ts';
 import type { Schema } from './openapi.ts';
 
-export type ChamanKind = 'ChamanSender' | 'ChannelAccount';
+export type ChamanKind = 'ChamanSender' | 'ChannelAccount' | 'ChamanSenderGrant';
+
+const SOURCES: Record<ChamanKind, CrdSource> = {
+  ChamanSender: chamanSenderCrd,
+  ChannelAccount: channelAccountCrd,
+  ChamanSenderGrant: chamanSenderGrantCrd,
+};
 
 /** A copy of the schema that refuses unknown fields, so typos are reported (the API server would prune them). */
 function closed(schema: Schema): Schema {
-  const copy: Schema & { additionalProperties?: boolean } = { ...schema };
+  // A map (additionalProperties: a schema, e.g. matchLabels) keeps its value schema, closed in turn.
+  const copy: Omit<Schema, 'additionalProperties'> & { additionalProperties?: Schema | false } = { ...schema };
+  if (schema.additionalProperties) copy.additionalProperties = closed(schema.additionalProperties);
   if (copy.properties) {
     copy.properties = Object.fromEntries(Object.entries(copy.properties).map(([k, v]) => [k, closed(v)]));
     if (Object.keys(copy.properties).length > 0) copy.additionalProperties = false;
   }
   if (copy.items) copy.items = closed(copy.items);
-  return copy;
+  return copy as Schema;
 }
 
 const ajv = new Ajv({ allErrors: true, strict: false, validateFormats: false });
@@ -92,8 +101,7 @@ function toFinding(kind: ChamanKind, root: Schema, error: ErrorObject): Finding 
 }
 
 export function checkStructure(kind: ChamanKind, object: unknown): Finding[] {
-  const source = kind === 'ChamanSender' ? chamanSenderCrd : channelAccountCrd;
-  const { validate, schema } = validatorFor(source);
+  const { validate, schema } = validatorFor(SOURCES[kind]);
   if (validate(object)) return [];
   return (validate.errors ?? []).map((e) => toFinding(kind, schema, e));
 }

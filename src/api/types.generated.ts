@@ -223,3 +223,64 @@ export interface ChannelAccount {
   spec: ChannelAccountSpec;
   status?: ChannelAccountStatus;
 }
+
+/** Which namespaces may have the operator act for which sender numbers with its operator-wide Chaman credentials. */
+export type ChamanSenderGrantSpec = {
+  /** The sender numbers granted (a set, at least one). */
+  senderNumbers: Array<string>;
+  /** The namespaces granted, by name (a set). With namespaceSelector, a namespace matching either is granted. */
+  namespaces?: Array<string>;
+  /** Namespaces whose labels match this selector (a metav1.LabelSelector: matchLabels and matchExpressions, all ANDed). An empty selector ({}) matches every namespace. */
+  namespaceSelector?: {
+    /** Labels the namespace must carry, with these exact values. */
+    matchLabels?: Record<string, string>;
+    /** Label requirements; every one must hold. */
+    matchExpressions?: Array<{
+      /** The label key. */
+      key: string;
+      /** In, NotIn (the label is absent or has none of values), Exists or DoesNotExist. */
+      operator: 'In' | 'NotIn' | 'Exists' | 'DoesNotExist';
+      /** The values for In and NotIn; empty for Exists and DoesNotExist. */
+      values?: Array<string>;
+    }>;
+  };
+};
+
+/** Observed state, written by the operator. */
+export type ChamanSenderGrantStatus = {
+  /** The metadata.generation the status was written for. */
+  observedGeneration?: number;
+  /** Conditions: Ready, Synced, Invalid, Reconciling, Stalled (kstatus), and for accounts CertExpiring and CertExpired. */
+  conditions?: Array<{
+    /** Ready, Synced, Invalid, CertExpiring, CertExpired, Reconciling or Stalled. */
+    type: string;
+    /** Status of the condition. */
+    status: 'True' | 'False' | 'Unknown';
+    /** The metadata.generation the condition was computed from. */
+    observedGeneration?: number;
+    /** When the status last changed. */
+    lastTransitionTime: string;
+    /** A CamelCase reason, stable for alerting and events. */
+    reason: string;
+    /** What is wrong and what to do: names the field and the rule ID. */
+    message: string;
+  }>;
+  /** The ChamanSenders this grant covers (namespace and sender number granted; senders with their own credentialsSecretRef need no grant and are not listed). */
+  claims?: Array<{
+    /** Namespace of the ChamanSender. */
+    namespace: string;
+    /** Name of the ChamanSender. */
+    name: string;
+    /** Its sender number. */
+    senderNumber: string;
+  }>;
+};
+
+/** Lets namespaces have the chaman-operator act, with its operator-wide Chaman credentials, for the sender numbers listed. Cluster-scoped; for cluster admins. */
+export interface ChamanSenderGrant {
+  apiVersion: 'chaman.io/v1alpha1';
+  kind: 'ChamanSenderGrant';
+  metadata: ObjectMeta;
+  spec: ChamanSenderGrantSpec;
+  status?: ChamanSenderGrantStatus;
+}

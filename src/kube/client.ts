@@ -29,6 +29,7 @@ export const RESOURCES = {
   leases: { group: 'coordination.k8s.io', version: 'v1', plural: 'leases', kind: 'Lease', namespaced: true },
   chamanSenders: { group: 'chaman.io', version: 'v1alpha1', plural: 'chamansenders', kind: 'ChamanSender', namespaced: true },
   channelAccounts: { group: 'chaman.io', version: 'v1alpha1', plural: 'channelaccounts', kind: 'ChannelAccount', namespaced: true },
+  chamanSenderGrants: { group: 'chaman.io', version: 'v1alpha1', plural: 'chamansendergrants', kind: 'ChamanSenderGrant', namespaced: false },
 } as const satisfies Record<string, ResourceType>;
 
 export function apiVersionOf(rt: ResourceType): string {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { CHANNEL_ACCOUNT_CEL_CHECKS } from '../../../src/api/cel-checks.ts';
+import { CHAMAN_SENDER_GRANT_CEL_CHECKS, CHANNEL_ACCOUNT_CEL_CHECKS } from '../../../src/api/cel-checks.ts';
+import { chamanSenderGrantCrd } from '../../../src/api/chamansendergrant.ts';
 import { channelAccountCrd } from '../../../src/api/channelaccount.ts';
 import type { CelRule, Schema } from '../../../src/api/openapi.ts';
 
@@ -56,5 +57,37 @@ describe('CEL rules mirrored for offline validation', () => {
     ['SFTP with no key', base('SFTP', { sftp: { username: 'A' } }), 'has(self.publicKey) != has(self.publicKeySecretRef)'],
   ])('%s breaks exactly its rule', (_name, spec, rule) => {
     expect(failing(spec)).toEqual([rule]);
+  });
+});
+
+describe('CEL rules of ChamanSenderGrant mirrored for offline validation', () => {
+  const grantFailing = (spec: Record<string, unknown>): string[] =>
+    CHAMAN_SENDER_GRANT_CEL_CHECKS.filter((c) => !c.holds(spec)).map((c) => c.rule.rule);
+  const [scope, inValues, existsValues] = CHAMAN_SENDER_GRANT_CEL_CHECKS.map((c) => c.rule.rule);
+
+  it('every create-time CEL rule of the grant schema has a TypeScript mirror', () => {
+    const mirrored = new Set(CHAMAN_SENDER_GRANT_CEL_CHECKS.map((c) => c.rule.rule));
+    const createTime = allRules(chamanSenderGrantCrd.spec).filter((r) => !r.rule.includes('oldSelf'));
+    expect(createTime).toHaveLength(3);
+    for (const rule of createTime) expect(mirrored, rule.rule).toContain(rule.rule);
+  });
+
+  it.each([
+    ['namespaces only', { senderNumbers: ['300010'], namespaces: ['payroll'] }],
+    ['a selector only', { senderNumbers: ['300010'], namespaceSelector: { matchLabels: { team: 'payroll' } } }],
+    ['an empty selector (every namespace)', { senderNumbers: ['300010'], namespaceSelector: {} }],
+    ['both, with every operator used right', { senderNumbers: ['1'], namespaces: ['a'], namespaceSelector: { matchExpressions: [{ key: 'k', operator: 'In', values: ['v'] }, { key: 'k', operator: 'NotIn', values: ['w'] }, { key: 'e', operator: 'Exists' }, { key: 'd', operator: 'DoesNotExist', values: [] }] } }],
+  ])('%s passes', (_name, spec) => {
+    expect(grantFailing(spec)).toEqual([]);
+  });
+
+  it.each([
+    ['neither namespaces nor a selector', { senderNumbers: ['300010'] }, scope],
+    ['an empty namespaces list and no selector', { senderNumbers: ['300010'], namespaces: [] }, scope],
+    ['In without values', { senderNumbers: ['1'], namespaceSelector: { matchExpressions: [{ key: 'k', operator: 'In' }] } }, inValues],
+    ['NotIn with an empty list', { senderNumbers: ['1'], namespaceSelector: { matchExpressions: [{ key: 'k', operator: 'NotIn', values: [] }] } }, inValues],
+    ['Exists with values', { senderNumbers: ['1'], namespaceSelector: { matchExpressions: [{ key: 'k', operator: 'Exists', values: ['x'] }] } }, existsValues],
+  ])('%s breaks exactly its rule', (_name, spec, rule) => {
+    expect(grantFailing(spec)).toEqual([rule]);
   });
 });
