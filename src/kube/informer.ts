@@ -8,6 +8,7 @@
 // In metadata-only mode (Secrets, ConfigMaps) the API server sends PartialObjectMetadata: the
 // cache never holds a Secret's data; a reconciler GETs the one Secret it needs.
 import { systemClock, type Clock, type TimerHandle } from './clock.ts';
+import { IndexedCache, NAMESPACE_INDEX, cacheKey, namespacedName, type IndexFunc } from './indexed-cache.ts';
 import {
   KubeApiError,
   isGone,
@@ -52,7 +53,12 @@ export interface InformerOptions<T extends KubeObject> {
   stallTimeoutMs?: number;
   /** Backoff of restarts after errors. Default 500 ms doubling to 30 s, 20 % jitter. */
   backoff?: { baseMs?: number; capMs?: number; jitter?: number };
-  /** Applied to every object before it is cached. Default: drop managedFields. */
+  /**
+   * The metadata fields to cache; the rest is dropped as objects arrive. Default: all but
+   * managedFields, and for Secrets SECRET_METADATA_FIELDS only.
+   */
+  keepMetadata?: readonly string[];
+  /** Applied to every object before it is cached, after keepMetadata (managedFields are already gone). */
   transform?: (obj: T) => T;
   clock?: Clock;
   random?: () => number;
@@ -69,14 +75,26 @@ interface WatchEvent {
   object: KubeObject & { code?: number; reason?: string; message?: string };
 }
 
-export function cacheKey(obj: KubeObject): string {
-  const m = obj.metadata;
-  return m.namespace ? `${m.namespace}/${m.name}` : `${m.name}`;
-}
+export { cacheKey, namespacedName, NAMESPACE_INDEX, type IndexFunc } from './indexed-cache.ts';
 
-function stripManagedFields<T extends KubeObject>(obj: T): T {
-  if (obj.metadata?.managedFields) delete obj.metadata.managedFields;
-  return obj;
+/**
+ * What a cached Secret keeps: identity, version and owners. Not its annotations — kubectl's
+ * last-applied-configuration annotation holds the Secret's data — and not its labels: a label
+ * selector is evaluated by the API server (a Secret relabelled out of it arrives as DELETED), and
+ * nothing else reads them. Not managedFields, which nothing reads and which cost memory.
+ */
+export const SECRET_METADATA_FIELDS: readonly string[] = ['name', 'namespace', 'uid', 'resourceVersion', 'ownerReferences'];
+
+const isSecrets = (rt: ResourceType) => rt.group === '' && rt.plural === 'secrets';
+
+function slimMetadata(meta: KubeObject['metadata'], keep: readonly string[] | undefined): KubeObject['metadata'] {
+  if (!keep) {
+    if (meta?.managedFields) delete meta.managedFields;
+    return meta;
+  }
+  const out: KubeObject['metadata'] = {};
+  for (const field of keep) if (meta?.[field] !== undefined) out[field] = meta[field];
+  return out;
 }
 
 class Stalled extends Error {}
@@ -88,7 +106,7 @@ export class Informer<T extends KubeObject = KubeObject> {
   private readonly opts: InformerOptions<T>;
   private readonly clock: Clock;
   private readonly random: () => number;
-  private readonly cache = new Map<string, T>();
+  private readonly cache: IndexedCache<T>;
   private readonly addHandlers: AddHandler<T>[] = [];
   private readonly updateHandlers: UpdateHandler<T>[] = [];
   private readonly deleteHandlers: DeleteHandler<T>[] = [];
@@ -101,6 +119,9 @@ export class Informer<T extends KubeObject = KubeObject> {
     this.resource = opts.resource;
     this.clock = opts.clock ?? systemClock;
     this.random = opts.random ?? Math.random;
+    this.cache = new IndexedCache<T>((index, err) =>
+      opts.logger?.warn({ err, resource: opts.resource.plural, index }, 'informer index function threw; object left out of that index'),
+    );
     const scopes = opts.namespaces && opts.namespaces.length > 0 && opts.resource.namespaced ? [...new Set(opts.namespaces)] : [undefined];
     this.loops = scopes.map((ns) => new ListWatch(this, ns));
   }
@@ -151,13 +172,40 @@ export class Informer<T extends KubeObject = KubeObject> {
   }
 
   get(namespace: string | undefined, name: string): T | undefined {
-    return this.cache.get(namespace ? `${namespace}/${name}` : name);
+    return this.cache.get(namespacedName(namespace, name));
   }
 
-  /** Cached objects, optionally of one namespace. */
+  /**
+   * A copy of the cached objects, optionally of one namespace (O(that namespace) through the
+   * namespace index). On a hot path prefer byIndex, forEach or values, which copy nothing or little.
+   */
   list(namespace?: string): T[] {
-    const all = [...this.cache.values()];
-    return namespace === undefined ? all : all.filter((o) => o.metadata.namespace === namespace);
+    return namespace === undefined ? [...this.cache.values()] : [...this.cache.indexed(NAMESPACE_INDEX, namespace)];
+  }
+
+  /** Every cached object, without copying. Do not await between steps: the cache moves on. */
+  values(): IterableIterator<T> {
+    return this.cache.values();
+  }
+
+  /** Calls fn for every cached object (of one namespace if given), without copying the cache. */
+  forEach(fn: (obj: T) => void, namespace?: string): void {
+    for (const obj of namespace === undefined ? this.cache.values() : this.cache.indexed(NAMESPACE_INDEX, namespace)) fn(obj);
+  }
+
+  /**
+   * Adds a named index, kept up to date on every add, update, delete and relist. May be called
+   * before or after start (an index added late is filled from the cache). `fn` must be a pure
+   * function of the object: the index values an object had are recomputed to move it on update.
+   */
+  addIndex(name: string, fn: IndexFunc<T>): this {
+    this.cache.addIndex(name, fn);
+    return this;
+  }
+
+  /** The cached objects whose index `name` yields `value`, e.g. byIndex('bySecret', 'ns/tls-a'). */
+  byIndex(name: string, value: string): readonly T[] {
+    return this.cache.byIndex(name, value);
   }
 
   keys(): string[] {
@@ -194,13 +242,16 @@ export class Informer<T extends KubeObject = KubeObject> {
       // Whatever the server sent, keep nothing but identity and metadata.
       obj = { apiVersion: raw.apiVersion, kind: raw.kind, metadata: raw.metadata } as T;
     }
-    return (this.opts.transform ?? stripManagedFields)(obj);
+    obj.metadata = slimMetadata(obj.metadata, this.keepMetadata);
+    return this.opts.transform ? this.opts.transform(obj) : obj;
+  }
+
+  private get keepMetadata(): readonly string[] | undefined {
+    return this.opts.keepMetadata ?? (isSecrets(this.resource) ? SECRET_METADATA_FIELDS : undefined);
   }
 
   /** @internal */ upsert(obj: T): void {
-    const key = cacheKey(obj);
-    const old = this.cache.get(key);
-    this.cache.set(key, obj);
+    const old = this.cache.set(obj);
     if (!old) this.emit(this.addHandlers, obj);
     else if (old.metadata.resourceVersion !== obj.metadata.resourceVersion) {
       for (const h of this.updateHandlers) this.safely(() => h(old, obj));
@@ -209,18 +260,18 @@ export class Informer<T extends KubeObject = KubeObject> {
 
   /** @internal */ remove(obj: T): void {
     // The DELETED event carries the object's last state; that is what handlers get.
-    this.cache.delete(cacheKey(obj));
+    this.cache.delete(obj);
     this.emit(this.deleteHandlers, obj);
   }
 
   /** @internal Replaces the part of the cache a loop owns with a fresh list, emitting the differences. */
   replace(namespace: string | undefined, items: T[]): void {
     const fresh = new Set(items.map(cacheKey));
-    for (const [key, obj] of [...this.cache]) {
-      if ((namespace === undefined || obj.metadata.namespace === namespace) && !fresh.has(key)) {
-        this.cache.delete(key);
-        this.emit(this.deleteHandlers, obj);
-      }
+    const owned = namespace === undefined ? this.cache.values() : this.cache.indexed(NAMESPACE_INDEX, namespace);
+    const gone = [...owned].filter((obj) => !fresh.has(cacheKey(obj)));
+    for (const obj of gone) {
+      this.cache.delete(obj);
+      this.emit(this.deleteHandlers, obj);
     }
     for (const obj of items) this.upsert(obj);
   }

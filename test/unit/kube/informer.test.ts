@@ -281,3 +281,142 @@ describe('Informer', () => {
     await expect(waiting).rejects.toThrow('timeout');
   });
 });
+
+describe('Informer indexes', () => {
+  type Cm = KubeObject & { data?: Record<string, string> };
+  // A stand-in for "the accounts of a sender" (one value) and "the Secrets an account uses" (several).
+  const bySender = (o: Cm) => (o.data?.sender ? [`${o.metadata.namespace}/${o.data.sender}`] : []);
+  const bySecret = (o: Cm) => (o.data?.secrets ?? '').split(',').filter(Boolean).map((s) => `${o.metadata.namespace}/${s}`);
+  const names = (objs: readonly KubeObject[]) => objs.map((o) => o.metadata.name).sort();
+
+  async function synced(items: unknown[]) {
+    const t = setup();
+    t.inf.addIndex('bySender', bySender as never).addIndex('bySecret', bySecret as never);
+    t.transport.on(isList, () => jsonResponse(200, list(items, '10')));
+    const w = t.nextWatch();
+    t.inf.start();
+    await t.inf.waitForSync();
+    await flushMicrotasks();
+    return Object.assign(t, { w });
+  }
+
+  it('keeps single- and multi-valued indexes up to date on add, update that moves a value, and delete', async () => {
+    const t = await synced([
+      cm('a', 'acc1', '1', { sender: 's1', secrets: 'tls-1,pw' }),
+      cm('a', 'acc2', '2', { sender: 's1', secrets: 'tls-2' }),
+      cm('b', 'acc3', '3', { sender: 's1', secrets: 'pw' }),
+    ]);
+    expect(names(t.inf.byIndex('bySender', 'a/s1'))).toEqual(['acc1', 'acc2']);
+    expect(names(t.inf.byIndex('bySender', 'b/s1'))).toEqual(['acc3']);
+    expect(names(t.inf.byIndex('bySecret', 'a/pw'))).toEqual(['acc1']);
+
+    t.w.push('MODIFIED', cm('a', 'acc2', '4', { sender: 's2', secrets: 'tls-2,pw' }));
+    t.w.push('ADDED', cm('a', 'acc4', '5', { sender: 's2' }));
+    await flushMicrotasks();
+    expect(names(t.inf.byIndex('bySender', 'a/s1'))).toEqual(['acc1']);
+    expect(names(t.inf.byIndex('bySender', 'a/s2'))).toEqual(['acc2', 'acc4']);
+    expect(names(t.inf.byIndex('bySecret', 'a/pw'))).toEqual(['acc1', 'acc2']);
+    expect(t.inf.byIndex('bySender', 'a/s2').find((o) => o.metadata.name === 'acc2')?.metadata.resourceVersion).toBe('4');
+
+    t.w.push('DELETED', cm('a', 'acc1', '6', { sender: 's1', secrets: 'tls-1,pw' }));
+    await flushMicrotasks();
+    expect(t.inf.byIndex('bySender', 'a/s1')).toEqual([]);
+    expect(t.inf.byIndex('bySecret', 'a/tls-1')).toEqual([]);
+    expect(names(t.inf.byIndex('bySecret', 'a/pw'))).toEqual(['acc2']);
+    expect(names(t.inf.list('a'))).toEqual(['acc2', 'acc4']);
+    expect(names(t.inf.list('b'))).toEqual(['acc3']);
+    expect(t.inf.list('c')).toEqual([]);
+  });
+
+  it('a relist after 410 rebuilds the indexes: objects gone while the watch was down leave them, moved ones move', async () => {
+    const t = await synced([cm('a', 'keep', '1', { sender: 's1' }), cm('a', 'move', '2', { sender: 's1' }), cm('a', 'gone', '3', { sender: 's1', secrets: 'x' })]);
+    t.transport.on(isList, () => jsonResponse(200, list([cm('a', 'keep', '1', { sender: 's1' }), cm('a', 'move', '7', { sender: 's9' }), cm('a', 'new', '8', { secrets: 'x' })], '9')));
+    t.nextWatch();
+    t.w.push('ERROR', { kind: 'Status', code: 410, reason: 'Expired' });
+    await flushMicrotasks();
+    expect(t.relists).toBe(1);
+    expect(names(t.inf.byIndex('bySender', 'a/s1'))).toEqual(['keep']);
+    expect(names(t.inf.byIndex('bySender', 'a/s9'))).toEqual(['move']);
+    expect(names(t.inf.byIndex('bySecret', 'a/x'))).toEqual(['new']);
+  });
+
+  it('an index added after sync is filled from the cache; names are unique and must exist; a throwing index function skips the object', async () => {
+    const warnings: string[] = [];
+    const t = setup({ logger: { debug: () => {}, warn: (o, msg) => warnings.push(`${(o as { index?: string }).index}: ${msg}`) } });
+    t.transport.on(isList, () => jsonResponse(200, list([cm('a', 'x', '1', { sender: 's1' }), cm('a', 'y', '2')], '3')));
+    t.nextWatch();
+    t.inf.start();
+    await t.inf.waitForSync();
+    t.inf.addIndex('bySender', bySender as never);
+    expect(names(t.inf.byIndex('bySender', 'a/s1'))).toEqual(['x']);
+    expect(() => t.inf.addIndex('bySender', bySender as never)).toThrow(/already defined/);
+    expect(() => t.inf.byIndex('byNothing', 'a')).toThrow(/not defined/);
+    t.inf.addIndex('picky', (o) => {
+      if (!(o as Cm).data?.sender) throw new Error('no sender');
+      return ['all'];
+    });
+    expect(names(t.inf.byIndex('picky', 'all'))).toEqual(['x']);
+    expect(warnings).toEqual(['picky: informer index function threw; object left out of that index']);
+  });
+
+  it('forEach and values iterate the cache (or one namespace) without copying it', async () => {
+    const t = await synced([cm('a', 'x', '1'), cm('b', 'y', '2'), cm('b', 'z', '3')]);
+    const seen: string[] = [];
+    t.inf.forEach((o) => seen.push(o.metadata.name!), 'b');
+    expect(seen.sort()).toEqual(['y', 'z']);
+    expect([...t.inf.values()].map((o) => o.metadata.name).sort()).toEqual(['x', 'y', 'z']);
+    // values() hands out the cached objects themselves, not copies
+    expect([...t.inf.values()].find((o) => o.metadata.name === 'x')).toBe(t.inf.get('a', 'x'));
+  });
+});
+
+describe('Informer cache hygiene', () => {
+  const lastApplied = JSON.stringify({ apiVersion: 'v1', kind: 'Secret', data: { password: 'czNjcjN0LXB3' } });
+  const annotated = (kind: 'Secret' | 'ConfigMap', rv: string) => ({
+    apiVersion: 'v1',
+    kind,
+    metadata: {
+      namespace: 'a', name: 'o', uid: 'u-1', resourceVersion: rv, creationTimestamp: '2026-01-01T00:00:00Z',
+      labels: { team: 'payroll' },
+      annotations: { 'kubectl.kubernetes.io/last-applied-configuration': lastApplied, 'chaman.io/content-hash': 'h1' },
+      ownerReferences: [{ apiVersion: 'v1', kind: 'X', name: 'owner', uid: 'u-0', controller: true }],
+      managedFields: [{ manager: 'kubectl' }],
+    },
+  });
+
+  it('a cached Secret keeps name, namespace, uid, resourceVersion and ownerReferences only: no annotation, label or managedFields', async () => {
+    const t = setup({ resource: RESOURCES.secrets, metadataOnly: true });
+    t.transport.on(isList, () => jsonResponse(200, { apiVersion: 'meta.k8s.io/v1', kind: 'PartialObjectMetadataList', metadata: { resourceVersion: '2' }, items: [annotated('Secret', '1')] }));
+    const w = t.nextWatch();
+    t.inf.start();
+    await t.inf.waitForSync();
+    expect(Object.keys(t.inf.get('a', 'o')!.metadata).sort()).toEqual(['name', 'namespace', 'ownerReferences', 'resourceVersion', 'uid']);
+    w.push('MODIFIED', annotated('Secret', '3'));
+    await flushMicrotasks();
+    expect(t.inf.get('a', 'o')!.metadata.resourceVersion).toBe('3');
+    expect(JSON.stringify(t.inf.list())).not.toContain('czNjcjN0');
+    expect(JSON.stringify(t.inf.list())).not.toContain('payroll');
+  });
+
+  it('other kinds keep their annotations and labels but lose managedFields, also under a custom transform', async () => {
+    const t = setup({ metadataOnly: true, transform: (o) => ({ ...o, kind: 'Seen' }) });
+    t.transport.on(isList, () => jsonResponse(200, list([annotated('ConfigMap', '1')], '2')));
+    t.nextWatch();
+    t.inf.start();
+    await t.inf.waitForSync();
+    const meta = t.inf.get('a', 'o')!.metadata;
+    expect(meta.managedFields).toBeUndefined();
+    expect(meta.annotations?.['chaman.io/content-hash']).toBe('h1');
+    expect(meta.labels).toEqual({ team: 'payroll' });
+    expect(t.inf.get('a', 'o')!.kind).toBe('Seen');
+  });
+
+  it('keepMetadata chooses the cached metadata fields for any kind', async () => {
+    const t = setup({ keepMetadata: ['name', 'namespace', 'resourceVersion', 'labels'] });
+    t.transport.on(isList, () => jsonResponse(200, list([annotated('ConfigMap', '1')], '2')));
+    t.nextWatch();
+    t.inf.start();
+    await t.inf.waitForSync();
+    expect(t.inf.get('a', 'o')!.metadata).toEqual({ name: 'o', namespace: 'a', resourceVersion: '1', labels: { team: 'payroll' } });
+  });
+});
