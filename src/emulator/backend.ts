@@ -9,6 +9,7 @@ import type { CertificateUpload, ChamanAccount, ChamanCertificate, ChamanSenderI
 import * as domain from '../domain/index.ts';
 import { CHANNEL_TYPES, DEFAULT_SHA1_CUTOFF } from '../domain/types.ts';
 import type { ChannelType, Contact, Finding, Organization, Permission, RulePolicy } from '../domain/types.ts';
+import { KeyedMutex } from './keyed-mutex.ts';
 import type { IdempotencyRecord, Mutation, StoredAccount, StoredCertificate, StoredSender, Store } from './store.ts';
 
 export interface Reply {
@@ -48,6 +49,9 @@ export interface BackendOptions {
   organizations: Record<string, Organization>;
 }
 
+/** Operations that change state: each runs its checks and its commit under its sender's lock. */
+const MUTATING_OPERATIONS = new Set(['putContact', 'createAccount', 'editAccount', 'deleteAccount', 'addCertificate', 'replaceCertificate', 'removeCertificate']);
+
 const EDIT_FIELDS = ['name', 'permissions', 'username', 'sshPublicKey'] as const;
 /** Fields of an account that exist but that no PATCH may change (R12: delete and create again). */
 const FROZEN_FIELDS = ['type', 'management', 'password', 'certificates', 'clientId', 'id'];
@@ -58,6 +62,8 @@ export class EmulatorBackend {
   readonly #sha1Cutoff: Date;
   readonly #catalog: Permission[];
   readonly #organizations: Record<string, Organization>;
+  /** Per sender: a write reads state, awaits the rule library, then commits; two must never interleave. */
+  readonly #senderLocks = new KeyedMutex();
 
   constructor(options: BackendOptions) {
     this.#store = options.store;
@@ -71,7 +77,19 @@ export class EmulatorBackend {
     return { now: this.#now(), sha1Cutoff: this.#sha1Cutoff };
   }
 
-  async handle(operation: string, input: HandleInput): Promise<Reply> {
+  /**
+   * Answers one API operation. Writes are serialized per sender (checks and commit as one step), so
+   * concurrent requests get the answers they would get one after the other (issue 9 item 7).
+   */
+  handle(operation: string, input: HandleInput): Promise<Reply> {
+    const senderNumber = input.params[0];
+    if (senderNumber !== undefined && MUTATING_OPERATIONS.has(operation)) {
+      return this.#senderLocks.run(senderNumber, () => this.#dispatch(operation, input));
+    }
+    return this.#dispatch(operation, input);
+  }
+
+  async #dispatch(operation: string, input: HandleInput): Promise<Reply> {
     switch (operation) {
       case 'listPermissions':
         return this.listPermissions(input.query.get('channelType'));
