@@ -25,6 +25,8 @@ Options:
   --rate-429 F           fault: answer this share of requests 429 with Retry-After (0..1)
   --retry-after S        Retry-After of an injected 429, in seconds (default 1)
   --drop-rate F          fault: destroy the connection of this share of requests (0..1)
+  --drop-after-commit-rate F  fault: process this share of requests (a write is committed), then
+                         destroy the connection instead of answering (0..1)
   --sha1-cutoff DATE     R7: SHA-1 refused for every type from this date (default 2026-01-01)
   --log-level L          pino level: fatal, error, warn, info (default), debug, trace, silent
 
@@ -80,6 +82,7 @@ export function parseEmulatorArgs(argv: string[]): EmulatorOptions & { port: num
       'rate-429': { type: 'string' },
       'retry-after': { type: 'string' },
       'drop-rate': { type: 'string' },
+      'drop-after-commit-rate': { type: 'string' },
       'sha1-cutoff': { type: 'string' },
       'log-level': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
@@ -124,6 +127,7 @@ export function parseEmulatorArgs(argv: string[]): EmulatorOptions & { port: num
   put('rate429', rate(values['rate-429'], '--rate-429'));
   put('retryAfterSeconds', nonNegative(values['retry-after'], '--retry-after'));
   put('dropRate', rate(values['drop-rate'], '--drop-rate'));
+  put('dropAfterCommitRate', rate(values['drop-after-commit-rate'], '--drop-after-commit-rate'));
 
   const read = (file: string): Buffer => readFileSync(file);
   return {

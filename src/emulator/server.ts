@@ -275,8 +275,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
         scope: credential.label,
       });
       if (faults.responseDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, faults.responseDelayMs));
-      if (decision === 'dropResponse') {
-        fault = 'dropResponse';
+      if (decision === 'dropAfterCommit') {
+        fault = 'dropAfterCommit';
         drop();
         return;
       }

@@ -13,7 +13,7 @@ beforeAll(async () => {
   env = await startContractEnv();
 });
 afterEach(() => {
-  env.emulator.setFaults({ latencyMs: 0, errorRate: 0, rate429: 0, dropRate: 0, dropResponseRate: 0, retryAfterSeconds: 1 });
+  env.emulator.setFaults({ latencyMs: 0, errorRate: 0, rate429: 0, dropRate: 0, dropAfterCommitRate: 0, retryAfterSeconds: 1 });
 });
 afterAll(async () => {
   const violations = env.violations();
@@ -181,8 +181,8 @@ describe('Idempotency-Key', () => {
     const sender = await senderWithContact();
     const events: ChamanRequestEvent[] = [];
     const client = env.client({ onRequest: (e) => events.push(e) });
-    env.emulator.setFaults({ dropResponseRate: 1 });
-    setTimeout(() => env.emulator.setFaults({ dropResponseRate: 0 }), 30);
+    env.emulator.setFaults({ dropAfterCommitRate: 1 });
+    setTimeout(() => env.emulator.setFaults({ dropAfterCommitRate: 0 }), 30);
     const account = await client.createAccount(sender, TI_ACCOUNT, 'key-lost-answer');
     expect(events.length).toBeGreaterThanOrEqual(2);
     expect(events[0]).toMatchObject({ operation: 'createAccount', error: 'UNAVAILABLE', willRetry: true });

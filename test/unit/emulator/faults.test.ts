@@ -10,12 +10,18 @@ describe('faults', () => {
     expect(mergeFaults(NO_FAULTS, [1]).faults).toBeUndefined();
   });
 
+  it('dropAfterCommitRate is a rate, and its former name dropResponseRate still sets it', () => {
+    expect(mergeFaults(NO_FAULTS, { dropAfterCommitRate: 0.05 }).faults?.dropAfterCommitRate).toBe(0.05);
+    expect(mergeFaults(NO_FAULTS, { dropAfterCommitRate: 1.5 }).errors[0]?.field).toBe('dropAfterCommitRate');
+    expect(mergeFaults(NO_FAULTS, { dropResponseRate: 0.2 }).faults?.dropAfterCommitRate).toBe(0.2);
+  });
+
   it('decides in a fixed order so rates add up', () => {
-    const faults = { ...NO_FAULTS, dropRate: 0.1, rate429: 0.2, errorRate: 0.3, dropResponseRate: 0.1 };
+    const faults = { ...NO_FAULTS, dropRate: 0.1, rate429: 0.2, errorRate: 0.3, dropAfterCommitRate: 0.1 };
     expect(decideFault(faults, () => 0.05)).toBe('drop');
     expect(decideFault(faults, () => 0.15)).toBe('rateLimit');
     expect(decideFault(faults, () => 0.45)).toBe('error');
-    expect(decideFault(faults, () => 0.65)).toBe('dropResponse');
+    expect(decideFault(faults, () => 0.65)).toBe('dropAfterCommit');
     expect(decideFault(faults, () => 0.75)).toBe('none');
     expect(decideFault(NO_FAULTS, () => 0)).toBe('none');
   });
@@ -32,6 +38,12 @@ describe('emulator command line', () => {
   it('parses the flags of issue 4', () => {
     const options = parseEmulatorArgs(['--port', '18443', '--data-dir', '/tmp/emu', '--token', 'dev:*', '--error-rate', '0.1', '--latency-ms', '5']);
     expect(options).toMatchObject({ port: 18443, host: '127.0.0.1', dataDir: '/tmp/emu', tokens: { dev: '*' }, faults: { errorRate: 0.1, latencyMs: 5 } });
+  });
+
+  it('parses --drop-after-commit-rate like the other rates', () => {
+    const options = parseEmulatorArgs(['--port', '0', '--data-dir', 'd', '--token', 'dev:*', '--drop-after-commit-rate', '0.05']);
+    expect(options.faults).toEqual({ dropAfterCommitRate: 0.05 });
+    expect(() => parseEmulatorArgs(['--port', '0', '--data-dir', 'd', '--token', 'dev:*', '--drop-after-commit-rate', '2'])).toThrow(/--drop-after-commit-rate expects a number between 0 and 1/);
   });
 
   it('reads tokens from a file, so they stay out of the process list', async () => {
