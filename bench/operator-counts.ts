@@ -55,19 +55,19 @@ await put({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'cert' }, data: 
 await put({ apiVersion: 'chaman.io/v1alpha1', kind: 'ChamanSender', metadata: { name: 'apk' }, spec: { senderNumber: '300010', contact: { name: 'Jane', phone: { countryCode: '+32', number: '0486531619' }, email: 'jane@apk.example', language: 'fr' } } });
 await waitReady(RESOURCES.chamanSenders, 'apk');
 
-const snapshot = () => ({ kube: metrics.kubeRequestCounts(), chaman: new Map(chamanCalls), emulator: emulator.requests() });
-const before = snapshot();
+const snapshot = async () => ({ kube: await metrics.kubeRequestCounts(), chaman: new Map(chamanCalls), emulator: emulator.requests() });
+const before = await snapshot();
 const started = performance.now();
 await put({ apiVersion: 'chaman.io/v1alpha1', kind: 'ChannelAccount', metadata: { name: 'rest' }, spec: { senderRef: { name: 'apk' }, type: 'REST', permissions: ['DimonaDeclaration'], certificates: [{ name: 'main', secretRef: { name: 'cert' } }] } });
 await waitReady(RESOURCES.channelAccounts, 'rest');
 const readyMs = performance.now() - started;
 await new Promise((r) => setTimeout(r, 2000)); // what follows Ready (events, the echo of the status write)
-const ready = snapshot();
+const ready = await snapshot();
 report(`one REST account, apply → Ready (${readyMs.toFixed(0)} ms, plus 2 s of settling)`, before, ready);
 
 console.log(`\nidling ${idleSeconds} s (resync ${values.resync}${values['leader-elect'] ? ', leader election on' : ''})…`);
 await new Promise((r) => setTimeout(r, idleSeconds * 1000));
-report(`${idleSeconds} s of steady state`, ready, snapshot());
+report(`${idleSeconds} s of steady state`, ready, await snapshot());
 
 await operator.stop();
 await apply(kube, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } }).catch(() => {});
@@ -84,7 +84,7 @@ async function waitReady(rt: typeof RESOURCES.chamanSenders, name: string): Prom
   }
 }
 
-function report(title: string, a: ReturnType<typeof snapshot>, b: ReturnType<typeof snapshot>): void {
+function report(title: string, a: Awaited<ReturnType<typeof snapshot>>, b: Awaited<ReturnType<typeof snapshot>>): void {
   const verbs = Object.keys({ ...a.kube.byVerb, ...b.kube.byVerb });
   const kubeByVerb = verbs.map((v) => `${v} ${(b.kube.byVerb[v] ?? 0) - (a.kube.byVerb[v] ?? 0)}`).filter((s) => !s.endsWith(' 0'));
   const ops = [...b.chaman.keys()].map((op) => `${op} ${(b.chaman.get(op) ?? 0) - (a.chaman.get(op) ?? 0)}`).filter((s) => !s.endsWith(' 0'));

@@ -18,6 +18,8 @@ export interface KubeMetricsSink {
   watchRestarts: { inc(labels: { resource: string; reason: string }): void };
   workqueueDepth: { set(labels: { queue: string }, v: number): void };
   workqueueRetries: { inc(labels: { queue: string }): void };
+  workqueueQueueDuration: { observe(labels: { queue: string }, seconds: number): void };
+  workqueueWorkDuration: { observe(labels: { queue: string }, seconds: number): void };
 }
 
 /** Counts every request of `client` in chaman_kube_requests_total{verb, resource}. */
@@ -36,7 +38,11 @@ export function informerMetricsHooks(metrics: KubeMetricsSink, resource: string,
   };
 }
 
-/** Work-queue hooks feeding chaman_workqueue_depth{queue} and chaman_workqueue_retries_total{queue}. */
+/**
+ * Work-queue hooks feeding chaman_workqueue_depth{queue}, chaman_workqueue_retries_total{queue}, and the
+ * controller-runtime pair chaman_workqueue_queue_duration_seconds (wait before a worker takes the key)
+ * and chaman_workqueue_work_duration_seconds (time the worker spent on it).
+ */
 export function queueMetricsHooks(metrics: KubeMetricsSink, queue: string, extra: WorkQueueHooks = {}): WorkQueueHooks {
   metrics.workqueueDepth.set({ queue }, 0);
   return {
@@ -49,5 +55,13 @@ export function queueMetricsHooks(metrics: KubeMetricsSink, queue: string, extra
       extra.onRetry?.(key, delay, err);
     },
     onError: extra.onError,
+    onStart: (key, waitedMs) => {
+      metrics.workqueueQueueDuration.observe({ queue }, waitedMs / 1000);
+      extra.onStart?.(key, waitedMs);
+    },
+    onDone: (key, durationMs) => {
+      metrics.workqueueWorkDuration.observe({ queue }, durationMs / 1000);
+      extra.onDone?.(key, durationMs);
+    },
   };
 }

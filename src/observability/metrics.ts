@@ -1,9 +1,14 @@
-// The operator's Prometheus metrics. The names below are a contract: the Grafana dashboard and the
-// PrometheusRule are written against them, and a test checks both against METRIC_NAMES.
-import { Counter, Gauge, Histogram, Registry } from './registry.ts';
+// The operator's Prometheus metrics, on a prom-client registry. The names below are a contract: the
+// Grafana dashboard and the PrometheusRule are written against them, and a test checks both against
+// METRIC_NAMES.
+//
+// Per-object gauges (ready, synced, per-state counts, certificate validity) are not set by the
+// reconcilers: they are computed at scrape time from the objects the informers hold (their status),
+// so a series cannot outlive its object or say something its status does not.
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { ChamanSender, ChannelAccount } from '../api/types.generated.ts';
 
-export { Counter, Gauge, Histogram, Registry, PROMETHEUS_CONTENT_TYPE } from './registry.ts';
-export type { Labels } from './registry.ts';
+export { Counter, Gauge, Histogram, Registry };
 
 export const METRIC_NAMES = [
   'chaman_certificate_expiration_timestamp_seconds',
@@ -17,6 +22,8 @@ export const METRIC_NAMES = [
   'chaman_api_request_duration_seconds',
   'chaman_workqueue_depth',
   'chaman_workqueue_retries_total',
+  'chaman_workqueue_queue_duration_seconds',
+  'chaman_workqueue_work_duration_seconds',
   'chaman_drift_total',
   'chaman_watch_restarts_total',
   'chaman_leader',
@@ -27,9 +34,14 @@ export type MetricName = (typeof METRIC_NAMES)[number];
 /** The kinds the operator reconciles, used to pre-create `chaman_resources` at zero. */
 export const RESOURCE_KINDS = ['ChamanSender', 'ChannelAccount'] as const;
 
-/** Values of the `state` label of `chaman_resources`: `Ready`, or the reason of Ready=False. */
+/**
+ * Values of the `state` label of `chaman_resources`: `Ready`, the reason of Ready=False (SPEC section 3),
+ * or `Unknown` while no Ready condition has been written. Pre-created at 0 so a rate or an alert on
+ * one state has a series before the first object enters it; another reason still gets its own series.
+ */
 export const RESOURCE_STATES = [
   'Ready',
+  'Unknown',
   'Creating',
   'Updating',
   'Deleting',
@@ -39,6 +51,11 @@ export const RESOURCE_STATES = [
   'BackendUnavailable',
   'RequiresReplacement',
   'Paused',
+  'Drifted',
+  'Stalled',
+  'NotGranted',
+  'SenderConflict',
+  'AdoptionConflict',
 ] as const;
 export type ResourceState = (typeof RESOURCE_STATES)[number];
 
@@ -48,173 +65,278 @@ export type DriftAction = 'corrected' | 'reported';
 /** Kubernetes verbs that only read; everything else counted in chaman_kube_requests_total is a write. */
 export const KUBE_READ_VERBS: ReadonlySet<string> = new Set(['get', 'list', 'watch']);
 
+/** Where the per-object gauges come from at each scrape: the informer caches. */
+export interface ObjectSource {
+  senders(): Iterable<ChamanSender>;
+  accounts(): Iterable<ChannelAccount>;
+}
+
+type ObjectLabels = 'kind' | 'namespace' | 'name';
 type CertLabels = 'namespace' | 'account' | 'sender' | 'type' | 'certificate' | 'serial';
+type QueueLabels = 'queue';
 
 export interface OperatorMetrics {
   readonly registry: Registry;
   readonly certificateExpiration: Gauge<CertLabels>;
   readonly certificateNotBefore: Gauge<CertLabels>;
-  readonly resourceReady: Gauge<'kind' | 'namespace' | 'name'>;
-  readonly resourceSynced: Gauge<'kind' | 'namespace' | 'name'>;
+  readonly resourceReady: Gauge<ObjectLabels>;
+  readonly resourceSynced: Gauge<ObjectLabels>;
   readonly resources: Gauge<'kind' | 'state'>;
   readonly reconcileTotal: Counter<'kind' | 'result'>;
   readonly reconcileDuration: Histogram<'kind'>;
   readonly apiRequests: Counter<'operation' | 'code'>;
   readonly apiRequestDuration: Histogram<'operation'>;
-  readonly workqueueDepth: Gauge<'queue'>;
-  readonly workqueueRetries: Counter<'queue'>;
+  readonly workqueueDepth: Gauge<QueueLabels>;
+  readonly workqueueRetries: Counter<QueueLabels>;
+  readonly workqueueQueueDuration: Histogram<QueueLabels>;
+  readonly workqueueWorkDuration: Histogram<QueueLabels>;
   readonly drift: Counter<'kind' | 'action'>;
   readonly watchRestarts: Counter<'resource' | 'reason'>;
   readonly leader: Gauge;
   readonly kubeRequests: Counter<'verb' | 'resource'>;
 
-  /**
-   * Records a resource's Ready/Synced state: sets chaman_resource_ready/_synced and keeps the
-   * per-state counts of chaman_resources consistent (a resource counts in exactly one state).
-   * `state` is 'Ready' or the reason of Ready=False.
-   */
-  setResourceState(kind: string, namespace: string, name: string, state: ResourceState | string, synced: boolean): void;
-  /** A resource is gone: removes its series and its count. */
-  forgetResource(kind: string, namespace: string, name: string): void;
-  /** Replaces the certificate series of one account (removes those no longer present). */
-  setAccountCertificates(
-    account: { namespace: string; account: string; sender: string; type: string },
-    certificates: readonly { name: string; serialNumber: string; notBefore: Date | string; notAfter: Date | string }[],
-  ): void;
+  /** Per-object gauges are read from `source` at every scrape (replaces an earlier source). */
+  observeObjects(source: ObjectSource): void;
   /** Sums of chaman_kube_requests_total split into reads (get/list/watch) and writes. */
-  kubeRequestCounts(): { reads: number; writes: number; byVerb: Record<string, number> };
+  kubeRequestCounts(): Promise<{ reads: number; writes: number; byVerb: Record<string, number> }>;
 }
+
+/** Buckets of the work-queue histograms: a key may wait minutes behind a backlog of 10k accounts. */
+const QUEUE_BUCKETS = [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60, 300];
 
 export function createOperatorMetrics(): OperatorMetrics {
   const registry = new Registry();
+  const registers = [registry];
+  let source: ObjectSource | undefined;
+  const snapshot = oncePerScrape(() => (source ? snapshotObjects(source) : EMPTY_SNAPSHOT));
   const certLabels = ['namespace', 'account', 'sender', 'type', 'certificate', 'serial'] as const;
+  const objectLabels = ['kind', 'namespace', 'name'] as const;
+
   const m = {
     registry,
-    certificateExpiration: registry.gauge({
+    certificateExpiration: new Gauge({
       name: 'chaman_certificate_expiration_timestamp_seconds',
-      help: 'Expiry (notAfter) of a certificate held by Chaman for an account, as a Unix timestamp.',
+      help: 'Expiry (notAfter) of a certificate held by Chaman for an account, as a Unix timestamp (from status.certificates).',
       labelNames: certLabels,
+      registers,
+      collect() {
+        this.reset();
+        for (const c of snapshot().certificates) this.set(c.labels, c.notAfter);
+      },
     }),
-    certificateNotBefore: registry.gauge({
+    certificateNotBefore: new Gauge({
       name: 'chaman_certificate_not_before_timestamp_seconds',
-      help: 'Start of validity (notBefore) of a certificate held by Chaman for an account, as a Unix timestamp.',
+      help: 'Start of validity (notBefore) of a certificate held by Chaman for an account, as a Unix timestamp (from status.certificates).',
       labelNames: certLabels,
+      registers,
+      collect() {
+        this.reset();
+        for (const c of snapshot().certificates) this.set(c.labels, c.notBefore);
+      },
     }),
-    resourceReady: registry.gauge({
+    resourceReady: new Gauge({
       name: 'chaman_resource_ready',
-      help: '1 when the resource has Ready=True, else 0.',
-      labelNames: ['kind', 'namespace', 'name'] as const,
+      help: '1 when the resource status has Ready=True, else 0.',
+      labelNames: objectLabels,
+      registers,
+      collect() {
+        this.reset();
+        for (const o of snapshot().objects) this.set(o.labels, o.ready ? 1 : 0);
+      },
     }),
-    resourceSynced: registry.gauge({
+    resourceSynced: new Gauge({
       name: 'chaman_resource_synced',
-      help: '1 when the last reconcile of the resource succeeded (Synced=True), else 0.',
-      labelNames: ['kind', 'namespace', 'name'] as const,
+      help: '1 when the resource status has Synced=True (its last reconcile succeeded), else 0.',
+      labelNames: objectLabels,
+      registers,
+      collect() {
+        this.reset();
+        for (const o of snapshot().objects) this.set(o.labels, o.synced ? 1 : 0);
+      },
     }),
-    resources: registry.gauge({
+    resources: new Gauge({
       name: 'chaman_resources',
-      help: 'Number of resources per Ready state (Ready, or the reason of Ready=False).',
+      help: 'Number of resources per Ready state (Ready, the reason of Ready=False, or Unknown before the first status).',
       labelNames: ['kind', 'state'] as const,
+      registers,
+      collect() {
+        this.reset();
+        for (const kind of RESOURCE_KINDS) for (const state of RESOURCE_STATES) this.set({ kind, state }, 0);
+        for (const o of snapshot().objects) this.inc({ kind: o.labels.kind, state: o.state });
+      },
     }),
-    reconcileTotal: registry.counter({
+    reconcileTotal: new Counter({
       name: 'chaman_reconcile_total',
       help: 'Reconciles by kind and result (success, error, invalid, paused).',
       labelNames: ['kind', 'result'] as const,
+      registers,
     }),
-    reconcileDuration: registry.histogram({
+    reconcileDuration: new Histogram({
       name: 'chaman_reconcile_duration_seconds',
       help: 'Duration of reconciles by kind.',
       labelNames: ['kind'] as const,
+      registers,
     }),
-    apiRequests: registry.counter({
+    apiRequests: new Counter({
       name: 'chaman_api_requests_total',
       help: 'Requests to the Chaman backend by operation and HTTP status code ("error" for a network failure).',
       labelNames: ['operation', 'code'] as const,
+      registers,
     }),
-    apiRequestDuration: registry.histogram({
+    apiRequestDuration: new Histogram({
       name: 'chaman_api_request_duration_seconds',
       help: 'Duration of requests to the Chaman backend by operation.',
       labelNames: ['operation'] as const,
+      registers,
     }),
-    workqueueDepth: registry.gauge({
+    workqueueDepth: new Gauge({
       name: 'chaman_workqueue_depth',
       help: 'Keys waiting in the work queue (not yet being processed).',
       labelNames: ['queue'] as const,
+      registers,
     }),
-    workqueueRetries: registry.counter({
+    workqueueRetries: new Counter({
       name: 'chaman_workqueue_retries_total',
       help: 'Keys requeued with backoff after a failed reconcile.',
       labelNames: ['queue'] as const,
+      registers,
     }),
-    drift: registry.counter({
+    workqueueQueueDuration: new Histogram({
+      name: 'chaman_workqueue_queue_duration_seconds',
+      help: 'How long a key waited in the work queue before a worker started processing it.',
+      labelNames: ['queue'] as const,
+      buckets: QUEUE_BUCKETS,
+      registers,
+    }),
+    workqueueWorkDuration: new Histogram({
+      name: 'chaman_workqueue_work_duration_seconds',
+      help: 'How long a worker took to process a key.',
+      labelNames: ['queue'] as const,
+      buckets: QUEUE_BUCKETS,
+      registers,
+    }),
+    drift: new Counter({
       name: 'chaman_drift_total',
       help: 'Differences found between Chaman and the spec, corrected (Manage) or reported (Observe).',
       labelNames: ['kind', 'action'] as const,
+      registers,
     }),
-    watchRestarts: registry.counter({
+    watchRestarts: new Counter({
       name: 'chaman_watch_restarts_total',
       help: 'Watch restarts by resource and reason (closed, expired = 410 relist, error, stalled = watchdog).',
       labelNames: ['resource', 'reason'] as const,
+      registers,
     }),
-    leader: registry.gauge({ name: 'chaman_leader', help: '1 when this replica holds the leader lease, else 0.' }),
-    kubeRequests: registry.counter({
+    leader: new Gauge({ name: 'chaman_leader', help: '1 when this replica holds the leader lease, else 0.', registers }),
+    kubeRequests: new Counter({
       name: 'chaman_kube_requests_total',
       help: 'Requests made by the operator to the Kubernetes API server, by verb and resource.',
       labelNames: ['verb', 'resource'] as const,
+      registers,
     }),
   };
+  m.leader.set(0);
+  // process_* and nodejs_*: heap, RSS, event-loop lag, GC, handles — the operator runs near its memory limit at scale.
+  collectDefaultMetrics({ register: registry });
 
-  m.leader.set({}, 0);
-  for (const kind of RESOURCE_KINDS) for (const state of RESOURCE_STATES) m.resources.set({ kind, state }, 0);
-
-  const stateOf = new Map<string, { kind: string; state: string }>();
-  const resKey = (kind: string, ns: string, name: string) => `${kind}\u0000${ns}\u0000${name}`;
-
-  const setResourceState: OperatorMetrics['setResourceState'] = (kind, namespace, name, state, synced) => {
-    const k = resKey(kind, namespace, name);
-    const prev = stateOf.get(k);
-    if (prev?.state !== state) {
-      if (prev) m.resources.dec({ kind, state: prev.state });
-      m.resources.inc({ kind, state });
-      stateOf.set(k, { kind, state });
-    }
-    m.resourceReady.set({ kind, namespace, name }, state === 'Ready' ? 1 : 0);
-    m.resourceSynced.set({ kind, namespace, name }, synced ? 1 : 0);
-  };
-
-  const forgetResource: OperatorMetrics['forgetResource'] = (kind, namespace, name) => {
-    const k = resKey(kind, namespace, name);
-    const prev = stateOf.get(k);
-    if (prev) m.resources.dec({ kind, state: prev.state });
-    stateOf.delete(k);
-    m.resourceReady.remove({ kind, namespace, name });
-    m.resourceSynced.remove({ kind, namespace, name });
-  };
-
-  const seconds = (d: Date | string) => Math.floor((typeof d === 'string' ? Date.parse(d) : d.getTime()) / 1000);
-
-  const setAccountCertificates: OperatorMetrics['setAccountCertificates'] = (account, certificates) => {
-    const scope = { namespace: account.namespace, account: account.account };
-    m.certificateExpiration.removeMatching(scope);
-    m.certificateNotBefore.removeMatching(scope);
-    for (const c of certificates) {
-      const labels = { ...account, certificate: c.name, serial: c.serialNumber };
-      m.certificateExpiration.set(labels, seconds(c.notAfter));
-      m.certificateNotBefore.set(labels, seconds(c.notBefore));
-    }
-  };
-
-  const kubeRequestCounts: OperatorMetrics['kubeRequestCounts'] = () => {
+  const kubeRequestCounts: OperatorMetrics['kubeRequestCounts'] = async () => {
     let reads = 0;
     let writes = 0;
     const byVerb: Record<string, number> = {};
-    for (const labels of m.kubeRequests.labelSets()) {
-      const n = m.kubeRequests.get(labels);
-      byVerb[labels.verb] = (byVerb[labels.verb] ?? 0) + n;
-      if (KUBE_READ_VERBS.has(labels.verb)) reads += n;
-      else writes += n;
+    for (const { labels, value } of (await m.kubeRequests.get()).values) {
+      const verb = String(labels.verb);
+      byVerb[verb] = (byVerb[verb] ?? 0) + value;
+      if (KUBE_READ_VERBS.has(verb)) reads += value;
+      else writes += value;
     }
     return { reads, writes, byVerb };
   };
 
-  return { ...m, setResourceState, forgetResource, setAccountCertificates, kubeRequestCounts };
+  return {
+    ...m,
+    observeObjects: (s) => void (source = s),
+    kubeRequestCounts,
+  };
+}
+
+interface ObjectSeries {
+  labels: { kind: string; namespace: string; name: string };
+  ready: boolean;
+  synced: boolean;
+  state: string;
+}
+
+interface CertificateSeries {
+  labels: { namespace: string; account: string; sender: string; type: string; certificate: string; serial: string };
+  notAfter: number;
+  notBefore: number;
+}
+
+interface Snapshot {
+  objects: ObjectSeries[];
+  certificates: CertificateSeries[];
+}
+
+const EMPTY_SNAPSHOT: Snapshot = { objects: [], certificates: [] };
+
+type Condition = { type: string; status: string; reason: string };
+
+/** Ready/Synced exactly as the object's status says them; no Ready condition yet is state Unknown. */
+function objectSeries(kind: string, obj: ChamanSender | ChannelAccount): ObjectSeries {
+  const conditions: readonly Condition[] = obj.status?.conditions ?? [];
+  const ready = conditions.find((c) => c.type === 'Ready');
+  const synced = conditions.find((c) => c.type === 'Synced');
+  return {
+    labels: { kind, namespace: obj.metadata.namespace ?? 'default', name: obj.metadata.name },
+    ready: ready?.status === 'True',
+    synced: synced?.status === 'True',
+    state: ready?.status === 'True' ? 'Ready' : ready?.reason || 'Unknown',
+  };
+}
+
+const unixSeconds = (rfc3339: string) => Math.floor(Date.parse(rfc3339) / 1000);
+
+/**
+ * The certificates Chaman holds for an account, from status.certificates. An account being deleted
+ * (deletionTimestamp set) exports none: its Chaman account is going away or being orphaned, so it
+ * is no longer the operator's to renew, and an expiry alert on it would ask for work nobody should do.
+ * Its ready/synced series stay until the object is gone, so a deletion stuck on its finalizer shows.
+ */
+function certificateSeries(account: ChannelAccount): CertificateSeries[] {
+  if (account.metadata.deletionTimestamp) return [];
+  const scope = {
+    namespace: account.metadata.namespace ?? 'default',
+    account: account.metadata.name,
+    sender: account.spec.senderRef.name,
+    type: account.spec.type,
+  };
+  return (account.status?.certificates ?? [])
+    .map((c) => ({ labels: { ...scope, certificate: c.name, serial: c.serialNumber }, notAfter: unixSeconds(c.notAfter), notBefore: unixSeconds(c.notBefore) }))
+    .filter((c) => Number.isFinite(c.notAfter) && Number.isFinite(c.notBefore));
+}
+
+function snapshotObjects(source: ObjectSource): Snapshot {
+  const objects: ObjectSeries[] = [];
+  const certificates: CertificateSeries[] = [];
+  for (const s of source.senders()) objects.push(objectSeries('ChamanSender', s));
+  for (const a of source.accounts()) {
+    objects.push(objectSeries('ChannelAccount', a));
+    certificates.push(...certificateSeries(a));
+  }
+  return { objects, certificates };
+}
+
+/**
+ * prom-client calls every metric's collect() in one synchronous pass per scrape; the five per-object
+ * gauges share one walk over the caches by keeping its result until that pass ends (a microtask).
+ */
+function oncePerScrape<T>(compute: () => T): () => T {
+  let cached: T | undefined;
+  return () => {
+    if (cached === undefined) {
+      cached = compute();
+      queueMicrotask(() => (cached = undefined));
+    }
+    return cached;
+  };
 }

@@ -10,7 +10,7 @@
 //   Service would flap on every leader change.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Registry } from './registry.ts';
+import type { Registry } from 'prom-client';
 
 export type Check = () => boolean | string | Promise<boolean | string>;
 
@@ -89,7 +89,7 @@ export async function startObservabilityServer(opts: ObservabilityServerOptions)
     }
     try {
       if (serveMetrics && path === '/metrics') {
-        const body = opts.registry.render();
+        const body = await opts.registry.metrics();
         res.writeHead(200, { 'Content-Type': opts.registry.contentType, 'Cache-Control': 'no-store' });
         res.end(req.method === 'HEAD' ? undefined : body);
         return;

@@ -69,7 +69,7 @@ describe('expiry', () => {
     expect(expiring.status!.conditions!.find((c) => c.type === 'CertExpiring')!.message).toContain(`"main" expires on ${notAfter.toISOString().slice(0, 10)}`);
     expect(h.emulator.requests().total - before).toBeLessThanOrEqual(2); // one precise wake-up, not polling
 
-    const text = h.running!.metrics.registry.render();
+    const text = await h.running!.metrics.registry.metrics();
     const line = text.split('\n').find((l) => l.startsWith('chaman_certificate_expiration_timestamp_seconds{') && l.includes('account="rest"'));
     expect(line).toContain(`namespace="${h.namespace}"`);
     expect(line).toContain('sender="apk"');
@@ -89,6 +89,7 @@ describe('expiry', () => {
     expect(expired.status!.conditions!.find((c) => c.type === 'Ready')).toMatchObject({ status: 'False', reason: 'Invalid' });
     expect(expired.status!.conditions!.find((c) => c.type === 'Invalid')).toMatchObject({ status: 'True', reason: 'InvalidCertificate' });
     expect(expired.status!.conditions!.find((c) => c.type === 'Invalid')!.message).toContain('R10');
-    expect(h.running!.metrics.registry.render()).toMatch(/chaman_resource_ready\{[^}]*name="rest"[^}]*\} 0/);
+    // The gauge is read from the operator's cache at scrape time: it follows the status once the watch delivers it.
+    await waitFor('chaman_resource_ready 0', async () => /chaman_resource_ready\{[^}]*name="rest"[^}]*\} 0/.test(await h.running!.metrics.registry.metrics()), 5000);
   });
 });

@@ -21,8 +21,8 @@ afterEach(() => stopHarness(h));
 const rest = (extra: Record<string, unknown> = {}) =>
   account('rest', { type: 'REST', accountName: 'Dimona', permissions: ['DimonaDeclaration'], certificates: [{ name: 'main', secretRef: { name: 'rest-cert' } }], ...extra });
 
-function metric(name: string, labels: string): number {
-  const line = h.running!.metrics.registry.render().split('\n').find((l) => l.startsWith(`${name}{`) && l.includes(labels));
+async function metric(name: string, labels: string): Promise<number> {
+  const line = (await h.running!.metrics.registry.metrics()).split('\n').find((l) => l.startsWith(`${name}{`) && l.includes(labels));
   return line ? Number(line.split(' ').at(-1)) : 0;
 }
 
@@ -36,7 +36,7 @@ describe('drift', () => {
       const a = await h.chaman.getAccount('300010', id);
       return a.name === 'Dimona' && a.permissions.join() === 'DimonaDeclaration';
     }, 10_000);
-    expect(metric('chaman_drift_total', 'action="corrected"')).toBe(1);
+    expect(await metric('chaman_drift_total', 'action="corrected"')).toBe(1);
   });
 
   it('Manage: an account deleted by hand in Chaman is created again', async () => {
@@ -70,7 +70,7 @@ describe('drift', () => {
     await new Promise((r) => setTimeout(r, 2500)); // two more resyncs
     expect(h.emulator.requests().mutating).toBe(mutatingAfterEdit);
     expect(mutatingAfterEdit).toBe(mutatingBefore + 1); // only the test's own edit
-    expect(metric('chaman_drift_total', 'action="reported"')).toBe(1);
+    expect(await metric('chaman_drift_total', 'action="reported"')).toBe(1);
 
     // Orphaned on delete: Observe never deletes.
     await h.kube.request({ verb: 'delete', resource: 'channelaccounts', method: 'DELETE', path: `/apis/chaman.io/v1alpha1/namespaces/${h.namespace}/channelaccounts/rest` });
@@ -103,10 +103,10 @@ describe('steady state', () => {
     await h.apply(rest({ rest: { clientIdConfigMap: { name: 'client' } } }));
     await h.waitForCondition('ChannelAccount', 'rest', 'Ready', 'True');
     await new Promise((r) => setTimeout(r, 1500)); // let the last events and status settle
-    const kubeBefore = h.running!.metrics.kubeRequestCounts();
+    const kubeBefore = await h.running!.metrics.kubeRequestCounts();
     const chamanBefore = h.emulator.requests();
     await new Promise((r) => setTimeout(r, 5000)); // about five resyncs
-    const kubeAfter = h.running!.metrics.kubeRequestCounts();
+    const kubeAfter = await h.running!.metrics.kubeRequestCounts();
     const chamanAfter = h.emulator.requests();
     expect(kubeAfter.writes - kubeBefore.writes).toBe(0);
     expect(chamanAfter.mutating - chamanBefore.mutating).toBe(0);

@@ -1,98 +1,251 @@
 import { describe, expect, it } from 'vitest';
-import { Registry } from '../../../src/observability/registry.ts';
-import { METRIC_NAMES, createOperatorMetrics } from '../../../src/observability/metrics.ts';
+import type { ChamanSender, ChannelAccount } from '../../../src/api/types.generated.ts';
+import { ManualClock } from '../../../src/kube/clock.ts';
+import { queueMetricsHooks } from '../../../src/kube/index.ts';
+import { WorkQueue } from '../../../src/kube/work-queue.ts';
+import { METRIC_NAMES, createOperatorMetrics, type ObjectSource } from '../../../src/observability/metrics.ts';
 
-describe('Registry (text exposition 0.0.4)', () => {
-  it('renders counters and gauges with HELP, TYPE and escaped labels', () => {
-    const r = new Registry();
-    const c = r.counter({ name: 'x_total', help: 'a\\b\nc', labelNames: ['a'] as const });
-    c.inc({ a: 'q"u\\o\nte' });
-    c.inc({ a: 'q"u\\o\nte' }, 2);
-    const g = r.gauge({ name: 'g', help: 'gauge' });
-    g.set({}, Infinity);
-    expect(r.render()).toBe(
-      '# HELP x_total a\\\\b\\nc\n# TYPE x_total counter\nx_total{a="q\\"u\\\\o\\nte"} 3\n' +
-        '# HELP g gauge\n# TYPE g gauge\ng +Inf\n',
-    );
-  });
+type Conditions = { type: string; status: 'True' | 'False' | 'Unknown'; reason: string }[];
 
-  it('renders cumulative histogram buckets, sum and count', () => {
-    const r = new Registry();
-    const h = r.histogram({ name: 'd_seconds', help: 'd', labelNames: ['k'] as const, buckets: [1, 0.1] });
-    h.observe({ k: 'x' }, 0.05);
-    h.observe({ k: 'x' }, 0.5);
-    h.observe({ k: 'x' }, 5);
-    expect(r.render()).toBe(
-      '# HELP d_seconds d\n# TYPE d_seconds histogram\n' +
-        'd_seconds_bucket{k="x",le="0.1"} 1\nd_seconds_bucket{k="x",le="1"} 2\nd_seconds_bucket{k="x",le="+Inf"} 3\n' +
-        'd_seconds_sum{k="x"} 5.55\nd_seconds_count{k="x"} 3\n',
-    );
-    expect(h.get({ k: 'x' })?.buckets).toEqual({ '0.1': 1, '1': 2, '+Inf': 3 });
-  });
+function conditions(list: Conditions) {
+  return list.map((c) => ({ ...c, message: '', lastTransitionTime: '2026-01-01T00:00:00Z' }));
+}
 
-  it('deletes one label set or all that match', () => {
-    const r = new Registry();
-    const g = r.gauge({ name: 'g', help: 'g', labelNames: ['ns', 'n'] as const });
-    g.set({ ns: 'a', n: '1' }, 1);
-    g.set({ ns: 'a', n: '2' }, 1);
-    g.set({ ns: 'b', n: '1' }, 1);
-    expect(g.remove({ ns: 'b', n: '1' })).toBe(true);
-    expect(g.removeMatching({ ns: 'a' })).toBe(2);
-    expect(r.render()).toBe('# HELP g g\n# TYPE g gauge\n');
-  });
+function sender(name: string, list: Conditions): ChamanSender {
+  return {
+    apiVersion: 'chaman.io/v1alpha1',
+    kind: 'ChamanSender',
+    metadata: { name, namespace: 'payroll' },
+    spec: { senderNumber: '300010' } as ChamanSender['spec'],
+    status: { conditions: conditions(list) },
+  };
+}
 
-  it('refuses wrong label sets, negative counter increments, duplicate names', () => {
-    const r = new Registry();
-    const c = r.counter({ name: 'c', help: 'c', labelNames: ['a'] as const });
-    expect(() => c.inc({ a: 'x', b: 'y' } as never)).toThrow(/labels must be exactly/);
-    expect(() => c.inc({ a: 'x' }, -1)).toThrow(/only goes up/);
-    expect(() => r.counter({ name: 'c', help: 'again' })).toThrow(/twice/);
-    expect(() => r.counter({ name: 'bad-name', help: '' })).toThrow(/invalid metric name/);
-  });
-});
+function account(name: string, list: Conditions, certificates: { name: string; serial: string; notBefore: string; notAfter: string }[] = []): ChannelAccount {
+  return {
+    apiVersion: 'chaman.io/v1alpha1',
+    kind: 'ChannelAccount',
+    metadata: { name, namespace: 'payroll' },
+    spec: { senderRef: { name: 'apk' }, type: 'REST' } as ChannelAccount['spec'],
+    status: {
+      conditions: conditions(list),
+      certificates: certificates.map((c) => ({
+        name: c.name,
+        serialNumber: c.serial,
+        notBefore: c.notBefore,
+        notAfter: c.notAfter,
+        fileName: `${c.name}.cer`,
+        subject: 'CN=x',
+        organization: 'X',
+        issuer: 'CN=ca',
+        sha256Fingerprint: 'AB',
+        keyAlgorithm: 'RSA-2048',
+        signatureAlgorithm: 'SHA-256',
+        selfSigned: false,
+      })),
+    },
+  };
+}
+
+/** A stand-in for the informer caches: the test edits the maps between scrapes. */
+function fakeCaches() {
+  const senders = new Map<string, ChamanSender>();
+  const accounts = new Map<string, ChannelAccount>();
+  const source: ObjectSource = { senders: () => senders.values(), accounts: () => accounts.values() };
+  return { senders, accounts, source };
+}
+
+/** The sample lines of one metric in a scrape, without HELP/TYPE. */
+function samples(text: string, name: string): string[] {
+  return text.split('\n').filter((l) => l.startsWith(`${name}{`) || l.startsWith(`${name} `));
+}
+
+const READY: Conditions = [
+  { type: 'Ready', status: 'True', reason: 'Available' },
+  { type: 'Synced', status: 'True', reason: 'ReconcileSuccess' },
+];
 
 describe('createOperatorMetrics', () => {
-  it('exports exactly METRIC_NAMES', () => {
+  it('exports METRIC_NAMES and the default process and Node.js metrics on one registry', async () => {
     const m = createOperatorMetrics();
-    expect(m.registry.names().sort()).toEqual([...METRIC_NAMES].sort());
-    const text = m.registry.render();
+    const names = m.registry.getMetricsAsArray().map((x) => x.name);
+    expect(names.filter((n) => n.startsWith('chaman_')).sort()).toEqual([...METRIC_NAMES].sort());
+    for (const n of ['process_resident_memory_bytes', 'nodejs_heap_size_used_bytes', 'nodejs_eventloop_lag_seconds', 'nodejs_gc_duration_seconds']) {
+      expect(names).toContain(n);
+    }
+    const text = await m.registry.metrics();
     for (const name of METRIC_NAMES) expect(text).toContain(`# TYPE ${name} `);
+    expect(m.registry.contentType).toBe('text/plain; version=0.0.4; charset=utf-8');
   });
 
-  it('keeps chaman_resources consistent with per-resource states', () => {
+  it('computes ready, synced and per-state counts from the objects at scrape time', async () => {
     const m = createOperatorMetrics();
-    expect(m.resources.get({ kind: 'ChannelAccount', state: 'Creating' })).toBe(0);
-    m.setResourceState('ChannelAccount', 'ns', 'a', 'Creating', true);
-    m.setResourceState('ChannelAccount', 'ns', 'b', 'Creating', true);
-    m.setResourceState('ChannelAccount', 'ns', 'a', 'Ready', true);
-    expect(m.resources.get({ kind: 'ChannelAccount', state: 'Creating' })).toBe(1);
-    expect(m.resources.get({ kind: 'ChannelAccount', state: 'Ready' })).toBe(1);
-    expect(m.resourceReady.get({ kind: 'ChannelAccount', namespace: 'ns', name: 'a' })).toBe(1);
-    expect(m.resourceReady.get({ kind: 'ChannelAccount', namespace: 'ns', name: 'b' })).toBe(0);
-    m.forgetResource('ChannelAccount', 'ns', 'a');
-    expect(m.resources.get({ kind: 'ChannelAccount', state: 'Ready' })).toBe(0);
-    expect(m.resourceReady.get({ kind: 'ChannelAccount', namespace: 'ns', name: 'a' })).toBeUndefined();
+    const caches = fakeCaches();
+    m.observeObjects(caches.source);
+    caches.senders.set('apk', sender('apk', READY));
+    caches.accounts.set('a', account('a', READY));
+    caches.accounts.set('b', account('b', [
+      { type: 'Ready', status: 'False', reason: 'SenderNotReady' },
+      { type: 'Synced', status: 'True', reason: 'ReconcileSuccess' },
+    ]));
+    caches.accounts.set('c', account('c', [
+      { type: 'Ready', status: 'False', reason: 'BackendUnavailable' },
+      { type: 'Synced', status: 'False', reason: 'ReconcileError' },
+    ]));
+    caches.accounts.set('new', account('new', []));
+
+    const text = await m.registry.metrics();
+    expect(samples(text, 'chaman_resource_ready').sort()).toEqual([
+      'chaman_resource_ready{kind="ChamanSender",namespace="payroll",name="apk"} 1',
+      'chaman_resource_ready{kind="ChannelAccount",namespace="payroll",name="a"} 1',
+      'chaman_resource_ready{kind="ChannelAccount",namespace="payroll",name="b"} 0',
+      'chaman_resource_ready{kind="ChannelAccount",namespace="payroll",name="c"} 0',
+      'chaman_resource_ready{kind="ChannelAccount",namespace="payroll",name="new"} 0',
+    ]);
+    expect(samples(text, 'chaman_resource_synced')).toContain('chaman_resource_synced{kind="ChannelAccount",namespace="payroll",name="c"} 0');
+    expect(samples(text, 'chaman_resource_synced')).toContain('chaman_resource_synced{kind="ChannelAccount",namespace="payroll",name="b"} 1');
+    const counts = samples(text, 'chaman_resources');
+    expect(counts).toContain('chaman_resources{kind="ChannelAccount",state="Ready"} 1');
+    expect(counts).toContain('chaman_resources{kind="ChannelAccount",state="SenderNotReady"} 1');
+    expect(counts).toContain('chaman_resources{kind="ChannelAccount",state="BackendUnavailable"} 1');
+    expect(counts).toContain('chaman_resources{kind="ChannelAccount",state="Unknown"} 1');
+    expect(counts).toContain('chaman_resources{kind="ChamanSender",state="Ready"} 1');
+    // Pre-created at zero, so alerts on a state have a series before any object is in it.
+    expect(counts).toContain('chaman_resources{kind="ChannelAccount",state="NotGranted"} 0');
   });
 
-  it('replaces the certificate series of an account', () => {
+  it('follows status exactly: Ready turning False turns the gauge to 0 on the next scrape', async () => {
     const m = createOperatorMetrics();
-    const acc = { namespace: 'payroll', account: 'dimona-rest', sender: 'apk', type: 'REST' };
-    m.setAccountCertificates(acc, [
-      { name: 'old', serialNumber: '1', notBefore: '2025-01-01T00:00:00Z', notAfter: '2026-01-01T00:00:00Z' },
-    ]);
-    m.setAccountCertificates(acc, [
-      { name: 'new', serialNumber: '2', notBefore: new Date('2025-06-01T00:00:00Z'), notAfter: '2026-06-01T00:00:00Z' },
-    ]);
-    expect(m.certificateExpiration.labelSets()).toEqual([{ ...acc, certificate: 'new', serial: '2' }]);
-    expect(m.certificateExpiration.get({ ...acc, certificate: 'new', serial: '2' })).toBe(1780272000);
-    expect(m.certificateNotBefore.get({ ...acc, certificate: 'new', serial: '2' })).toBe(1748736000);
+    const caches = fakeCaches();
+    m.observeObjects(caches.source);
+    caches.accounts.set('a', account('a', READY));
+    expect(samples(await m.registry.metrics(), 'chaman_resource_ready')).toEqual(['chaman_resource_ready{kind="ChannelAccount",namespace="payroll",name="a"} 1']);
+    caches.accounts.set('a', account('a', [
+      { type: 'Ready', status: 'False', reason: 'Invalid' },
+      { type: 'Synced', status: 'True', reason: 'ReconcileSuccess' },
+    ]));
+    const text = await m.registry.metrics();
+    expect(samples(text, 'chaman_resource_ready')).toEqual(['chaman_resource_ready{kind="ChannelAccount",namespace="payroll",name="a"} 0']);
+    expect(samples(text, 'chaman_resources')).toContain('chaman_resources{kind="ChannelAccount",state="Invalid"} 1');
+    expect(samples(text, 'chaman_resources')).toContain('chaman_resources{kind="ChannelAccount",state="Ready"} 0');
   });
 
-  it('splits Kubernetes requests into reads and writes', () => {
+  it('exports the certificates of status.certificates with their labels, and drops them with the object', async () => {
+    const m = createOperatorMetrics();
+    const caches = fakeCaches();
+    m.observeObjects(caches.source);
+    caches.accounts.set('rest', account('rest', READY, [
+      { name: 'old', serial: '1954966050899170291', notBefore: '2025-06-01T00:00:00Z', notAfter: '2026-06-01T00:00:00Z' },
+      { name: 'new', serial: '2', notBefore: '2026-01-01T00:00:00Z', notAfter: '2027-01-01T00:00:00Z' },
+    ]));
+    let text = await m.registry.metrics();
+    expect(samples(text, 'chaman_certificate_expiration_timestamp_seconds').sort()).toEqual([
+      'chaman_certificate_expiration_timestamp_seconds{namespace="payroll",account="rest",sender="apk",type="REST",certificate="new",serial="2"} 1798761600',
+      'chaman_certificate_expiration_timestamp_seconds{namespace="payroll",account="rest",sender="apk",type="REST",certificate="old",serial="1954966050899170291"} 1780272000',
+    ]);
+    expect(samples(text, 'chaman_certificate_not_before_timestamp_seconds')).toContain(
+      'chaman_certificate_not_before_timestamp_seconds{namespace="payroll",account="rest",sender="apk",type="REST",certificate="old",serial="1954966050899170291"} 1748736000',
+    );
+
+    // Rotation done: only the new certificate is in status, so only it is exported.
+    caches.accounts.set('rest', account('rest', READY, [{ name: 'new', serial: '2', notBefore: '2026-01-01T00:00:00Z', notAfter: '2027-01-01T00:00:00Z' }]));
+    text = await m.registry.metrics();
+    expect(samples(text, 'chaman_certificate_expiration_timestamp_seconds')).toHaveLength(1);
+
+    // The object is deleted (e.g. deletionPolicy Orphan): every one of its series is gone on the next scrape.
+    caches.accounts.delete('rest');
+    text = await m.registry.metrics();
+    expect(text).not.toContain('account="rest"');
+    expect(text).not.toContain('name="rest"');
+    expect(samples(text, 'chaman_resources')).toContain('chaman_resources{kind="ChannelAccount",state="Ready"} 0');
+  });
+
+  it('an account being deleted keeps its ready series but exports no certificate to alert on', async () => {
+    const m = createOperatorMetrics();
+    const caches = fakeCaches();
+    m.observeObjects(caches.source);
+    const deleting = account('rest', [{ type: 'Ready', status: 'False', reason: 'Deleting' }], [
+      { name: 'main', serial: '1', notBefore: '2025-06-01T00:00:00Z', notAfter: '2026-06-01T00:00:00Z' },
+    ]);
+    deleting.metadata.deletionTimestamp = '2026-01-02T00:00:00Z';
+    caches.accounts.set('rest', deleting);
+    const text = await m.registry.metrics();
+    expect(samples(text, 'chaman_certificate_expiration_timestamp_seconds')).toEqual([]);
+    expect(samples(text, 'chaman_resource_ready')).toEqual(['chaman_resource_ready{kind="ChannelAccount",namespace="payroll",name="rest"} 0']);
+    expect(samples(text, 'chaman_resources')).toContain('chaman_resources{kind="ChannelAccount",state="Deleting"} 1');
+  });
+
+  it('walks the caches once per scrape, not once per gauge', async () => {
+    const m = createOperatorMetrics();
+    let walks = 0;
+    m.observeObjects({
+      senders: () => (walks++, []),
+      accounts: () => [account('a', READY)],
+    });
+    await m.registry.metrics();
+    expect(walks).toBe(1);
+    await m.registry.metrics();
+    expect(walks).toBe(2);
+  });
+
+  it('splits Kubernetes requests into reads and writes', async () => {
     const m = createOperatorMetrics();
     m.kubeRequests.inc({ verb: 'list', resource: 'secrets' });
     m.kubeRequests.inc({ verb: 'get', resource: 'secrets' }, 2);
     m.kubeRequests.inc({ verb: 'apply', resource: 'channelaccounts/status' });
-    expect(m.kubeRequestCounts()).toEqual({ reads: 3, writes: 1, byVerb: { list: 1, get: 2, apply: 1 } });
+    expect(await m.kubeRequestCounts()).toEqual({ reads: 3, writes: 1, byVerb: { list: 1, get: 2, apply: 1 } });
+  });
+});
+
+describe('work-queue metrics (controller-runtime style)', () => {
+  it('observes how long a key waited before a worker took it, and how long the worker ran', async () => {
+    const m = createOperatorMetrics();
+    const clock = new ManualClock();
+    let finish!: () => void;
+    const q = new WorkQueue({
+      name: 'chaman',
+      clock,
+      concurrency: 1,
+      handler: () => new Promise<void>((r) => (finish = r)),
+      hooks: queueMetricsHooks(m, 'chaman'),
+    });
+    q.add('ChannelAccount:payroll/a'); // queued before the workers start, as before the caches sync
+    await clock.advance(2_000);
+    q.start();
+    await clock.advance(0);
+    await clock.advance(300); // the reconcile takes 0.3 s
+    finish();
+    await q.onIdle();
+
+    const text = await m.registry.metrics();
+    expect(samples(text, 'chaman_workqueue_queue_duration_seconds_sum')).toEqual(['chaman_workqueue_queue_duration_seconds_sum{queue="chaman"} 2']);
+    expect(samples(text, 'chaman_workqueue_queue_duration_seconds_bucket')).toContain('chaman_workqueue_queue_duration_seconds_bucket{le="1",queue="chaman"} 0');
+    expect(samples(text, 'chaman_workqueue_queue_duration_seconds_bucket')).toContain('chaman_workqueue_queue_duration_seconds_bucket{le="5",queue="chaman"} 1');
+    expect(samples(text, 'chaman_workqueue_work_duration_seconds_sum')).toEqual(['chaman_workqueue_work_duration_seconds_sum{queue="chaman"} 0.3']);
+    expect(samples(text, 'chaman_workqueue_work_duration_seconds_count')).toEqual(['chaman_workqueue_work_duration_seconds_count{queue="chaman"} 1']);
+    expect(samples(text, 'chaman_workqueue_depth')).toEqual(['chaman_workqueue_depth{queue="chaman"} 0']);
+  });
+
+  it('a key re-added while it runs waits from its re-add, not from its first add', async () => {
+    const m = createOperatorMetrics();
+    const clock = new ManualClock();
+    const waits: number[] = [];
+    const finishers: (() => void)[] = [];
+    const q = new WorkQueue({
+      name: 'chaman',
+      clock,
+      handler: () => new Promise<void>((r) => finishers.push(r)),
+      hooks: queueMetricsHooks(m, 'chaman', { onStart: (_key, waited) => waits.push(waited) }),
+    });
+    q.start();
+    q.add('k');
+    await clock.advance(100);
+    q.add('k'); // dirty: runs once more after the current run
+    await clock.advance(400);
+    finishers.shift()!();
+    await clock.advance(0);
+    finishers.shift()!();
+    await q.onIdle();
+    expect(waits).toEqual([0, 400]);
   });
 });
