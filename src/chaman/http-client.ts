@@ -11,6 +11,7 @@ import { randomUUID } from 'node:crypto';
 import { Pool, errors as undiciErrors } from 'undici';
 import type { Dispatcher } from 'undici';
 import type { ChannelType, Contact, Permission } from '../domain/types.ts';
+import { backoffDelayMs } from '../util/backoff.ts';
 import { ChamanError, UnavailableError } from './errors.ts';
 import { errorFromResponse, parseRetryAfter } from './problem.ts';
 import { TokenBucket, systemClock } from './token-bucket.ts';
@@ -232,10 +233,9 @@ export class ChamanHttpClient implements ChamanClient {
     return method === 'GET' || method === 'PUT' || method === 'DELETE' || method === 'HEAD' || (method === 'POST' && idempotencyKey !== undefined);
   }
 
-  /** Backoff before attempt `attempt + 1`: capped exponential with "equal jitter" (half fixed, half random). */
+  /** Backoff before attempt `attempt + 1`: the project's backoff with "equal jitter" (half fixed, half random). */
   backoffMs(attempt: number): number {
-    const ceiling = Math.min(this.#retry.maxDelayMs, this.#retry.baseDelayMs * 2 ** (attempt - 1));
-    return Math.round(ceiling / 2 + (this.#random() * ceiling) / 2);
+    return backoffDelayMs(attempt, { baseMs: this.#retry.baseDelayMs, capMs: this.#retry.maxDelayMs, jitter: 0.5 }, this.#random);
   }
 
   async #call(call: Call): Promise<unknown> {

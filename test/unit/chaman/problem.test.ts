@@ -67,8 +67,9 @@ describe('ChamanHttpClient retry policy', () => {
   it('backs off exponentially with jitter, capped', async () => {
     const low = new ChamanHttpClient({ baseUrl: 'http://127.0.0.1:1', auth: { kind: 'token', token: 't' }, retry: { baseDelayMs: 100, maxDelayMs: 1000 }, random: () => 0 });
     const high = new ChamanHttpClient({ baseUrl: 'http://127.0.0.1:1', auth: { kind: 'token', token: 't' }, retry: { baseDelayMs: 100, maxDelayMs: 1000 }, random: () => 0.999 });
-    expect([1, 2, 3, 4, 5, 6].map((a) => low.backoffMs(a))).toEqual([50, 100, 200, 400, 500, 500]);
-    expect([1, 2, 3, 4, 5, 6].map((a) => high.backoffMs(a))).toEqual([100, 200, 400, 800, 1000, 1000]);
+    // equal jitter: uniform in [ceiling/2, ceiling], the draw taking off up to half
+    expect([1, 2, 3, 4, 5, 6].map((a) => low.backoffMs(a))).toEqual([100, 200, 400, 800, 1000, 1000]);
+    expect([1, 2, 3, 4, 5, 6].map((a) => high.backoffMs(a))).toEqual([50, 100, 200, 400, 500, 500]);
     await low.close();
     await high.close();
   });
