@@ -28,6 +28,10 @@ export interface WorkQueueHooks {
   onRetry?(key: string, delayMs: number, error: unknown): void;
   /** Called when a handler throws (before the retry is scheduled). */
   onError?(key: string, error: unknown, failures: number): void;
+  /** Called when a worker takes a key, with how long it waited since it was queued (controller-runtime's queue duration). */
+  onStart?(key: string, waitedMs: number): void;
+  /** Called when the handler of a key returns or throws, with how long it ran (controller-runtime's work duration). */
+  onDone?(key: string, durationMs: number): void;
 }
 
 export interface WorkQueueOptions {
@@ -153,6 +157,8 @@ export class WorkQueue {
   private readonly processing = new Set<string>();
   /** Keys added while processing: they run once more when the current run ends. */
   private readonly dirty = new Set<string>();
+  /** When each waiting key (queued or dirty) was added, for onStart's wait time. */
+  private readonly addedAt = new Map<string, number>();
   /** Earliest pending delayed add per key. */
   private readonly waiting = new Map<string, number>();
   private readonly heap = new DelayHeap();
@@ -193,6 +199,7 @@ export class WorkQueue {
     if (this.processing.has(key)) {
       if (!this.dirty.has(key)) {
         this.dirty.add(key);
+        this.addedAt.set(key, this.clock.now());
         this.reportDepth();
       }
       return;
@@ -290,6 +297,7 @@ export class WorkQueue {
     this.fifo = [];
     this.head = 0;
     this.dirty.clear();
+    this.addedAt.clear();
     this.reportDepth();
     this.checkIdle();
     if (opts.drain === false) return;
@@ -300,6 +308,7 @@ export class WorkQueue {
 
   private enqueue(key: string): void {
     this.queued.add(key);
+    if (!this.addedAt.has(key)) this.addedAt.set(key, this.clock.now());
     this.fifo.push(key);
     this.reportDepth();
     this.pump();
@@ -351,11 +360,15 @@ export class WorkQueue {
     let done!: () => void;
     const tracked = new Promise<void>((r) => (done = r));
     this.inFlight.add(tracked);
+    const started = this.clock.now();
+    this.hooks.onStart?.(key, started - (this.addedAt.get(key) ?? started));
+    this.addedAt.delete(key);
     try {
       let result: WorkResult;
       try {
         result = await this.handler(key);
       } catch (err) {
+        this.hooks.onDone?.(key, this.clock.now() - started);
         const n = (this.failures.get(key) ?? 0) + 1;
         this.hooks.onError?.(key, err, n);
         if (!this.stopping) {
@@ -364,6 +377,7 @@ export class WorkQueue {
         }
         return;
       }
+      this.hooks.onDone?.(key, this.clock.now() - started);
       this.forget(key);
       const after = result?.requeueAfterMs;
       if (after !== undefined && Number.isFinite(after)) this.addAfter(key, Math.max(0, after));
