@@ -8,6 +8,7 @@
 import { KubeConfig } from '@kubernetes/client-node';
 import type { ObjectMeta as ApiObjectMeta, OwnerReference } from '../api/meta.ts';
 import { Agent, request as undiciRequest, type Dispatcher } from 'undici';
+import { systemClock, type Clock } from './clock.ts';
 
 export type KubeVerb = 'get' | 'list' | 'watch' | 'create' | 'update' | 'patch' | 'apply' | 'delete';
 
@@ -152,6 +153,10 @@ export interface KubeClientOptions {
   /** Called once per request, whatever the outcome: the counted path. */
   onRequest?: (r: RequestRecord) => void;
   userAgent?: string;
+  /** While the API server is unreachable and someone waits in whenReachable: probe /readyz this often. Default 2 s. */
+  probeIntervalMs?: number;
+  /** Timers of the probe loop (a manual clock in unit tests). */
+  clock?: Pick<Clock, 'sleep'>;
 }
 
 export interface WatchStream {
@@ -161,6 +166,8 @@ export interface WatchStream {
 }
 
 const DEFAULT_TIMEOUT_MS = 30_000;
+/** While the API server is unreachable, how often one /readyz probe checks whether it is back. */
+const DEFAULT_PROBE_INTERVAL_MS = 2_000;
 
 export class KubeClient {
   readonly server: string;
@@ -168,6 +175,12 @@ export class KubeClient {
   private readonly authHeaders: () => Promise<Record<string, string>>;
   private readonly onRequestHooks: ((r: RequestRecord) => void)[] = [];
   private readonly userAgent: string;
+  private readonly probeIntervalMs: number;
+  private readonly clock: Pick<Clock, 'sleep'>;
+  /** False from a network failure until the API server answers again (any HTTP answer, or /readyz 200). */
+  private reachable = true;
+  private readonly reachableWaiters = new Set<() => void>();
+  private probing = false;
 
   constructor(opts: KubeClientOptions) {
     this.server = opts.server.replace(/\/+$/, '');
@@ -175,6 +188,60 @@ export class KubeClient {
     this.authHeaders = opts.authHeaders ?? (async () => ({}));
     if (opts.onRequest) this.onRequestHooks.push(opts.onRequest);
     this.userAgent = opts.userAgent ?? 'chaman-operator';
+    this.probeIntervalMs = opts.probeIntervalMs ?? DEFAULT_PROBE_INTERVAL_MS;
+    this.clock = opts.clock ?? systemClock;
+  }
+
+  /**
+   * Resolves as soon as the API server is known to answer: at once if the last request got an
+   * answer, else when any request gets one or a /readyz probe (one every probeIntervalMs per client,
+   * shared by every waiter) says it is ready. Lets watches in a long backoff resume within seconds of
+   * the end of an outage instead of at the end of their backoff. Rejects when the signal aborts.
+   */
+  whenReachable(signal?: AbortSignal): Promise<void> {
+    if (this.reachable) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      if (signal?.aborted) return reject(signal.reason);
+      const done = () => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve();
+      };
+      const onAbort = () => {
+        this.reachableWaiters.delete(done);
+        reject(signal!.reason);
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.reachableWaiters.add(done);
+      void this.probeUntilReachable();
+    });
+  }
+
+  private markReachable(yes: boolean): void {
+    if (this.reachable === yes) return;
+    this.reachable = yes;
+    if (!yes) return;
+    const waiters = [...this.reachableWaiters];
+    this.reachableWaiters.clear();
+    for (const w of waiters) w();
+  }
+
+  /** One probe loop per client, running only while someone waits for the API server. */
+  private async probeUntilReachable(): Promise<void> {
+    if (this.probing) return;
+    this.probing = true;
+    try {
+      while (!this.reachable && this.reachableWaiters.size > 0) {
+        await this.clock.sleep(this.probeIntervalMs);
+        if (this.reachable || this.reachableWaiters.size === 0) break;
+        try {
+          await this.request({ verb: 'get', resource: 'readyz', method: 'GET', path: '/readyz', accept: 'text/plain', timeoutMs: this.probeIntervalMs });
+        } catch {
+          // not back yet (or not ready: a 500 from /readyz answers, but says wait)
+        }
+      }
+    } finally {
+      this.probing = false;
+    }
   }
 
   /** Adds a request observer, e.g. `metrics.kubeRequests.inc({verb, resource})`. */
@@ -249,6 +316,7 @@ export class KubeClient {
           bodyTimeoutMs: stream ? 0 : timeout,
         });
       } catch (err) {
+        if (!req.signal?.aborted) this.markReachable(false);
         throw new KubeApiError({
           message: `${req.verb} ${req.resource}: ${networkMessage(err)}`,
           status: 0,
@@ -259,6 +327,8 @@ export class KubeClient {
         });
       }
       status = res.status;
+      // Any answer proves the line works, except a /readyz that says the server is not ready yet.
+      if (req.path !== '/readyz' || (status >= 200 && status < 300)) this.markReachable(true);
       if (status >= 200 && status < 300) return res;
       throw await toApiError(req, res);
     } finally {

@@ -8,6 +8,7 @@
 // In metadata-only mode (Secrets, ConfigMaps) the API server sends PartialObjectMetadata: the
 // cache never holds a Secret's data; a reconciler GETs the one Secret it needs.
 import { systemClock, type Clock, type TimerHandle } from './clock.ts';
+import { describeWatchFailure, isNetworkFailure } from './watch-failure.ts';
 import { IndexedCache, NAMESPACE_INDEX, cacheKey, namespacedName, type IndexFunc } from './indexed-cache.ts';
 import {
   KubeApiError,
@@ -291,14 +292,9 @@ export class Informer<T extends KubeObject = KubeObject> {
     try {
       fn();
     } catch (err) {
-      this.opts.logger?.warn({ err: errorSummary(err), resource: this.resource.plural }, 'informer event handler threw');
+      this.opts.logger?.warn({ err, resource: this.resource.plural }, 'informer event handler threw');
     }
   }
-}
-
-function errorSummary(err: unknown): { name?: string; message?: string; status?: number } {
-  const e = err as { name?: string; message?: string; status?: number };
-  return { name: e?.name, message: e?.message, status: e?.status };
 }
 
 /** The list+watch loop of one namespace (or of all namespaces). */
@@ -313,6 +309,8 @@ class ListWatch<T extends KubeObject> {
   private resourceVersion: string | undefined;
   private pendingRestartRv: string | undefined;
   private lists = 0;
+  /** Set when a watch delivers an event: the line and the server worked since the last failure. */
+  private delivered = false;
 
   constructor(inf: Informer<T>, namespace: string | undefined) {
     this.inf = inf;
@@ -357,7 +355,7 @@ class ListWatch<T extends KubeObject> {
         if (reason === 'closed' && events === 0 && !requested) {
           // A watch that ends at once with nothing to say should not turn into a hot loop.
           failures++;
-          await this.backoff(failures);
+          await this.backoff(this.backoffMs(failures));
         } else {
           failures = 0;
         }
@@ -365,31 +363,53 @@ class ListWatch<T extends KubeObject> {
         if (this.stopped) break;
         const gone = isGone(err);
         if (gone) needList = true;
+        // A watch that delivered events was healthy: this failure starts a new run of backoff.
+        if (this.delivered) failures = 0;
+        this.delivered = false;
         failures++;
         const reason: WatchRestartReason = gone ? 'expired' : 'error';
         hooks.onRestart?.(reason, err);
+        const wait = gone && failures === 1 ? 0 : this.backoffMs(failures);
+        const failure = describeWatchFailure(this.inf.resource, err, this.namespace, wait);
         this.o.logger?.warn(
-          { resource: this.inf.resource.plural, namespace: this.namespace, reason, failures, err: errorSummary(err) },
-          'list/watch failed; retrying with backoff',
+          { resource: failure.resource, namespace: this.namespace, verb: failure.verb, status: failure.status, reason: failure.reason, failures, retryInMs: wait, err },
+          failure.message,
         );
-        if (!gone || failures > 1) await this.backoff(failures);
+        if (wait > 0) await this.backoff(wait, isNetworkFailure(err));
       }
     }
   }
 
-  private async backoff(failures: number): Promise<void> {
+  private backoffMs(failures: number): number {
     const base = this.o.backoff?.baseMs ?? 500;
     const cap = this.o.backoff?.capMs ?? 30_000;
     const jitter = this.o.backoff?.jitter ?? 0.2;
     const d = Math.min(cap, base * 2 ** Math.min(failures - 1, 30));
-    const ms = Math.round(d * (1 - jitter * this.inf.randomRef()));
-    this.sleepAbort = new AbortController();
+    return Math.round(d * (1 - jitter * this.inf.randomRef()));
+  }
+
+  /**
+   * Sleeps `ms`. After a network failure the sleep also ends once the API server answers again
+   * (KubeClient.whenReachable probes it every 2 s), so a watch deep in backoff resumes within
+   * seconds of the end of an outage, not up to the backoff cap later. The first backoff step is
+   * always slept, so a stream that breaks while the server is fine cannot spin.
+   */
+  private async backoff(ms: number, network = false): Promise<void> {
+    const clock = this.inf.clockRef;
+    const sleep = new AbortController();
+    this.sleepAbort = sleep;
     try {
-      await this.inf.clockRef.sleep(ms, this.sleepAbort.signal);
+      if (!network) return await clock.sleep(ms, sleep.signal);
+      const first = Math.min(ms, this.o.backoff?.baseMs ?? 500);
+      await clock.sleep(first, sleep.signal);
+      const rest = Promise.race([clock.sleep(ms - first, sleep.signal), this.o.client.whenReachable(sleep.signal)]);
+      await rest;
     } catch {
       // stopped
     } finally {
-      this.sleepAbort = undefined;
+      // End whichever of the two waits is still pending (its timer or its place among the waiters).
+      sleep.abort(new Stopped('backoff over'));
+      if (this.sleepAbort === sleep) this.sleepAbort = undefined;
     }
   }
 
@@ -479,6 +499,7 @@ class ListWatch<T extends KubeObject> {
           throw new KubeApiError({ message: 'watch: malformed event', status: 0, reason: 'MalformedEvent', verb: 'watch', resource: this.inf.resource.plural });
         }
         events++;
+        if (ev.type !== 'ERROR') this.delivered = true;
         if (ev.type === 'ERROR') {
           const s = ev.object;
           if (s.code === 410 || s.reason === 'Expired' || s.reason === 'Gone') return { reason: 'expired', events };
