@@ -118,9 +118,13 @@ export function grantFor(
   return { granted: false, reason: 'NotGranted', message: notGrantedMessage(namespace, number, forNamespace, namespaceLabels === undefined) };
 }
 
+/** The grant that lets `namespace` act for `number`, as one line of flow-style YAML (valid as is for `kubectl apply -f -`). */
+export function grantSnippet(namespace: string, number: string): string {
+  return `{apiVersion: chaman.io/v1alpha1, kind: ChamanSenderGrant, metadata: {name: ${namespace}-${number}}, spec: {senderNumbers: ["${number}"], namespaces: [${namespace}]}}`;
+}
+
 function notGrantedMessage(namespace: string, number: string, forNamespace: ChamanSenderGrant[], labelsUnknown: boolean): string {
-  // One line of flow-style YAML: valid as is for `kubectl apply -f -`.
-  const snippet = `{apiVersion: chaman.io/v1alpha1, kind: ChamanSenderGrant, metadata: {name: ${namespace}-${number}}, spec: {senderNumbers: ["${number}"], namespaces: [${namespace}]}}`;
+  const snippet = grantSnippet(namespace, number);
   const extend = forNamespace.length
     ? ` or add "${number}" to spec.senderNumbers of ChamanSenderGrant ${forNamespace.map((g) => g.metadata.name).join(', ')} (which covers this namespace for other numbers),`
     : '';

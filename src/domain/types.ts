@@ -14,7 +14,9 @@ export type OrganizationKind = 'Enterprise' | 'Professional';
 export type RuleId =
   | 'R1' | 'R2' | 'R3' | 'R4' | 'R5' | 'R6' | 'R7' | 'R8' | 'R9'
   | 'R10' | 'R11' | 'R12' | 'R13' | 'R14' | 'R15' | 'R16' | 'R17'
-  | 'SCHEMA';
+  | 'SCHEMA'
+  /** SPEC section 3, Tenancy: a ChamanSender needs a ChamanSenderGrant for the operator-wide credentials. */
+  | 'TENANCY';
 
 export type Severity = 'error' | 'warning';
 

@@ -1,11 +1,13 @@
 // The offline check behind `chaman-operator validate`: schema (OpenAPI + the intent of the CEL
 // rules), the domain rules R1–R17 with the Secrets found in the same input, and rules across
-// documents (R2 singletons, dangling senderRef). Never reads the network, never prints a secret.
-import { CHANNEL_ACCOUNT_CEL_CHECKS } from '../api/cel-checks.ts';
+// documents (R2 singletons, dangling senderRef, senders no grant covers). Never reads the network,
+// never prints a secret.
+import { CHAMAN_SENDER_GRANT_CEL_CHECKS, CHANNEL_ACCOUNT_CEL_CHECKS, type CelCheck } from '../api/cel-checks.ts';
 import { API_VERSION } from '../api/common.ts';
 import { checkChamanSender, checkChannelAccount, resolveAccountMaterial, type SecretData } from '../api/semantic.ts';
 import { checkStructure, type ChamanKind } from '../api/structural.ts';
-import type { ChamanSender, ChannelAccount } from '../api/types.generated.ts';
+import type { ChamanSender, ChamanSenderGrant, ChannelAccount } from '../api/types.generated.ts';
+import { grantFor, grantSnippet } from '../controller/tenancy.ts';
 import { isSingletonType } from '../domain/index.ts';
 import type { Finding, Permission, RulePolicy } from '../domain/types.ts';
 import type { SourceDocument } from './load.ts';
@@ -27,13 +29,13 @@ export interface ValidateOptions {
 interface Manifest {
   apiVersion?: unknown;
   kind?: unknown;
-  metadata?: { name?: unknown; namespace?: unknown };
+  metadata?: { name?: unknown; namespace?: unknown; labels?: unknown };
   spec?: unknown;
   data?: Record<string, unknown>;
   stringData?: Record<string, unknown>;
 }
 
-const CHAMAN_KINDS = new Set<string>(['ChamanSender', 'ChannelAccount']);
+const CHAMAN_KINDS = new Set<string>(['ChamanSender', 'ChannelAccount', 'ChamanSenderGrant']);
 
 interface Located {
   source: SourceDocument;
@@ -46,7 +48,8 @@ interface Located {
 function locate(source: SourceDocument): Located | undefined {
   const manifest = source.object as Manifest;
   if (typeof manifest !== 'object' || manifest === null || typeof manifest.kind !== 'string') return undefined;
-  const namespace = typeof manifest.metadata?.namespace === 'string' ? manifest.metadata.namespace : 'default';
+  const clusterScoped = manifest.kind === 'ChamanSenderGrant' || manifest.kind === 'Namespace';
+  const namespace = clusterScoped ? '' : typeof manifest.metadata?.namespace === 'string' ? manifest.metadata.namespace : 'default';
   const name = typeof manifest.metadata?.name === 'string' ? manifest.metadata.name : '';
   return { source, manifest, kind: manifest.kind, namespace, name };
 }
@@ -94,6 +97,8 @@ export async function validateDocuments(sources: SourceDocument[], options: Vali
   const senders = new Map<string, Located>();
   const senderNumbers = new Map<string, Located>();
   const accounts: Located[] = [];
+  const grants: ChamanSenderGrant[] = [];
+  const validSenders: Located[] = [];
   for (const doc of located.filter((d) => CHAMAN_KINDS.has(d.kind))) {
     const report = reporter(doc);
     if (doc.manifest.apiVersion !== API_VERSION) {
@@ -112,9 +117,16 @@ export async function validateDocuments(sources: SourceDocument[], options: Vali
     structural.forEach(report);
     const structurallyValid = !structural.some((f) => f.severity === 'error');
 
+    if (doc.kind === 'ChamanSenderGrant') {
+      checkCel(CHAMAN_SENDER_GRANT_CEL_CHECKS, doc.manifest.spec, report);
+      if (structurallyValid) grants.push(doc.manifest as unknown as ChamanSenderGrant);
+      continue;
+    }
+
     if (doc.kind === 'ChamanSender') {
       senders.set(`${doc.namespace}/${doc.name}`, doc);
       if (!structurallyValid) continue;
+      validSenders.push(doc);
       const sender = doc.manifest as unknown as ChamanSender;
       checkChamanSender(sender.spec).forEach(report);
       const twin = senderNumbers.get(sender.spec.senderNumber);
@@ -130,14 +142,7 @@ export async function validateDocuments(sources: SourceDocument[], options: Vali
     }
 
     accounts.push(doc);
-    const spec = doc.manifest.spec;
-    if (typeof spec === 'object' && spec !== null) {
-      for (const check of CHANNEL_ACCOUNT_CEL_CHECKS) {
-        if (!check.holds(spec as Record<string, unknown>)) {
-          report({ rule: check.ruleId, field: check.field, severity: 'error', message: check.rule.message });
-        }
-      }
-    }
+    checkCel(CHANNEL_ACCOUNT_CEL_CHECKS, doc.manifest.spec, report);
     if (!structurallyValid) continue;
     const account = doc.manifest as unknown as ChannelAccount;
     const lookup = (name: string) => secrets.get(`${doc.namespace}/${name}`) ?? 'unknown';
@@ -147,8 +152,54 @@ export async function validateDocuments(sources: SourceDocument[], options: Vali
   }
 
   checkAcrossAccounts(accounts, senders, reporter);
+  checkGrants(validSenders, grants, namespaceLabels(located), reporter);
   return withoutRepeats(findings);
 }
+
+function checkCel(checks: CelCheck[], spec: unknown, report: (f: Finding) => void): void {
+  if (typeof spec !== 'object' || spec === null) return;
+  for (const check of checks) {
+    if (!check.holds(spec as Record<string, unknown>)) {
+      report({ rule: check.ruleId, field: check.field, severity: 'error', message: check.rule.message });
+    }
+  }
+}
+
+/** Labels of the Namespaces in the input (with the one Kubernetes adds), for namespaceSelector. */
+function namespaceLabels(located: Located[]): Map<string, Record<string, string>> {
+  const labels = new Map<string, Record<string, string>>();
+  for (const doc of located.filter((d) => d.kind === 'Namespace' && d.name)) {
+    const own = doc.manifest.metadata?.labels;
+    labels.set(doc.name, { ...(typeof own === 'object' && own !== null ? (own as Record<string, string>) : {}), 'kubernetes.io/metadata.name': doc.name });
+  }
+  return labels;
+}
+
+/**
+ * Tenancy: a ChamanSender without its own credentials needs a ChamanSenderGrant. Grants usually live
+ * in the cluster admins' repository, not next to the senders, so a missing one is only a warning.
+ */
+function checkGrants(
+  senders: Located[],
+  grants: ChamanSenderGrant[],
+  labels: Map<string, Record<string, string>>,
+  reporter: (doc: Located) => (f: Finding) => void,
+): void {
+  for (const doc of senders) {
+    const sender = doc.manifest as unknown as ChamanSender;
+    if (grantFor(sender, grants, labels.get(doc.namespace), true).granted) continue;
+    reporter(doc)({
+      rule: 'TENANCY',
+      field: 'spec.senderNumber',
+      severity: 'warning',
+      message:
+        `no ChamanSenderGrant in this input covers namespace ${doc.namespace} and sender number ${sender.spec.senderNumber}; unless the cluster has one, ` +
+        `the operator will not act for this sender (NotGranted). A cluster admin applies ${grantSnippet(doc.namespace, sender.spec.senderNumber)}, ` +
+        'or give the sender its own credentials in spec.credentialsSecretRef.',
+    });
+  }
+}
+
 
 /** The schema and the rule library may both catch one problem (e.g. permissions on SOAP): report it once. */
 function withoutRepeats(findings: ValidationFinding[]): ValidationFinding[] {
