@@ -85,7 +85,7 @@ export async function runDemoCli(argv: string[]): Promise<number> {
     const kube = await createKubeClient({ kubeconfig: controlPlane.kubeconfigPath });
     const crdFiles = readdirSync(join(repoRoot, 'crds')).filter((f) => f.startsWith('chaman.io_')).map((f) => join(repoRoot, 'crds', f));
     for (const crd of readManifests(...crdFiles)) await apply(kube, crd);
-    await waitForCrdsEstablished(kube, ['chamansenders.chaman.io', 'channelaccounts.chaman.io']);
+    await waitForCrdsEstablished(kube, ['chamansenders.chaman.io', 'channelaccounts.chaman.io', 'chamansendergrants.chaman.io']);
     const examples = readManifests(...readdirSync(join(repoRoot, 'examples')).filter((f) => f.endsWith('.yaml')).sort().map((f) => join(repoRoot, 'examples', f)));
     const ordered = [...examples.filter((o) => o.kind === 'Namespace'), ...(await exampleSecrets()), ...examples.filter((o) => o.kind !== 'Namespace')];
     for (const object of ordered) await apply(kube, object as never);

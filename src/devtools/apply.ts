@@ -11,6 +11,7 @@ const KINDS: Record<string, ResourceType> = {
   ConfigMap: RESOURCES.configMaps,
   ChamanSender: RESOURCES.chamanSenders,
   ChannelAccount: RESOURCES.channelAccounts,
+  ChamanSenderGrant: RESOURCES.chamanSenderGrants,
   CustomResourceDefinition: CRDS,
 };
 
