@@ -2,10 +2,10 @@
 // list, watch, patch, apply, create, delete — goes through KubeClient.send(), which counts it
 // (chaman_kube_requests_total{verb, resource}) so reads and writes in steady state can be reported.
 //
-// Credentials and TLS come from @kubernetes/client-node's KubeConfig (kubeconfig file or in-cluster,
-// exec and token-file auth included); the HTTP itself is undici, for control over Accept headers
-// (metadata-only lists), streaming watches and timeouts.
-import { KubeConfig } from '@kubernetes/client-node';
+// Credentials and TLS come from a kubeconfig (kubeconfig.ts: file or in-cluster, exec and token-file
+// auth from @kubernetes/client-node, without its generated models); the HTTP itself is undici, for
+// control over Accept headers (metadata-only lists), streaming watches and timeouts.
+import { KubeConfigFile, type KubeAccess, type HttpsOptions } from './kubeconfig.ts';
 import type { ObjectMeta as ApiObjectMeta, OwnerReference } from '../api/meta.ts';
 import { Agent, request as undiciRequest, type Dispatcher } from 'undici';
 import { systemClock, type Clock } from './clock.ts';
@@ -250,19 +250,19 @@ export class KubeClient {
   }
 
   /** A client for the KubeConfig's current context, over undici with the context's TLS settings. */
-  static async fromKubeConfig(kc: KubeConfig, opts: Omit<KubeClientOptions, 'server' | 'transport' | 'authHeaders'> = {}): Promise<KubeClient> {
+  static async fromKubeConfig(kc: KubeAccess, opts: Omit<KubeClientOptions, 'server' | 'transport' | 'authHeaders'> = {}): Promise<KubeClient> {
     const cluster = kc.getCurrentCluster();
     if (!cluster) throw new Error('the kubeconfig has no current cluster');
-    const tlsOpts: Record<string, unknown> = {};
-    await kc.applyToHTTPSOptions(tlsOpts as never);
+    const tlsOpts: HttpsOptions & Record<string, unknown> = {};
+    await kc.applyToHTTPSOptions(tlsOpts);
     const connect: Record<string, unknown> = { keepAlive: true, keepAliveInitialDelay: 30_000 };
     for (const k of ['ca', 'cert', 'key', 'pfx', 'passphrase', 'rejectUnauthorized', 'servername'] as const) {
       if (tlsOpts[k] !== undefined) connect[k] = tlsOpts[k];
     }
     const agent = new Agent({ connect, keepAliveTimeout: 30_000 });
     const authHeaders = async () => {
-      const o: { headers?: Record<string, string>; auth?: string } = {};
-      await kc.applyToHTTPSOptions(o as never);
+      const o: HttpsOptions = {};
+      await kc.applyToHTTPSOptions(o);
       const h: Record<string, string> = { ...(o.headers ?? {}) };
       if (o.auth && !h.Authorization) h.Authorization = `Basic ${Buffer.from(o.auth).toString('base64')}`;
       return h;
@@ -441,12 +441,11 @@ export function undiciTransport(dispatcher: Dispatcher): Transport {
  * Loads a KubeConfig: the given file, else in-cluster when running in a Pod, else the usual
  * defaults ($KUBECONFIG, ~/.kube/config).
  */
-export function loadKubeConfig(path?: string): KubeConfig {
-  const kc = new KubeConfig();
-  if (path) kc.loadFromFile(path);
-  else if (process.env.KUBERNETES_SERVICE_HOST) kc.loadFromCluster();
-  else kc.loadFromDefault();
-  return kc;
+export function loadKubeConfig(path?: string): KubeConfigFile {
+  const kc = new KubeConfigFile();
+  if (path) return kc.loadFromFile(path);
+  if (process.env.KUBERNETES_SERVICE_HOST) return kc.loadFromCluster();
+  return kc.loadFromDefault();
 }
 
 /** Convenience: a counted client for a kubeconfig path (or in-cluster). */
