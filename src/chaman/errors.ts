@@ -11,7 +11,9 @@ export type ChamanErrorCode =
   | 'ACCESS_DENIED'
   | 'NOT_FOUND'
   | 'RATE_LIMITED'
-  | 'UNAVAILABLE';
+  | 'UNAVAILABLE'
+  | 'CIRCUIT_OPEN'
+  | 'ABORTED';
 
 export class ChamanError extends Error {
   readonly code: ChamanErrorCode | string;
@@ -92,8 +94,38 @@ export class RateLimitedError extends ChamanError {
 /** 5xx, a timeout, a refused or dropped connection: the outcome of a write may be unknown. */
 export class UnavailableError extends ChamanError {
   readonly retryAfterMs: number | undefined;
-  constructor(message: string, status = 503, retryAfterMs?: number) {
-    super(message, 'UNAVAILABLE', status, true);
+  constructor(message: string, status = 503, retryAfterMs?: number, code: ChamanErrorCode = 'UNAVAILABLE') {
+    super(message, code, status, true);
     this.retryAfterMs = retryAfterMs;
+  }
+}
+
+/**
+ * Not sent: Chaman failed too many times in a row, and the circuit breaker lets one probe per
+ * interval through until it answers. Nothing reached Chaman, so nothing happened there.
+ */
+export class CircuitOpenError extends UnavailableError {
+  constructor(what: string, retryAfterMs: number) {
+    super(
+      `${what}: not sent, Chaman has been failing (no answer, 5xx or 429 several times in a row); ` +
+        `the operator sends it one probe per second until it answers, the next in ${retryAfterMs} ms. Nothing to do but wait, unless the outage lasts.`,
+      503,
+      retryAfterMs,
+      'CIRCUIT_OPEN',
+    );
+  }
+}
+
+/**
+ * The caller gave up (its AbortSignal fired: a reconcile deadline, a shutdown): the call stopped
+ * where it was, retries and waits included. `cause` is the signal's reason. A write that was
+ * already sent may or may not have happened.
+ */
+export class AbortedError extends ChamanError {
+  constructor(what: string, reason: unknown) {
+    const why = (reason as { name?: string })?.name === 'TimeoutError' ? 'its deadline passed' : 'it was cancelled';
+    // 499: "client closed request"; never retried by the client, the caller decides.
+    super(`${what}: abandoned because ${why}; the outcome of a write already sent is unknown`, 'ABORTED', 499, false);
+    this.cause = reason;
   }
 }

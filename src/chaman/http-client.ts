@@ -3,8 +3,16 @@
 // - connect and request timeouts;
 // - retries only where safe (GET/PUT/DELETE, and a POST carrying an Idempotency-Key), with capped
 //   exponential backoff and jitter, honouring Retry-After on 429 and 503;
-// - a token bucket that bounds calls per second;
+// - a ChamanTraffic shared by every client of the operator: one token bucket that bounds calls per
+//   second, and one circuit breaker that turns an outage into one probe per second;
+// - `withSignal(signal)`: a view whose every attempt and every wait (token, backoff, Retry-After)
+//   stops at once when the signal aborts, with an AbortedError;
 // - an `onRequest` hook per HTTP attempt, for metrics by operation and status.
+//
+// What bounds one call: without a signal, at most maxAttempts × (requestTimeoutMs + backoff or
+// Retry-After, ≤ maxRetryAfterMs) plus token waits — minutes in the worst case. The caller's signal
+// is the real bound: the reconcile driver passes one that aborts at the reconcile deadline (and at
+// shutdown), so a reconcile never outlives its deadline because of Chaman.
 // The token and keys live only in the dispatcher and one header value: no message, event or log
 // built here ever contains them. This module knows nothing of Kubernetes.
 import { randomUUID } from 'node:crypto';
@@ -12,10 +20,14 @@ import { Pool, errors as undiciErrors } from 'undici';
 import type { Dispatcher } from 'undici';
 import type { ChannelType, Contact, Permission } from '../domain/types.ts';
 import { backoffDelayMs } from '../util/backoff.ts';
-import { ChamanError, UnavailableError } from './errors.ts';
+import { sleep } from './abort.ts';
+import type { CircuitBreakerOptions } from './circuit-breaker.ts';
+import { AbortedError, ChamanError, RateLimitedError, UnavailableError } from './errors.ts';
 import { errorFromResponse, parseRetryAfter } from './problem.ts';
-import { TokenBucket, systemClock } from './token-bucket.ts';
+import type { TokenBucket } from './token-bucket.ts';
+import { systemClock } from './token-bucket.ts';
 import type { Clock } from './token-bucket.ts';
+import { ChamanTraffic } from './traffic.ts';
 import type {
   CertificateUpload,
   ChamanAccount,
@@ -73,8 +85,15 @@ export interface ChamanHttpClientOptions {
   requestTimeoutMs?: number;
   /** Partial overrides of DEFAULT_RETRY_POLICY, or false for no retries. */
   retry?: Partial<RetryPolicy> | false;
+  /**
+   * The rate limit and circuit breaker to share with other clients (one per operator). When given,
+   * `rateLimit` and `breaker` are ignored; without it the client makes its own from them.
+   */
+  traffic?: ChamanTraffic;
   /** Calls per second (each attempt takes a token), or a shared bucket. Default: no limit. */
   rateLimit?: { ratePerSecond: number; burst?: number } | TokenBucket;
+  /** Circuit breaker settings, or false for none. Default: on (5 failures in a row, 1 probe per second). */
+  breaker?: CircuitBreakerOptions | false;
   onRequest?: (event: ChamanRequestEvent) => void;
   /** Max sockets to the server. Default 8. */
   connections?: number;
@@ -102,21 +121,44 @@ interface Answer {
 
 const API_PREFIX = '/api/v1';
 
-export class ChamanHttpClient implements ChamanClient {
-  readonly #pool: Pool;
-  readonly #prefix: string;
-  readonly #authorization: string | undefined;
-  readonly #requestTimeoutMs: number;
-  readonly #retry: RetryPolicy;
-  readonly #bucket: TokenBucket | undefined;
-  readonly #onRequest: ((event: ChamanRequestEvent) => void) | undefined;
-  readonly #clock: Clock;
-  readonly #random: () => number;
+/** What a client and its `withSignal` views share. */
+interface Shared {
+  pool: Pool;
+  prefix: string;
+  authorization: string | undefined;
+  requestTimeoutMs: number;
+  retry: RetryPolicy;
+  traffic: ChamanTraffic;
+  onRequest: ((event: ChamanRequestEvent) => void) | undefined;
+  clock: Clock;
+  random: () => number;
+}
 
-  constructor(options: ChamanHttpClientOptions) {
+/** A view of a client bound to a signal (not exported: only `withSignal` makes one). */
+class SignalView {
+  readonly shared: Shared;
+  readonly signal: AbortSignal;
+  constructor(shared: Shared, signal: AbortSignal) {
+    this.shared = shared;
+    this.signal = signal;
+  }
+}
+
+export class ChamanHttpClient implements ChamanClient {
+  readonly #shared: Shared;
+  /** set on a view made by withSignal */
+  readonly #signal: AbortSignal | undefined;
+
+  constructor(options: ChamanHttpClientOptions | SignalView) {
+    if (options instanceof SignalView) {
+      this.#shared = options.shared;
+      this.#signal = options.signal;
+      return;
+    }
+    this.#signal = undefined;
     const url = new URL(options.baseUrl);
     const path = url.pathname.replace(/\/+$/, '');
-    this.#prefix = path.endsWith(API_PREFIX) ? path : `${path}${API_PREFIX}`;
+    const prefix = path.endsWith(API_PREFIX) ? path : `${path}${API_PREFIX}`;
     const connectTimeout = options.connectTimeoutMs ?? 5_000;
     const auth = options.auth;
     const tls: Record<string, Pem> = {};
@@ -125,24 +167,46 @@ export class ChamanHttpClient implements ChamanClient {
       tls.cert = auth.cert;
       tls.key = auth.key;
     }
-    this.#authorization = auth.kind === 'token' ? `Bearer ${auth.token}` : undefined;
-    this.#pool = new Pool(url.origin, {
-      connections: options.connections ?? 8,
-      connect: { ...tls, timeout: connectTimeout },
-      connectTimeout,
-    });
-    this.#requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
-    this.#retry = options.retry === false ? { ...DEFAULT_RETRY_POLICY, maxAttempts: 1 } : { ...DEFAULT_RETRY_POLICY, ...options.retry };
-    const limit = options.rateLimit;
-    this.#bucket = limit === undefined ? undefined : limit instanceof TokenBucket ? limit : new TokenBucket({ ...limit, ...(options.clock ? { clock: options.clock } : {}) });
-    this.#onRequest = options.onRequest;
-    this.#clock = options.clock ?? systemClock;
-    this.#random = options.random ?? Math.random;
+    const clock = options.clock ?? systemClock;
+    this.#shared = {
+      pool: new Pool(url.origin, {
+        connections: options.connections ?? 8,
+        connect: { ...tls, timeout: connectTimeout },
+        connectTimeout,
+      }),
+      prefix,
+      authorization: auth.kind === 'token' ? `Bearer ${auth.token}` : undefined,
+      requestTimeoutMs: options.requestTimeoutMs ?? 30_000,
+      retry: options.retry === false ? { ...DEFAULT_RETRY_POLICY, maxAttempts: 1 } : { ...DEFAULT_RETRY_POLICY, ...options.retry },
+      traffic:
+        options.traffic ??
+        new ChamanTraffic({
+          ...(options.rateLimit !== undefined ? { rateLimit: options.rateLimit } : {}),
+          ...(options.breaker !== undefined ? { breaker: options.breaker } : {}),
+          clock,
+        }),
+      onRequest: options.onRequest,
+      clock,
+      random: options.random ?? Math.random,
+    };
   }
 
-  /** Closes the connections. */
+  /**
+   * This client, bound to `signal`: same connections, same rate limit and breaker; every attempt,
+   * backoff, Retry-After and token wait of its calls stops as soon as the signal aborts, and the
+   * call rejects with an AbortedError (no further retry). Views of views obey every signal.
+   */
+  withSignal(signal: AbortSignal): ChamanHttpClient {
+    return new ChamanHttpClient(new SignalView(this.#shared, this.#signal ? AbortSignal.any([this.#signal, signal]) : signal));
+  }
+
+  /**
+   * Closes the connections once the requests in flight have finished. A view made by withSignal
+   * shares its client's connections and closes nothing: close the client itself.
+   */
   async close(): Promise<void> {
-    await this.#pool.close();
+    if (this.#signal) return;
+    await this.#shared.pool.close();
   }
 
   // ---- ChamanClient ----
@@ -235,72 +299,94 @@ export class ChamanHttpClient implements ChamanClient {
 
   /** Backoff before attempt `attempt + 1`: the project's backoff with "equal jitter" (half fixed, half random). */
   backoffMs(attempt: number): number {
-    return backoffDelayMs(attempt, { baseMs: this.#retry.baseDelayMs, capMs: this.#retry.maxDelayMs, jitter: 0.5 }, this.#random);
+    const { retry, random } = this.#shared;
+    return backoffDelayMs(attempt, { baseMs: retry.baseDelayMs, capMs: retry.maxDelayMs, jitter: 0.5 }, random);
   }
 
   async #call(call: Call): Promise<unknown> {
+    const { clock, traffic, requestTimeoutMs } = this.#shared;
+    const signal = this.#signal;
     const safe = ChamanHttpClient.isRetrySafe(call.method, call.idempotencyKey);
     const what = `Chaman ${call.operation}${call.senderNumber ? ` (sender ${call.senderNumber})` : ''}`;
     for (let attempt = 1; ; attempt++) {
-      if (this.#bucket) await this.#bucket.take();
-      const started = this.#clock.now();
+      try {
+        await traffic.admit(what, signal);
+      } catch (cause) {
+        throw signal?.aborted ? new AbortedError(what, signal.reason) : cause;
+      }
+      const started = clock.now();
       let error: ChamanError;
       let status: number | undefined;
       try {
-        const answer = await this.#attempt(call);
+        const answer = await this.#attempt(call, signal);
         status = answer.status;
+        if (answer.status >= 500 || answer.status === 429) traffic.recordFailure(answer.retryAfterMs);
+        else traffic.recordAnswer();
         // A DELETE retried after an attempt whose answer was lost: 404 means the first one did the work.
         const alreadyDone = call.method === 'DELETE' && answer.status === 404 && attempt > 1;
         if (answer.status < 400 || alreadyDone) {
-          this.#emit({ operation: call.operation, method: call.method, status, durationMs: this.#clock.now() - started, attempt, willRetry: false });
+          this.#emit({ operation: call.operation, method: call.method, status, durationMs: clock.now() - started, attempt, willRetry: false });
           return alreadyDone ? undefined : answer.body;
         }
-        error = errorFromResponse(answer.status, answer.body, (answer as AnswerWithRetry).retryAfterMs, what, call.senderNumber);
+        error = errorFromResponse(answer.status, answer.body, answer.retryAfterMs, what, call.senderNumber);
       } catch (cause) {
-        error = transportError(cause, what, this.#requestTimeoutMs);
+        if (signal?.aborted) {
+          error = new AbortedError(what, signal.reason);
+        } else {
+          error = transportError(cause, what, requestTimeoutMs);
+          traffic.recordFailure();
+        }
       }
       const delay = this.#retryDelay(error, attempt, safe);
       this.#emit({
         operation: call.operation,
         method: call.method,
         ...(status !== undefined ? { status } : {}),
-        durationMs: this.#clock.now() - started,
+        durationMs: clock.now() - started,
         attempt,
         error: error.code,
         willRetry: delay !== undefined,
       });
       if (delay === undefined) throw error;
-      await this.#clock.sleep(delay);
+      try {
+        await sleep(clock, delay, signal);
+      } catch {
+        throw new AbortedError(what, signal?.reason);
+      }
     }
   }
 
   /** undefined: do not retry. */
   #retryDelay(error: ChamanError, attempt: number, safe: boolean): number | undefined {
-    if (!safe || !error.retryable || attempt >= this.#retry.maxAttempts) return undefined;
-    const retryAfterMs = (error as { retryAfterMs?: number }).retryAfterMs;
+    const retry = this.#shared.retry;
+    if (!safe || !error.retryable || attempt >= retry.maxAttempts) return undefined;
+    const retryAfterMs = error instanceof RateLimitedError || error instanceof UnavailableError ? error.retryAfterMs : undefined;
     if (retryAfterMs !== undefined && (error.status === 429 || error.status === 503)) {
-      return retryAfterMs > this.#retry.maxRetryAfterMs ? undefined : retryAfterMs;
+      return retryAfterMs > retry.maxRetryAfterMs ? undefined : retryAfterMs;
     }
     return this.backoffMs(attempt);
   }
 
-  async #attempt(call: Call): Promise<AnswerWithRetry> {
+  async #attempt(call: Call, signal: AbortSignal | undefined): Promise<AnswerWithRetry> {
+    const { pool, prefix, authorization, requestTimeoutMs } = this.#shared;
     const headers: Record<string, string> = { accept: call.accept === 'bytes' ? 'application/pkix-cert, application/problem+json' : 'application/json, application/problem+json' };
-    if (this.#authorization) headers.authorization = this.#authorization;
+    if (authorization) headers.authorization = authorization;
     if (call.idempotencyKey !== undefined) headers['idempotency-key'] = call.idempotencyKey;
     let body: string | undefined;
     if (call.body !== undefined) {
       body = JSON.stringify(call.body);
       headers['content-type'] = 'application/json';
     }
-    const response = await this.#pool.request({
-      path: `${this.#prefix}${call.path}`,
+    // One attempt ends at its own timeout or when the caller's signal aborts, whichever comes first.
+    const timeout = AbortSignal.timeout(requestTimeoutMs);
+    const response = await pool.request({
+      path: `${prefix}${call.path}`,
       method: call.method,
       headers,
       body: body ?? null,
-      headersTimeout: this.#requestTimeoutMs,
-      bodyTimeout: this.#requestTimeoutMs,
-      signal: AbortSignal.timeout(this.#requestTimeoutMs),
+      headersTimeout: requestTimeoutMs,
+      bodyTimeout: requestTimeoutMs,
+      signal: signal ? AbortSignal.any([timeout, signal]) : timeout,
     });
     const contentType = String(response.headers['content-type'] ?? '');
     let parsed: unknown;
@@ -323,9 +409,10 @@ export class ChamanHttpClient implements ChamanClient {
   }
 
   #emit(event: ChamanRequestEvent): void {
-    if (!this.#onRequest) return;
+    const onRequest = this.#shared.onRequest;
+    if (!onRequest) return;
     try {
-      this.#onRequest(event);
+      onRequest(event);
     } catch {
       // a metrics hook must never break a call
     }

@@ -1,16 +1,20 @@
 // A token bucket that bounds calls per second to Chaman (a government API: be gentle).
 // `ratePerSecond` tokens are added continuously up to `burst`; each call takes one token and
 // waits, in arrival order, when none is left. The clock and the sleep are injectable for tests.
+import { setTimeout as setTimeoutPromise } from 'node:timers/promises';
+import { sleep, unlessAborted } from './abort.ts';
 
 export interface Clock {
   /** milliseconds, monotonic */
   now(): number;
-  sleep(ms: number): Promise<void>;
+  /** May reject early when `signal` aborts (callers use `sleep` from abort.ts, which makes sure it does). */
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
 }
 
 export const systemClock: Clock = {
   now: () => performance.now(),
-  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+  // with a signal, timers/promises clears its timer on abort, so an abandoned wait holds nothing
+  sleep: (ms, signal) => (signal ? setTimeoutPromise(ms, undefined, { signal }) : setTimeoutPromise(ms)),
 };
 
 export interface TokenBucketOptions {
@@ -62,17 +66,21 @@ export class TokenBucket {
     return this.#tokens >= 1 ? 0 : Math.ceil(((1 - this.#tokens) * 1000) / this.ratePerSecond);
   }
 
-  /** Resolves when the caller may make its call. Callers are served first come, first served. */
+  /**
+   * Resolves when the caller may make its call. Callers are served first come, first served. With a
+   * signal, rejects with its reason as soon as it aborts, even while waiting behind other callers;
+   * an aborted caller takes no token when its turn comes.
+   */
   take(signal?: AbortSignal): Promise<void> {
     const turn = this.#queue.then(async () => {
       for (;;) {
         signal?.throwIfAborted();
         if (this.tryTake()) return;
-        await this.#clock.sleep(this.waitTimeMs());
+        await sleep(this.#clock, this.waitTimeMs(), signal);
       }
     });
     // The chain must survive a caller that aborted.
     this.#queue = turn.catch(() => undefined);
-    return turn;
+    return unlessAborted(turn, signal);
   }
 }

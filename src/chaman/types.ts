@@ -88,4 +88,12 @@ export interface ChamanClient {
   /** REST only; never the last one (ConflictError LAST_CERTIFICATE). Answers 204. */
   removeCertificate(senderNumber: string, accountId: string, certificateId: string): Promise<void>;
   downloadCertificate(senderNumber: string, accountId: string, certificateId: string): Promise<Uint8Array>;
+  /**
+   * The same client bound to `signal`: every call, with its retries and waits, stops as soon as the
+   * signal aborts and rejects with an AbortedError. The reconcile driver passes its deadline here:
+   * that signal is what bounds the time one reconcile spends on Chaman.
+   */
+  withSignal(signal: AbortSignal): ChamanClient;
+  /** Releases the connections once the calls in flight are done (a view from withSignal releases nothing). */
+  close(): Promise<void>;
 }

@@ -66,4 +66,21 @@ describe('TokenBucket', () => {
     await bucket.take();
     expect(clock.t).toBe(1000);
   });
+
+  it('a waiter aborted while queued behind others rejects at once and takes no token at its turn', async () => {
+    const bucket = new TokenBucket({ ratePerSecond: 10, burst: 1 });
+    await bucket.take();
+    const controller = new AbortController();
+    const first = bucket.take();
+    const aborted = bucket.take(controller.signal);
+    const third = bucket.take();
+    const started = performance.now();
+    controller.abort(new Error('deadline'));
+    await expect(aborted).rejects.toThrow('deadline');
+    expect(performance.now() - started).toBeLessThan(50);
+    await first;
+    await third;
+    // first and third waited 100 ms each; the aborted one did not take the token in between
+    expect(performance.now() - started).toBeLessThan(290);
+  });
 });

@@ -1,0 +1,55 @@
+// ChamanTraffic: what every Chaman client of one operator shares, whatever credential it uses —
+// one token bucket (the configured calls per second, for the whole operator) and one circuit
+// breaker (Chaman is one backend: when it is down for one credential it is down for all).
+// Create it once, pass it to every ChamanHttpClient (clientFactory does).
+import { unlessAborted } from './abort.ts';
+import { CircuitBreaker } from './circuit-breaker.ts';
+import type { CircuitBreakerOptions } from './circuit-breaker.ts';
+import { CircuitOpenError } from './errors.ts';
+import { TokenBucket, systemClock } from './token-bucket.ts';
+import type { Clock } from './token-bucket.ts';
+
+export interface ChamanTrafficOptions {
+  /** calls per second for all clients together (each attempt takes a token), or a bucket; default: no limit */
+  rateLimit?: { ratePerSecond: number; burst?: number } | TokenBucket;
+  /** circuit breaker settings, or false for none; default: on, 5 failures, 1 probe per second */
+  breaker?: CircuitBreakerOptions | false;
+  clock?: Clock;
+}
+
+export class ChamanTraffic {
+  readonly bucket: TokenBucket | undefined;
+  readonly breaker: CircuitBreaker | undefined;
+
+  constructor(options: ChamanTrafficOptions = {}) {
+    const clock = options.clock ?? systemClock;
+    const limit = options.rateLimit;
+    this.bucket = limit === undefined ? undefined : limit instanceof TokenBucket ? limit : new TokenBucket({ ...limit, clock });
+    this.breaker = options.breaker === false ? undefined : new CircuitBreaker(options.breaker ?? {}, () => clock.now());
+  }
+
+  /**
+   * Waits until one attempt may be sent: refused at once (CircuitOpenError) while the circuit is open
+   * and this is not the probe's turn, else a token from the bucket. Rejects with the signal's reason
+   * when it aborts. `what` names the call in the error.
+   */
+  async admit(what: string, signal?: AbortSignal): Promise<void> {
+    signal?.throwIfAborted();
+    // Fail fast before queueing for a token: an open circuit must not make callers wait.
+    const wait = this.breaker?.waitMs() ?? 0;
+    if (wait > 0) throw new CircuitOpenError(what, wait);
+    if (this.bucket) await unlessAborted(this.bucket.take(signal), signal);
+    const admission = this.breaker?.admit();
+    if (admission && !admission.admitted) throw new CircuitOpenError(what, admission.retryAfterMs);
+  }
+
+  /** Chaman answered with something other than a 5xx or 429 (it is up, even if it said no). */
+  recordAnswer(): void {
+    this.breaker?.recordSuccess();
+  }
+
+  /** No answer (connection failed, timed out), a 5xx or a 429. */
+  recordFailure(retryAfterMs?: number): void {
+    this.breaker?.recordFailure(retryAfterMs);
+  }
+}
