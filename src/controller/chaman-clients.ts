@@ -5,6 +5,7 @@ import { ChamanHttpClient, type ChamanAuth, type ChamanHttpClientOptions } from 
 import type { ChamanClient } from '../chaman/types.ts';
 import type { ChannelType, Permission } from '../domain/types.ts';
 import type { OperatorMetrics } from '../observability/metrics.ts';
+import { NeedsUserError } from './error-policy.ts';
 import type { KubeStore } from './ports.ts';
 
 /** The Chaman client hook that feeds chaman_api_requests_total and its durations: every attempt counts, retries included. */
@@ -39,12 +40,14 @@ export class ChamanClients {
     const ref = sender.spec.credentialsSecretRef;
     const namespace = sender.metadata.namespace ?? 'default';
     if (!ref) {
-      if (!this.operatorClient) throw new Error('No Chaman credentials: set --chaman-token-file or --chaman-client-cert/--chaman-client-key, or spec.credentialsSecretRef on the ChamanSender.');
+      if (!this.operatorClient) {
+        throw new NeedsUserError('No Chaman credentials: set --chaman-token-file or --chaman-client-cert/--chaman-client-key, or spec.credentialsSecretRef on the ChamanSender.', { stalledReason: 'NoCredentials' });
+      }
       return this.operatorClient;
     }
     const secret = await this.kube.readSecret(namespace, ref.name);
     if (secret === 'absent') {
-      throw new Error(`spec.credentialsSecretRef: Secret "${ref.name}" does not exist in namespace ${namespace}; create it with "token", or "tls.crt" and "tls.key".`);
+      throw new NeedsUserError(`spec.credentialsSecretRef: Secret "${ref.name}" does not exist in namespace ${namespace}; create it with "token", or "tls.crt" and "tls.key".`, { stalledReason: 'SecretNotFound' });
     }
     const key = `${namespace}/${ref.name}`;
     const cached = this.perSecret.get(key);
@@ -56,7 +59,7 @@ export class ChamanClients {
     let auth: ChamanAuth;
     if (token) auth = { kind: 'token', token, ...(ca ? { ca } : {}) };
     else if (cert && privateKey) auth = { kind: 'mtls', cert, key: privateKey, ...(ca ? { ca } : {}) };
-    else throw new Error(`spec.credentialsSecretRef: Secret "${ref.name}" has neither "token" nor "tls.crt" + "tls.key".`);
+    else throw new NeedsUserError(`spec.credentialsSecretRef: Secret "${ref.name}" has neither "token" nor "tls.crt" + "tls.key".`, { stalledReason: 'InvalidCredentials' });
     const client = this.factory(auth);
     this.perSecret.set(key, { version: secret.resourceVersion, client });
     return client;

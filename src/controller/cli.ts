@@ -31,6 +31,8 @@ const FLAGS: Record<string, Flag> = {
   'chaman-ca': { env: 'CHAMAN_CA', help: 'PEM CA bundle that signs the Chaman server certificate' },
   concurrency: { env: 'CHAMAN_CONCURRENCY', help: 'reconciles in parallel', default: '4' },
   'resync-period': { env: 'CHAMAN_RESYNC_PERIOD', help: 'how often Chaman is read to find drift', default: '10m' },
+  'reconcile-timeout': { env: 'CHAMAN_RECONCILE_TIMEOUT', help: 'deadline of one reconcile, Chaman calls included', default: '60s' },
+  'shutdown-timeout': { env: 'CHAMAN_SHUTDOWN_TIMEOUT', help: 'on SIGTERM, how long reconciles in flight may finish (keep below the Pod grace period)', default: '20s' },
   'cert-expiry-warning': { env: 'CHAMAN_CERT_EXPIRY_WARNING', help: 'default warning window of CertExpiring', default: '720h' },
   'default-deletion-policy': { env: 'CHAMAN_DEFAULT_DELETION_POLICY', help: 'Delete or Orphan', default: 'Delete' },
   'chaman-rate-limit': { env: 'CHAMAN_RATE_LIMIT', help: 'Chaman calls per second (token bucket; burst = 2×)', default: '5' },
@@ -92,6 +94,8 @@ export function readConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
     ca: get('chaman-ca'),
     concurrency: positive('concurrency'),
     resyncPeriodMs: duration('resync-period'),
+    reconcileTimeoutMs: duration('reconcile-timeout'),
+    shutdownTimeoutMs: duration('shutdown-timeout'),
     certExpiryWarningMs: duration('cert-expiry-warning'),
     defaultDeletionPolicy: policy as 'Delete' | 'Orphan',
     rateLimit: positive('chaman-rate-limit'),
@@ -144,6 +148,7 @@ export async function runOperatorCli(argv: string[]): Promise<number> {
     console.error(`cannot read the Chaman credentials: ${e.code === 'ENOENT' ? `no file ${e.path}` : e.message}`);
     return 2;
   }
+  let lostLeadership = () => {};
   const kube = await createKubeClient({ kubeconfig: config.kubeconfig, userAgent: 'chaman-operator' });
   countKubeRequests(kube, metrics);
   const operator = new Operator({
@@ -157,7 +162,11 @@ export async function runOperatorCli(argv: string[]): Promise<number> {
       certExpiryWarningMs: config.certExpiryWarningMs,
       resyncPeriodMs: config.resyncPeriodMs,
       sha1Cutoff: config.sha1Cutoff,
+      reconcileTimeoutMs: config.reconcileTimeoutMs,
     },
+    shutdownTimeoutMs: config.shutdownTimeoutMs,
+    // A replica that lost its Lease exits, so a fresh one campaigns (the work has already stopped).
+    onLostLeadership: () => lostLeadership(),
     metrics,
     logger,
     identity,
@@ -171,21 +180,22 @@ export async function runOperatorCli(argv: string[]): Promise<number> {
   });
   logger.info({ metrics: server.metricsUrl, health: server.healthUrl, chaman: config.chamanUrl, identity }, 'chaman-operator starting');
 
-  const stopped = new Promise<number>((resolve) => {
-    let stopping = false;
-    const stop = async (signal: string) => {
-      if (stopping) return;
-      stopping = true;
-      logger.info({ signal }, 'shutting down: finishing reconciles in flight');
-      await operator.stop();
-      await server.close();
-      await kube.close();
-      logger.info('stopped');
-      resolve(0);
-    };
-    process.once('SIGTERM', () => void stop('SIGTERM'));
-    process.once('SIGINT', () => void stop('SIGINT'));
-  });
+  let finish: (code: number) => void = () => {};
+  const stopped = new Promise<number>((resolve) => (finish = resolve));
+  let stopping = false;
+  const stop = async (why: string, code: number) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ why }, 'shutting down: finishing reconciles in flight');
+    await operator.stop();
+    await server.close();
+    await kube.close();
+    logger.info('stopped');
+    finish(code);
+  };
+  process.once('SIGTERM', () => void stop('SIGTERM', 0));
+  process.once('SIGINT', () => void stop('SIGINT', 0));
+  lostLeadership = () => void stop('lost leadership', 1);
   await operator.start();
   return stopped;
 }

@@ -1,10 +1,21 @@
 // KubeStore on the informers (reads) and KubeObjects (writes): the Kubernetes side of the ports.
 import type { ChamanSender, ChamanSenderStatus, ChannelAccount, ChannelAccountStatus } from '../api/types.generated.ts';
-import { RESOURCES, isConflict, type KubeObject } from '../kube/client.ts';
+import { RESOURCES, isNotFound, type KubeObject } from '../kube/client.ts';
 import type { Informer } from '../kube/informer.ts';
 import type { KubeObjects } from '../kube/objects.ts';
 import { FINALIZER, MANAGED_BY_LABEL } from './annotations.ts';
-import type { KubeStore, SecretContent } from './ports.ts';
+import { NeedsUserError } from './error-policy.ts';
+import type { KubeStore, MetadataChange, SecretContent } from './ports.ts';
+
+/** The informer indexes the operator keeps, so an event or a reconcile never scans the whole cache. */
+export const INDEX = {
+  /** ChannelAccounts by `namespace/senderName`. */
+  accountsBySender: 'bySender',
+  /** ChannelAccounts by each Secret they reference, `namespace/secretName`. */
+  accountsBySecret: 'bySecret',
+  /** ChamanSenders by their credentials Secret, `namespace/secretName`. */
+  sendersByCredentials: 'byCredentials',
+} as const;
 
 export interface Informers {
   senders: Informer<ChamanSender & KubeObject>;
@@ -32,8 +43,8 @@ export class InformerKubeStore implements KubeStore {
     return this.informers.senders.get(namespace, name);
   }
 
-  listAccounts(namespace: string): ChannelAccount[] {
-    return this.informers.accounts.list(namespace);
+  accountsOfSender(namespace: string, senderName: string): ChannelAccount[] {
+    return [...this.informers.accounts.byIndex(INDEX.accountsBySender, `${namespace}/${senderName}`)];
   }
 
   async readSecret(namespace: string, name: string): Promise<SecretContent | 'absent'> {
@@ -57,10 +68,6 @@ export class InformerKubeStore implements KubeStore {
     this.secretCache.delete(`${namespace}/${name}`);
   }
 
-  isConflict(error: unknown): boolean {
-    return isConflict(error);
-  }
-
   async applyAccountStatus(account: ChannelAccount, status: ChannelAccountStatus): Promise<void> {
     await this.objects.applyStatus(RESOURCES.channelAccounts, account as never, status as Record<string, unknown>);
   }
@@ -69,17 +76,26 @@ export class InformerKubeStore implements KubeStore {
     await this.objects.applyStatus(RESOURCES.chamanSenders, sender as never, status as Record<string, unknown>);
   }
 
-  async patchAnnotations<T extends ChamanSender | ChannelAccount>(object: T, annotations: Record<string, string | null>): Promise<T> {
-    const updated = await this.objects.patchMetadata<T & KubeObject>(rtOf(object), object as never, { annotations });
-    return updated ?? object;
-  }
-
-  async setFinalizer<T extends ChamanSender | ChannelAccount>(object: T, present: boolean): Promise<T> {
-    const rt = rtOf(object);
-    const updated = present
-      ? await this.objects.addFinalizer<T & KubeObject>(rt, object as never, FINALIZER)
-      : await this.objects.removeFinalizer<T & KubeObject>(rt, object as never, FINALIZER);
-    return updated ?? object;
+  async updateMetadata<T extends ChamanSender | ChannelAccount>(object: T, change: MetadataChange): Promise<T> {
+    const have = object.metadata.finalizers ?? [];
+    const finalizers =
+      change.finalizer === undefined || change.finalizer === have.includes(FINALIZER)
+        ? undefined
+        : change.finalizer
+          ? [...have, FINALIZER]
+          : have.filter((f) => f !== FINALIZER);
+    try {
+      const updated = await this.objects.patchMetadata<T & KubeObject>(rtOf(object), object as never, {
+        ...(change.annotations ? { annotations: change.annotations } : {}),
+        ...(finalizers ? { finalizers } : {}),
+        precondition: true,
+      });
+      return updated ?? object;
+    } catch (error) {
+      // Releasing the finalizer of an object already gone is done.
+      if (change.finalizer === false && isNotFound(error)) return object;
+      throw error;
+    }
   }
 
   async publishClientId(account: ChannelAccount, configMap: string, key: string, clientId: string): Promise<void> {
@@ -91,8 +107,9 @@ export class InformerKubeStore implements KubeStore {
       this.informers.configMaps.get(namespace, configMap),
     );
     if (result === 'conflict') {
-      throw new Error(
+      throw new NeedsUserError(
         `ConfigMap "${configMap}" exists and is not owned by this ChannelAccount; choose another name in spec.rest.clientIdConfigMap or delete that ConfigMap.`,
+        { reason: 'Stalled', stalledReason: 'ConfigMapConflict' },
       );
     }
   }

@@ -1,23 +1,25 @@
-// Wires the operator: informers → event handlers → keyed work queue → reconcilers, with resync,
-// leader election, metrics, health and graceful shutdown.
+// Wires the operator: informers → event handlers → keyed work queue → reconcile drivers, with
+// resync, leader election, metrics, health and a bounded graceful shutdown.
 import type { Logger } from 'pino';
 import type { ChamanSender, ChannelAccount } from '../api/types.generated.ts';
-import type { ChamanClient } from '../chaman/types.ts';
+import type { ChamanClient, ChamanSenderInfo } from '../chaman/types.ts';
 import { RESOURCES, apiVersionOf, type KubeClient, type KubeObject, type ResourceType } from '../kube/client.ts';
 import { EventRecorder } from '../kube/events.ts';
 import { Informer } from '../kube/informer.ts';
 import { LeaderElector } from '../kube/leader-election.ts';
 import { KubeObjects } from '../kube/objects.ts';
 import { informerMetricsHooks, queueMetricsHooks } from '../kube/index.ts';
-import { WorkQueue, objectKey, parseObjectKey, retryAfterHint } from '../kube/work-queue.ts';
+import { WorkQueue, objectKey, parseObjectKey, type WorkResult } from '../kube/work-queue.ts';
 import type { OperatorMetrics } from '../observability/metrics.ts';
 import { referencedSecrets } from './account-inputs.ts';
-import { MANAGED_BY_LABEL } from './annotations.ts';
+import { ANNOTATIONS, MANAGED_BY_LABEL } from './annotations.ts';
 import { ChamanClients, CatalogCache, type ClientFactory } from './chaman-clients.ts';
-import { ChamanSenderReconciler } from './chaman-sender-reconciler.ts';
-import { ChannelAccountReconciler, RetryableReconcileError } from './channel-account-reconciler.ts';
-import { InformerKubeStore, type Informers } from './kube-store.ts';
-import type { EventSink, ReconcileContext, Settings } from './ports.ts';
+import { ChamanSenderKind } from './chaman-sender-kind.ts';
+import type { HeldAccount } from './channel-account-external.ts';
+import { ChannelAccountKind } from './channel-account-kind.ts';
+import { INDEX, InformerKubeStore, type Informers } from './kube-store.ts';
+import type { EventSink, KindContext, Settings } from './ports.ts';
+import { ReconcileDriver, type DriverDeps } from './reconcile-driver.ts';
 
 export interface OperatorOptions {
   kube: KubeClient;
@@ -30,7 +32,11 @@ export interface OperatorOptions {
   logger: Logger;
   /** Pod name or host name: the Event reportingInstance and the lease identity. */
   identity: string;
-  leaderElection?: { namespace: string; name: string };
+  leaderElection?: { namespace: string; name: string; leaseDurationMs?: number; renewDeadlineMs?: number; retryPeriodMs?: number };
+  /** How long stop() lets reconciles in flight finish before it cuts them short. Default 20 s. */
+  shutdownTimeoutMs?: number;
+  /** Leadership was lost: the operator has stopped its work; the process should exit so a fresh replica campaigns. */
+  onLostLeadership?: () => void;
   now?: () => Date;
 }
 
@@ -42,7 +48,6 @@ function typed<T extends KubeObject>(rt: ResourceType) {
   return (obj: T): T => {
     obj.apiVersion = apiVersionOf(rt);
     obj.kind = rt.kind;
-    if (obj.metadata.managedFields) delete obj.metadata.managedFields;
     return obj;
   };
 }
@@ -62,14 +67,29 @@ function readiness(s: ChamanSender): string {
   return `${ready?.status}/${ready?.observedGeneration === s.metadata.generation}`;
 }
 
+/** Work that must not wait behind the rest after a restart: a create of unknown outcome, a deletion. */
+function urgent(o: KubeObject): boolean {
+  return o.metadata.annotations?.[ANNOTATIONS.createPending] !== undefined || o.metadata.deletionTimestamp !== undefined;
+}
+
+function shuffled<T>(items: T[]): T[] {
+  for (let i = items.length - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1));
+    [items[i], items[j]] = [items[j]!, items[i]!];
+  }
+  return items;
+}
+
 export class Operator {
   private readonly o: OperatorOptions;
   readonly informers: Informers;
   readonly queue: WorkQueue;
   private readonly store: InformerKubeStore;
-  private readonly senderReconciler: ChamanSenderReconciler;
-  private readonly accountReconciler: ChannelAccountReconciler;
+  private readonly senderDriver: ReconcileDriver<ChamanSender, ChamanSenderInfo>;
+  private readonly accountDriver: ReconcileDriver<ChannelAccount, HeldAccount>;
   private readonly elector: LeaderElector | undefined;
+  /** Aborted when the work must stop at once: shutdown past its deadline, or leadership lost. */
+  private readonly work = new AbortController();
   private resyncTimer: NodeJS.Timeout | undefined;
   private working = false;
   private stopping = false;
@@ -78,9 +98,14 @@ export class Operator {
     this.o = o;
     const restart = (resource: string) => informerMetricsHooks(o.metrics, resource);
     const common = { client: o.kube, namespaces: o.namespaces, logger: o.logger };
+    const accounts = new Informer<ChannelAccount & KubeObject>({ ...common, resource: RESOURCES.channelAccounts, transform: typed(RESOURCES.channelAccounts), hooks: restart('channelaccounts') });
+    accounts.addIndex(INDEX.accountsBySender, (a) => [`${a.metadata.namespace}/${a.spec.senderRef.name}`]);
+    accounts.addIndex(INDEX.accountsBySecret, (a) => referencedSecrets(a.spec).map((s) => `${a.metadata.namespace}/${s}`));
+    const senders = new Informer<ChamanSender & KubeObject>({ ...common, resource: RESOURCES.chamanSenders, transform: typed(RESOURCES.chamanSenders), hooks: restart('chamansenders') });
+    senders.addIndex(INDEX.sendersByCredentials, (s) => (s.spec.credentialsSecretRef ? [`${s.metadata.namespace}/${s.spec.credentialsSecretRef.name}`] : []));
     this.informers = {
-      senders: new Informer({ ...common, resource: RESOURCES.chamanSenders, transform: typed(RESOURCES.chamanSenders), hooks: restart('chamansenders') }),
-      accounts: new Informer({ ...common, resource: RESOURCES.channelAccounts, transform: typed(RESOURCES.channelAccounts), hooks: restart('channelaccounts') }),
+      senders,
+      accounts,
       secrets: new Informer({ ...common, resource: RESOURCES.secrets, metadataOnly: true, hooks: restart('secrets') }),
       configMaps: new Informer({
         ...common,
@@ -89,39 +114,25 @@ export class Operator {
         labelSelector: Object.entries(MANAGED_BY_LABEL).map(([k, v]) => `${k}=${v}`).join(','),
         hooks: restart('configmaps'),
       }),
-    } as Informers;
-    const objects = new KubeObjects(o.kube);
-    this.store = new InformerKubeStore(this.informers, objects);
+    };
+    this.store = new InformerKubeStore(this.informers, new KubeObjects(o.kube));
     const recorder = new EventRecorder({
       client: o.kube,
       instance: o.identity,
       onError: (err) => o.logger.warn({ err }, 'could not record an event'),
     });
-    // Every event is also a log line: the notable transitions, in the logs as in `kubectl describe`.
-    const at = (obj: ChamanSender | ChannelAccount) => ({ kind: obj.kind, object: `${obj.metadata.namespace}/${obj.metadata.name}` });
     const events: EventSink = {
-      normal: (obj, reason, message) => {
-        o.logger.info({ ...at(obj), reason }, message);
-        void recorder.normal(obj as never, reason, 'Reconcile', message);
-      },
-      warning: (obj, reason, message) => {
-        o.logger.warn({ ...at(obj), reason }, message);
-        void recorder.warning(obj as never, reason, 'Reconcile', message);
-      },
+      normal: (obj, reason, message) => void recorder.normal(obj as never, reason, 'Reconcile', message),
+      warning: (obj, reason, message) => void recorder.warning(obj as never, reason, 'Reconcile', message),
     };
     const clients = new ChamanClients(o.chaman, o.clientFactory, this.store);
     const catalog = new CatalogCache(o.settings.resyncPeriodMs);
-    const ctx: ReconcileContext = {
+    const kinds: KindContext = {
       kube: this.store,
       chamanFor: (sender) => clients.forSender(sender),
       catalog: (client, type) => catalog.get(client, type),
-      events,
-      metrics: o.metrics,
       settings: o.settings,
-      now: o.now ?? (() => new Date()),
     };
-    this.senderReconciler = new ChamanSenderReconciler(ctx);
-    this.accountReconciler = new ChannelAccountReconciler(ctx);
     this.queue = new WorkQueue({
       name: 'chaman',
       concurrency: o.concurrency,
@@ -131,13 +142,28 @@ export class Operator {
         onRetry: (object, delayMs, error) => o.logger.info({ object, delayMs, err: error }, 'reconcile will be retried'),
       }),
     });
+    const deps: DriverDeps = {
+      updateMetadata: (object, change) => this.store.updateMetadata(object as never, change),
+      events,
+      metrics: o.metrics,
+      logger: o.logger,
+      now: o.now ?? (() => new Date()),
+      reconcileTimeoutMs: o.settings.reconcileTimeoutMs,
+      stopSignal: this.work.signal,
+      backoff: (key, hintMs) => this.queue.backoffDelay(this.queue.numRequeues(key) + 1, hintMs),
+    };
+    this.senderDriver = new ReconcileDriver(new ChamanSenderKind(kinds), deps);
+    this.accountDriver = new ReconcileDriver(new ChannelAccountKind(kinds), deps);
     this.wireEvents();
+    o.metrics.observeObjects({ senders: () => this.informers.senders.values(), accounts: () => this.informers.accounts.values() });
     if (o.leaderElection) {
+      const { namespace, name, ...timings } = o.leaderElection;
       this.elector = new LeaderElector({
         client: o.kube,
-        namespace: o.leaderElection.namespace,
-        name: o.leaderElection.name,
+        namespace,
+        name,
         identity: o.identity,
+        ...timings,
         onStartedLeading: () => {
           o.metrics.leader.set({}, 1);
           o.logger.info('became leader');
@@ -146,8 +172,11 @@ export class Operator {
         onStoppedLeading: () => {
           o.metrics.leader.set({}, 0);
           if (this.stopping) return; // we released the Lease ourselves
-          o.logger.error('lost leadership: exiting so a fresh replica takes over');
-          process.exit(1);
+          // Stop acting at once: another replica may take the Lease once it expires.
+          o.logger.error('lost leadership: stopping all work');
+          this.work.abort(new Error('leadership lost'));
+          void this.queue.shutdown({ drain: false });
+          o.onLostLeadership?.();
         },
         onError: (err) => o.logger.warn({ err }, 'leader election error'),
       });
@@ -171,7 +200,7 @@ export class Operator {
   }
 
   private startWork(): void {
-    if (this.working) return;
+    if (this.working || this.work.signal.aborted) return;
     this.working = true;
     this.queue.start();
     this.enqueueAll();
@@ -183,18 +212,31 @@ export class Operator {
     this.resyncTimer = setTimeout(tick, period);
   }
 
-  /** Graceful shutdown: stop taking work, let reconciles in flight finish, release the lease. */
+  /**
+   * Graceful shutdown within the Pod's grace period: stop taking work, give reconciles in flight
+   * `shutdownTimeoutMs` to finish, then cut them short (a create in flight keeps its guard, so the
+   * next leader looks it up), and release the Lease.
+   */
   async stop(): Promise<void> {
     this.stopping = true;
     if (this.resyncTimer) clearTimeout(this.resyncTimer);
-    await this.queue.shutdown({ drain: true });
+    await this.queue.shutdown({ drain: true, timeoutMs: this.o.shutdownTimeoutMs ?? 20_000 });
+    if (this.queue.processingCount > 0) {
+      this.o.logger.warn({ inFlight: this.queue.processingCount }, 'shutdown deadline reached: cutting reconciles in flight short');
+      this.work.abort(new Error('shutting down'));
+      await this.queue.shutdown({ drain: true, timeoutMs: 2_000 });
+    }
     await Promise.all((Object.values(this.informers) as Informer[]).map((i) => i.stop()));
     if (this.elector) await this.elector.stop({ release: true });
   }
 
+  /** Every object, in random order with urgent work first: repeated crashes cannot starve the same objects. */
   private enqueueAll(): void {
-    for (const s of this.informers.senders.list()) this.queue.add(objectKey(s.metadata.namespace, s.metadata.name, SENDER));
-    for (const a of this.informers.accounts.list()) this.queue.add(objectKey(a.metadata.namespace, a.metadata.name, ACCOUNT));
+    const keys: { key: string; urgent: boolean }[] = [];
+    this.informers.senders.forEach((s) => keys.push({ key: objectKey(s.metadata.namespace, s.metadata.name, SENDER), urgent: urgent(s) }));
+    this.informers.accounts.forEach((a) => keys.push({ key: objectKey(a.metadata.namespace, a.metadata.name, ACCOUNT), urgent: urgent(a) }));
+    const ordered = shuffled(keys).sort((a, b) => Number(b.urgent) - Number(a.urgent));
+    for (const { key } of ordered) this.queue.add(key);
   }
 
   private enqueueSender(namespace: string | undefined, name: string): void {
@@ -205,14 +247,11 @@ export class Operator {
     if (this.working) this.queue.add(objectKey(a.metadata.namespace, a.metadata.name, ACCOUNT));
   }
 
-  private accountsOf(namespace: string | undefined, senderName: string): ChannelAccount[] {
-    return this.informers.accounts.list(namespace).filter((a) => a.spec.senderRef.name === senderName);
-  }
-
   private wireEvents(): void {
     const { senders, accounts, secrets, configMaps } = this.informers;
+    const accountsOf = (namespace: string | undefined, senderName: string) => accounts.byIndex(INDEX.accountsBySender, `${namespace}/${senderName}`);
     const wakeAccountsOf = (s: ChamanSender) => {
-      for (const a of this.accountsOf(s.metadata.namespace, s.metadata.name)) this.enqueueAccount(a);
+      for (const a of accountsOf(s.metadata.namespace, s.metadata.name)) this.enqueueAccount(a);
     };
     const onSender = (s: ChamanSender) => {
       this.enqueueSender(s.metadata.namespace, s.metadata.name);
@@ -230,7 +269,7 @@ export class Operator {
       this.enqueueAccount(a);
       this.enqueueSender(a.metadata.namespace, a.spec.senderRef.name); // counts, finalizer release
       // R2: when a singleton rival comes or goes, the others may proceed.
-      for (const rival of this.accountsOf(a.metadata.namespace, a.spec.senderRef.name)) {
+      for (const rival of accountsOf(a.metadata.namespace, a.spec.senderRef.name)) {
         if (rival.spec.type === a.spec.type && rival.metadata.uid !== a.metadata.uid) this.enqueueAccount(rival);
       }
     };
@@ -241,18 +280,12 @@ export class Operator {
         if (old.metadata.deletionTimestamp !== a.metadata.deletionTimestamp) onAccountAddedOrGone(a);
         else if (specOrIntentChanged(old, a)) this.enqueueAccount(a);
       })
-      .on('delete', (a) => {
-        onAccountAddedOrGone(a);
-        this.o.metrics.forgetResource(ACCOUNT, a.metadata.namespace ?? 'default', a.metadata.name);
-      });
+      .on('delete', onAccountAddedOrGone);
 
     const onSecret = (s: KubeObject) => {
-      const namespace = s.metadata.namespace;
-      const name = s.metadata.name;
-      for (const a of accounts.list(namespace)) if (referencedSecrets(a.spec).includes(name ?? '')) this.enqueueAccount(a);
-      for (const sender of senders.list(namespace)) {
-        if (sender.spec.credentialsSecretRef?.name === name) onSender(sender);
-      }
+      const ref = `${s.metadata.namespace}/${s.metadata.name}`;
+      for (const a of accounts.byIndex(INDEX.accountsBySecret, ref)) this.enqueueAccount(a);
+      for (const sender of senders.byIndex(INDEX.sendersByCredentials, ref)) onSender(sender);
     };
     secrets
       .on('add', onSecret)
@@ -274,29 +307,21 @@ export class Operator {
     configMaps.on('update', (_old, cm) => onConfigMap(cm)).on('delete', onConfigMap);
   }
 
-  private async process(key: string): Promise<{ requeueAfterMs?: number } | void> {
+  /**
+   * Reconciles a given copy of an account, as the work queue does a cached one: a copy that may be
+   * stale (a lagging watch). Tests use it to show that the create guard refuses to act on one.
+   */
+  reconcileCopy(account: ChannelAccount): Promise<WorkResult> {
+    return this.accountDriver.reconcile(objectKey(account.metadata.namespace, account.metadata.name, ACCOUNT), account);
+  }
+
+  private async process(key: string): Promise<WorkResult> {
     const { kind, namespace, name } = parseObjectKey(key);
-    const started = performance.now();
-    try {
-      if (kind === SENDER) {
-        const sender = this.informers.senders.get(namespace, name);
-        if (!sender) return;
-        return await this.senderReconciler.reconcile(structuredClone(sender));
-      }
-      const account = this.informers.accounts.get(namespace, name);
-      if (!account) return;
-      return await this.accountReconciler.reconcile(structuredClone(account));
-    } catch (error) {
-      if (!(error instanceof RetryableReconcileError)) {
-        this.o.metrics.reconcileTotal.inc({ kind: kind ?? 'unknown', result: 'error' });
-        this.o.logger.warn({ object: key, err: error }, 'reconcile failed');
-      }
-      const hint = retryAfterHint(error);
-      throw hint === undefined ? error : Object.assign(error as object, { retryAfterMs: hint });
-    } finally {
-      const seconds = (performance.now() - started) / 1000;
-      this.o.metrics.reconcileDuration.observe({ kind: kind ?? 'unknown' }, seconds);
-      this.o.logger.debug({ object: key, durationMs: Math.round(seconds * 1000) }, 'reconciled');
+    if (kind === SENDER) {
+      const sender = this.informers.senders.get(namespace, name);
+      return sender ? this.senderDriver.reconcile(key, sender) : undefined;
     }
+    const account = this.informers.accounts.get(namespace, name);
+    return account ? this.accountDriver.reconcile(key, account) : undefined;
   }
 }

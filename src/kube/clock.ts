@@ -4,8 +4,10 @@
 export type TimerHandle = { readonly id: number };
 
 export interface Clock {
-  /** Milliseconds since the Unix epoch. */
+  /** Milliseconds since the Unix epoch (wall clock: for timestamps others read). */
   now(): number;
+  /** Milliseconds on a monotonic clock (for durations and deadlines: immune to wall-clock steps). */
+  elapsed(): number;
   setTimeout(fn: () => void, ms: number): TimerHandle;
   clearTimeout(handle: TimerHandle | undefined): void;
   /** Resolves after `ms`, or rejects with the signal's reason when aborted. */
@@ -32,6 +34,7 @@ const realTimers = new Map<number, NodeJS.Timeout>();
 
 export const systemClock: Clock = {
   now: () => Date.now(),
+  elapsed: () => performance.now(),
   setTimeout(fn, ms) {
     const id = ++realIds;
     const t = setTimeout(() => {
@@ -67,6 +70,9 @@ export class ManualClock implements Clock {
     this.t = start;
   }
   now(): number {
+    return this.t;
+  }
+  elapsed(): number {
     return this.t;
   }
   setTimeout(fn: () => void, ms: number): TimerHandle {

@@ -3,10 +3,13 @@
 //   holder that has not renewed for leaseDuration as measured on OUR clock since we last saw the
 //   record change — no trust in other replicas' clocks);
 // - the leader renews every retryPeriod with an optimistic-concurrency PUT; if it cannot renew for
-//   renewDeadline it stops leading (onStoppedLeading; the process must stop acting and exit);
+//   renewDeadline it stops leading (onStoppedLeading; the process must stop acting and exit). A timer
+//   fires at that deadline even while a renewal hangs, and every request is bounded by what is left of
+//   it, so the leader stops before any other replica may take the Lease (leaseDuration > renewDeadline);
+// - durations are measured on the monotonic clock, never on the wall clock;
 // - release() on graceful shutdown empties holderIdentity, so a standby takes over at its next
 //   retry instead of waiting for the lease to expire.
-import { systemClock, type Clock } from './clock.ts';
+import { systemClock, type Clock, type TimerHandle } from './clock.ts';
 import { isConflict, isNotFound, resourcePath, RESOURCES, type KubeClient, type KubeObject } from './client.ts';
 import { microTime } from './events.ts';
 
@@ -56,6 +59,8 @@ export class LeaderElector {
   private wake: AbortController | undefined;
   private lastLeader = '';
   private lostController = new AbortController();
+  private deadlineTimer: TimerHandle | undefined;
+  private inFlight: AbortController | undefined;
 
   constructor(opts: LeaderElectorOptions) {
     const leaseDurationMs = opts.leaseDurationMs ?? 15_000;
@@ -92,6 +97,8 @@ export class LeaderElector {
    */
   async stop(opts: { release?: boolean } = {}): Promise<void> {
     this.stopped = true;
+    this.o.clock.clearTimeout(this.deadlineTimer);
+    this.inFlight?.abort(new Error('stopping'));
     this.wake?.abort();
     await this.loop;
     if (this.leading && opts.release !== false) await this.release();
@@ -104,12 +111,11 @@ export class LeaderElector {
       const ok = await this.tryAcquireOrRenew();
       if (this.stopped) break;
       if (ok) {
-        this.lastRenew = clock.now();
+        this.lastRenew = clock.elapsed();
         this.setLeading(true);
-      } else if (this.leading && clock.now() - this.lastRenew >= this.o.renewDeadlineMs) {
-        this.setLeading(false);
-        // client-go stops here: a replica that lost the lease must not campaign and act again.
-        this.stopped = true;
+        this.armDeadline();
+      } else if (this.leading && clock.elapsed() - this.lastRenew >= this.o.renewDeadlineMs) {
+        this.lose();
         break;
       }
       const period = this.leading ? this.o.retryPeriodMs : this.o.retryPeriodMs * (1 + 0.2 * this.o.random());
@@ -120,6 +126,30 @@ export class LeaderElector {
         // woken for stop
       }
     }
+  }
+
+  /** Fires at lastRenew + renewDeadline: leadership ends then, even if a renewal is still hanging. */
+  private armDeadline(): void {
+    const { clock } = this.o;
+    clock.clearTimeout(this.deadlineTimer);
+    this.deadlineTimer = clock.setTimeout(() => {
+      if (this.leading && !this.stopped && clock.elapsed() - this.lastRenew >= this.o.renewDeadlineMs) this.lose();
+    }, this.o.renewDeadlineMs);
+  }
+
+  /** client-go stops here: a replica that lost the lease must not campaign and act again. */
+  private lose(): void {
+    this.stopped = true;
+    this.inFlight?.abort(new Error('renew deadline passed'));
+    this.wake?.abort();
+    this.setLeading(false);
+  }
+
+  /** How long the next request may take: within the renew deadline while leading, a retry period otherwise. */
+  private requestTimeoutMs(): number {
+    if (!this.leading) return this.o.retryPeriodMs;
+    const left = this.lastRenew + this.o.renewDeadlineMs - this.o.clock.elapsed();
+    return Math.max(1, Math.min(this.o.retryPeriodMs, left));
   }
 
   private setLeading(v: boolean): void {
@@ -136,9 +166,9 @@ export class LeaderElector {
     return resourcePath(RESOURCES.leases, this.o.namespace, name);
   }
 
-  private async get(): Promise<Lease | undefined> {
+  private async get(bound: { timeoutMs: number; signal: AbortSignal }): Promise<Lease | undefined> {
     try {
-      return await this.o.client.request<Lease>({ verb: 'get', resource: 'leases', method: 'GET', path: this.path(this.o.name) });
+      return await this.o.client.request<Lease>({ verb: 'get', resource: 'leases', method: 'GET', path: this.path(this.o.name), ...bound });
     } catch (err) {
       if (isNotFound(err)) return undefined;
       throw err;
@@ -150,7 +180,7 @@ export class LeaderElector {
     const key = `${s.holderIdentity ?? ''}\u0000${s.renewTime ?? ''}\u0000${s.leaseTransitions ?? 0}`;
     if (key !== this.observedKey) {
       this.observedKey = key;
-      this.observedAt = this.o.clock.now();
+      this.observedAt = this.o.clock.elapsed();
     }
     const holder = s.holderIdentity ?? '';
     if (holder !== this.lastLeader) {
@@ -174,10 +204,12 @@ export class LeaderElector {
 
   private async tryAcquireOrRenew(): Promise<boolean> {
     const { client, clock } = this.o;
+    this.inFlight = new AbortController();
+    const bound = { timeoutMs: this.requestTimeoutMs(), signal: this.inFlight.signal };
     try {
       // The leader renews from its last copy of the Lease (one PUT); only a conflict costs a GET.
       if (!(this.leading && this.lease)) {
-        const lease = await this.get();
+        const lease = await this.get(bound);
         if (!lease) {
           const created = await client.request<Lease>({
             verb: 'create',
@@ -185,6 +217,7 @@ export class LeaderElector {
             method: 'POST',
             path: this.path(),
             body: { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: this.o.name, namespace: this.o.namespace }, spec: this.desiredSpec(undefined) },
+            ...bound,
           });
           this.observe(created);
           return true;
@@ -192,7 +225,7 @@ export class LeaderElector {
         this.observe(lease);
         const holder = lease.spec?.holderIdentity ?? '';
         const durationMs = (lease.spec?.leaseDurationSeconds ?? Math.ceil(this.o.leaseDurationMs / 1000)) * 1000;
-        if (holder && holder !== this.o.identity && clock.now() < this.observedAt + durationMs) return false;
+        if (holder && holder !== this.o.identity && clock.elapsed() < this.observedAt + durationMs) return false;
       }
       const current = this.lease!;
       const updated = await client.request<Lease>({
@@ -201,6 +234,7 @@ export class LeaderElector {
         method: 'PUT',
         path: this.path(this.o.name),
         body: { ...current, metadata: { ...current.metadata, managedFields: undefined }, spec: this.desiredSpec(current.spec) },
+        ...bound,
       });
       this.observe(updated);
       return true;
@@ -226,6 +260,7 @@ export class LeaderElector {
           metadata: { ...current.metadata, managedFields: undefined },
           spec: { ...current.spec, holderIdentity: null, leaseDurationSeconds: 1, acquireTime: now, renewTime: now },
         },
+        timeoutMs: this.o.retryPeriodMs,
       });
       this.observe(released);
     } catch (err) {

@@ -27,6 +27,11 @@ export interface MetadataChange {
   annotations?: Record<string, string | null>;
   /** Labels to set; `null` removes one. */
   labels?: Record<string, string | null>;
+  /**
+   * Always send the object's resourceVersion, even when nothing changes (the API server then checks it
+   * and writes nothing): a guard written from a stale copy must fail, not pass as a no-op.
+   */
+  precondition?: boolean;
 }
 
 export type EnsureResult = 'created' | 'updated' | 'unchanged' | 'conflict';
@@ -150,6 +155,7 @@ export class KubeObjects {
     const labels = mapDelta(change.labels, meta.labels);
     if (annotations) patch.annotations = annotations;
     if (labels) patch.labels = labels;
+    if (change.precondition) patch.resourceVersion = meta.resourceVersion;
     if (Object.keys(patch).length === 0) return undefined;
     return this.client.request<T>({
       verb: 'patch',

@@ -9,8 +9,11 @@ import PQueue from 'p-queue';
 import { backoffDelayMs } from '../util/backoff.ts';
 import { systemClock, type Clock, type TimerHandle } from './clock.ts';
 
-/** What a handler may return on success: nothing, or when to run the key again. */
-export type WorkResult = void | undefined | { requeueAfterMs?: number };
+/**
+ * What a handler may return: nothing, or when to run the key again. `failed` says the run failed
+ * and was handled (its status written): the key's failure count grows, so its backoff does too.
+ */
+export type WorkResult = void | undefined | { requeueAfterMs?: number; failed?: boolean };
 
 export interface BackoffOptions {
   /** Delay after the first failure. Default 1 s. */
@@ -378,7 +381,8 @@ export class WorkQueue {
         return;
       }
       this.hooks.onDone?.(key, this.clock.now() - started);
-      this.forget(key);
+      if (result?.failed) this.failures.set(key, (this.failures.get(key) ?? 0) + 1);
+      else this.forget(key);
       const after = result?.requeueAfterMs;
       if (after !== undefined && Number.isFinite(after)) this.addAfter(key, Math.max(0, after));
     } finally {

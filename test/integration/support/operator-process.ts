@@ -28,14 +28,14 @@ export function freePort(): Promise<number> {
   });
 }
 
-export async function startOperatorProcess(options: { namespace: string; chamanUrl: string; tokenFile: string; extraArgs?: string[] }): Promise<OperatorProcess> {
+export async function startOperatorProcess(options: { namespace: string; chamanUrl: string; tokenFile: string; kubeconfig?: string; extraArgs?: string[] }): Promise<OperatorProcess> {
   const metricsPort = await freePort();
   const output: string[] = [];
   const child = spawn(
     process.execPath,
     [
       join(root, 'src', 'cli.ts'), 'run',
-      '--kubeconfig', kubeconfigPath(),
+      '--kubeconfig', options.kubeconfig ?? kubeconfigPath(),
       '--namespace', options.namespace,
       '--chaman-url', options.chamanUrl,
       '--chaman-token-file', options.tokenFile,

@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
 import type { ChamanSender, ChannelAccount } from '../../../src/api/types.generated.ts';
 import { ChamanHttpClient } from '../../../src/chaman/http-client.ts';
+import type { ChamanClient } from '../../../src/chaman/types.ts';
 import { chamanRequestMetrics, clientFactory } from '../../../src/controller/chaman-clients.ts';
 import { Operator } from '../../../src/controller/operator.ts';
 import type { Settings } from '../../../src/controller/ports.ts';
@@ -32,7 +33,8 @@ export interface Harness {
   /** Every log line of every operator this harness started, and of the emulator. */
   logs: string[];
   running: RunningOperator | undefined;
-  startOperator(settings?: Partial<Settings>, token?: string): Promise<RunningOperator>;
+  /** `wrapChaman` decorates the operator's Chaman clients (to fail one chosen call, for instance). */
+  startOperator(settings?: Partial<Settings>, token?: string, options?: { wrapChaman?: (client: ChamanClient) => ChamanClient }): Promise<RunningOperator>;
   apply(object: Record<string, unknown>): Promise<KubeObject>;
   get<T = ChannelAccount>(kind: 'ChannelAccount' | 'ChamanSender', name: string): Promise<T | undefined>;
   waitForCondition<T = ChannelAccount>(kind: 'ChannelAccount' | 'ChamanSender', name: string, type: string, status: string, reason?: string, timeoutMs?: number): Promise<T>;
@@ -70,15 +72,17 @@ export async function startHarness(namespace: string, emulatorOptions: Partial<E
     chaman,
     logs,
     running: undefined,
-    async startOperator(settings = {}, operatorToken = token) {
+    async startOperator(settings = {}, operatorToken = token, options = {}) {
       const metrics = createOperatorMetrics();
       const operatorKube = await createKubeClient({ kubeconfig: kubeconfigPath() });
       countKubeRequests(operatorKube, metrics);
-      const factory = clientFactory({
+      const plain = clientFactory({
         baseUrl: emulator.url,
         retry: { baseDelayMs: 50, maxDelayMs: 500 },
         onRequest: chamanRequestMetrics(metrics),
       });
+      const wrap = options.wrapChaman ?? ((c: ChamanClient) => c);
+      const factory = (auth: Parameters<typeof plain>[0]) => wrap(plain(auth));
       const operator = new Operator({
         kube: operatorKube,
         chaman: factory({ kind: 'token', token: operatorToken }),
@@ -90,6 +94,7 @@ export async function startHarness(namespace: string, emulatorOptions: Partial<E
           certExpiryWarningMs: 30 * 86_400_000,
           resyncPeriodMs: 600_000,
           sha1Cutoff: DEFAULT_SHA1_CUTOFF,
+          reconcileTimeoutMs: 60_000,
           ...settings,
         },
         metrics,

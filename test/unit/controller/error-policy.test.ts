@@ -1,53 +1,93 @@
 import { describe, expect, it } from 'vitest';
 import { AccessDeniedError, ConflictError, NotFoundError, RateLimitedError, UnavailableError, ValidationError } from '../../../src/chaman/errors.ts';
-import { errorOutcome, invalidOutcome, reasonForFinding } from '../../../src/controller/error-outcome.ts';
+import { classifyError, invalidOutcome, NEEDS_USER_RECHECK_MS, NeedsUserError, ReconcileAbortedError, reasonForFinding } from '../../../src/controller/error-policy.ts';
+import { KubeApiError } from '../../../src/kube/client.ts';
 import type { RuleId } from '../../../src/domain/types.ts';
 
-describe('errorOutcome: one place where errors become conditions and retry decisions', () => {
-  it('403 → AccessDenied with what to do (R14), retried slowly, Stalled for kstatus', () => {
-    const o = errorOutcome(new AccessDeniedError('300010'));
-    expect(o.outcome.ready).toMatchObject({ status: 'False', reason: 'AccessDenied' });
-    expect(o.outcome.ready.message).toMatch(/Uman/);
-    expect(o.outcome.stalled?.reason).toBe('AccessDenied');
-    expect(o.retry).toBe(true);
+describe('classifyError: the one place where an error becomes a decision', () => {
+  it('403 → needs a user: AccessDenied with what to do (R14), Stalled, looked at again only now and then', () => {
+    const v = classifyError(new AccessDeniedError('300010'));
+    expect(v.class).toBe('needsUser');
+    if (v.class !== 'needsUser') return;
+    expect(v.outcome.ready).toMatchObject({ status: 'False', reason: 'AccessDenied' });
+    expect(v.outcome.ready.message).toMatch(/Uman/);
+    expect(v.outcome.stalled?.reason).toBe('AccessDenied');
+    expect(v.outcome.synced.ok).toBe(false);
+    expect(v.recheckAfterMs).toBe(NEEDS_USER_RECHECK_MS);
   });
 
-  it('422 from Chaman → Invalid with the reason of its rule, not retried', () => {
-    const o = errorOutcome(new ValidationError('bad', [{ field: 'password', rule: 'R5', message: 'too long' }]));
-    expect(o.outcome.invalid).toMatchObject({ reason: 'InvalidPassword' });
-    expect(o.outcome.invalid!.message).toContain('password: too long [R5]');
-    expect(o.retry).toBe(false);
+  it('422 from Chaman → Invalid with the reason of its rule, terminal', () => {
+    const v = classifyError(new ValidationError('bad', [{ field: 'password', rule: 'R5', message: 'too long' }]));
+    expect(v.class).toBe('needsUser');
+    if (v.class !== 'needsUser') return;
+    expect(v.outcome.invalid).toMatchObject({ reason: 'InvalidPassword' });
+    expect(v.outcome.invalid!.message).toContain('password: too long [R5]');
+    expect(v.recheckAfterMs).toBeUndefined();
   });
 
   it('CHANNEL_ALREADY_EXISTS → Invalid/DuplicateChannel, with how to adopt', () => {
-    const o = errorOutcome(new ConflictError('CHANNEL_ALREADY_EXISTS', 'sender 300010 already has an FTP account.'));
-    expect(o.outcome.invalid?.reason).toBe('DuplicateChannel');
-    expect(o.outcome.invalid?.message).toContain('chaman.io/external-name');
-    expect(o.retry).toBe(false);
+    const v = classifyError(new ConflictError('CHANNEL_ALREADY_EXISTS', 'sender 300010 already has an FTP account.'));
+    expect(v.class).toBe('needsUser');
+    if (v.class !== 'needsUser') return;
+    expect(v.outcome.invalid?.reason).toBe('DuplicateChannel');
+    expect(v.outcome.invalid?.message).toContain('chaman.io/external-name');
   });
 
-  it.each(['LAST_CERTIFICATE', 'OPERATION_NOT_ALLOWED'])('%s → RequiresReplacement, Stalled, not retried', (code) => {
-    const o = errorOutcome(new ConflictError(code, 'no'));
-    expect(o.outcome.ready.reason).toBe('RequiresReplacement');
-    expect(o.outcome.stalled?.reason).toBe(code);
-    expect(o.retry).toBe(false);
+  it.each(['LAST_CERTIFICATE', 'OPERATION_NOT_ALLOWED', 'IDEMPOTENCY_KEY_REUSED'])('%s → RequiresReplacement, Stalled, never Synced', (code) => {
+    const v = classifyError(new ConflictError(code, 'no'));
+    expect(v.class).toBe('needsUser');
+    if (v.class !== 'needsUser') return;
+    expect(v.outcome.ready.reason).toBe('RequiresReplacement');
+    expect(v.outcome.stalled?.reason).toBe(code);
+    expect(v.outcome.synced).toMatchObject({ ok: false, reason: 'ReconcileError' });
   });
 
-  it('429 and 5xx → BackendUnavailable, retried, honouring Retry-After', () => {
-    const limited = errorOutcome(new RateLimitedError('slow down', 7000));
-    expect(limited).toMatchObject({ retry: true, retryAfterMs: 7000 });
+  it('429 and 5xx → transient BackendUnavailable, Synced=False, honouring Retry-After', () => {
+    const limited = classifyError(new RateLimitedError('slow down', 7000));
+    expect(limited).toMatchObject({ class: 'transient', retryAfterMs: 7000 });
+    if (limited.class !== 'transient') return;
     expect(limited.outcome.ready.reason).toBe('BackendUnavailable');
-    expect(limited.outcome.progressing).toBe(true);
-    const down = errorOutcome(new UnavailableError('503', 503));
-    expect(down.retry).toBe(true);
-    expect(down.retryAfterMs).toBeUndefined();
+    expect(limited.outcome.synced).toMatchObject({ ok: false, reason: 'ReconcileError' });
+    expect(limited.outcome.stalled).toBeUndefined();
+    const down = classifyError(new UnavailableError('503', 503));
+    expect(down.class).toBe('transient');
+    expect((down as { retryAfterMs?: number }).retryAfterMs).toBeUndefined();
   });
 
-  it('anything else is retried with backoff and says so', () => {
-    expect(errorOutcome(new NotFoundError('gone')).retry).toBe(true);
-    const o = errorOutcome(new Error('socket hang up'));
-    expect(o.retry).toBe(true);
-    expect(o.outcome.ready.message).toContain('socket hang up');
+  it('a Kubernetes 409 is a conflict on a stale copy, not an error; other Kubernetes errors are their own class', () => {
+    const conflict = new KubeApiError({ message: 'the object has been modified', status: 409, reason: 'Conflict', verb: 'patch', resource: 'channelaccounts' });
+    expect(classifyError(conflict).class).toBe('conflict');
+    const forbidden = new KubeApiError({ message: 'forbidden', status: 403, reason: 'Forbidden', verb: 'patch', resource: 'channelaccounts' });
+    expect(classifyError(forbidden)).toMatchObject({ class: 'kubernetes' });
+    const busy = new KubeApiError({ message: 'too many', status: 429, reason: 'TooManyRequests', verb: 'get', resource: 'secrets', retryAfterMs: 3000 });
+    expect(classifyError(busy)).toMatchObject({ class: 'kubernetes', retryAfterMs: 3000 });
+  });
+
+  it('a missing credentials Secret or a ConfigMap owned by someone else needs a user, with its own Stalled reason', () => {
+    const v = classifyError(new NeedsUserError('Secret "x" does not exist', { stalledReason: 'SecretNotFound' }));
+    expect(v).toMatchObject({ class: 'needsUser', eventReason: 'SecretNotFound' });
+    if (v.class !== 'needsUser') return;
+    expect(v.outcome.ready).toMatchObject({ status: 'False', reason: 'Stalled' });
+    expect(v.outcome.stalled).toMatchObject({ reason: 'SecretNotFound' });
+  });
+
+  it('shutdown and lost leadership abort quietly', () => {
+    expect(classifyError(new ReconcileAbortedError('stopping')).class).toBe('aborted');
+  });
+
+  it('anything else is transient and says what happened', () => {
+    expect(classifyError(new NotFoundError('gone')).class).toBe('transient');
+    const v = classifyError(new Error('socket hang up'));
+    expect(v.class).toBe('transient');
+    if (v.class === 'transient') expect(v.outcome.ready.message).toContain('socket hang up');
+  });
+
+  it('a reconcile cut short by its deadline says so', () => {
+    const ac = new AbortController();
+    ac.abort(new Error('deadline of 60 s exceeded'));
+    const v = classifyError(new Error('This operation was aborted'), ac.signal);
+    if (v.class !== 'transient') throw new Error(v.class);
+    expect(v.outcome.ready.message).toContain('deadline of 60 s exceeded');
   });
 });
 
@@ -58,12 +98,12 @@ describe('invalidOutcome', () => {
       { rule: 'R7', field: 'spec.certificates[0].secretRef', severity: 'warning', message: 'SHA-1 soon refused.' },
       { rule: 'R11', field: 'spec.permissions[0]', severity: 'error', message: 'unknown.', reason: 'UnknownPermission' },
     ]);
-    expect(o.outcome.invalid).toEqual({
+    expect(o.invalid).toEqual({
       reason: 'InvalidCertificate',
       message: 'spec.certificates[0].secretRef: RSA-1024. [R6] spec.permissions[0]: unknown. [R11]',
     });
-    expect(o.outcome.ready.reason).toBe('Invalid');
-    expect(o.retry).toBe(false);
+    expect(o.ready.reason).toBe('Invalid');
+    expect(o.stalled?.reason).toBe('InvalidCertificate');
   });
 
   it.each([

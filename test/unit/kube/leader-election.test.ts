@@ -26,7 +26,20 @@ class LeaseServer implements Transport {
   }
 }
 
-function elector(server: LeaseServer, clock: ManualClock, identity: string, log: string[]) {
+/** One replica's connection to the LeaseServer; `hang` makes its requests wait for ever (a cut network). */
+class Link implements Transport {
+  hang = false;
+  private readonly server: LeaseServer;
+  constructor(server: LeaseServer) {
+    this.server = server;
+  }
+  send(req: TransportRequest) {
+    if (!this.hang) return this.server.send(req);
+    return new Promise<never>((_resolve, reject) => req.signal?.addEventListener('abort', () => reject(req.signal!.reason), { once: true }));
+  }
+}
+
+function elector(server: Transport, clock: ManualClock, identity: string, log: string[]) {
   return new LeaderElector({
     client: new KubeClient({ server: 'https://k8s.test', transport: server }),
     namespace: 'chaman-system',
@@ -102,6 +115,32 @@ describe('LeaderElector', () => {
     expect(a.lostSignal.aborted).toBe(true);
     expect(log).toEqual(['a started', 'a stopped']);
     await a.stop();
+  });
+
+  it('a leader whose renewal hangs stops at its renew deadline, before the standby can take the Lease', async () => {
+    const clock = new ManualClock();
+    const server = new LeaseServer();
+    const log: string[] = [];
+    const linkA = new Link(server);
+    const a = elector(linkA, clock, 'a', log);
+    const b = elector(server, clock, 'b', log);
+    const at = (what: string) => () => log.push(`${what}@${clock.elapsed() - t0}`);
+    a.start();
+    await clock.advance(1);
+    b.start();
+    await clock.advance(4_000);
+    linkA.hang = true; // renewals from now on never answer: no error, no timeout from the server
+    const t0 = clock.elapsed();
+    a.lostSignal.addEventListener('abort', at('a-lost'));
+    await clock.advance(30_000);
+    expect(a.isLeader()).toBe(false);
+    expect(b.isLeader()).toBe(true);
+    const lost = log.find((l) => l.startsWith('a-lost@'))!;
+    const lostAt = Number(lost.split('@')[1]);
+    expect(lostAt).toBeLessThanOrEqual(10_000); // renewDeadline after the last renewal, at most
+    expect(log.indexOf('a stopped')).toBeLessThan(log.indexOf('b started'));
+    await a.stop({ release: false });
+    await b.stop({ release: false });
   });
 
   it('refuses inconsistent timings', () => {

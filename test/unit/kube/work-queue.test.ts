@@ -195,6 +195,23 @@ describe('WorkQueue', () => {
     expect(t.started).toEqual(['a', 'a']);
   });
 
+  it('a failure the handler handled itself (failed: true) counts for the backoff, and success forgets it', async () => {
+    const t = setup();
+    t.q.start();
+    t.q.add('a');
+    await flushMicrotasks();
+    await t.finish('a', { requeueAfterMs: t.q.backoffDelay(t.q.numRequeues('a') + 1), failed: true });
+    expect(t.q.numRequeues('a')).toBe(1);
+    expect(t.q.scheduledAt('a')! - t.clock.now()).toBe(100);
+    await t.clock.advance(100);
+    await t.finish('a', { requeueAfterMs: t.q.backoffDelay(t.q.numRequeues('a') + 1), failed: true });
+    expect(t.q.numRequeues('a')).toBe(2);
+    expect(t.q.scheduledAt('a')! - t.clock.now()).toBe(200);
+    await t.clock.advance(200);
+    await t.finish('a');
+    expect(t.q.numRequeues('a')).toBe(0);
+  });
+
   it('addAfter beyond the 2^31 ms a Node timer holds fires at the right time (a certificate a year away)', async () => {
     const t = setup();
     t.q.start();

@@ -1,0 +1,127 @@
+// ChamanSender for the reconcile driver: its contact data in Chaman (R1) is the external resource;
+// it always exists (a sender number is Chaman's, not ours), so there is no create and no delete.
+// The sender is held (finalizer) while any ChannelAccount still references it.
+import { checkChamanSender } from '../api/semantic.ts';
+import type { ChamanSender, ChamanSenderStatus } from '../api/types.generated.ts';
+import type { ChamanClient, ChamanSenderInfo } from '../chaman/types.ts';
+import type { Contact } from '../domain/types.ts';
+import { isReadyForGeneration, mergeConditions, outcomeConditions, type Condition, type Outcome } from './conditions.ts';
+import { invalidOutcome } from './error-policy.ts';
+import type { Connection, ExternalClient, ManagedKind, Observation, ObjectPolicies, ReconcileScope, Updated } from './managed.ts';
+import type { KindContext } from './ports.ts';
+
+export class ChamanSenderKind implements ManagedKind<ChamanSender, ChamanSenderInfo> {
+  readonly kind = 'ChamanSender';
+  readonly creates = false;
+  private readonly ctx: KindContext;
+
+  constructor(ctx: KindContext) {
+    this.ctx = ctx;
+  }
+
+  policies(): ObjectPolicies {
+    return { manage: true, deleteExternal: false, finalizer: true };
+  }
+
+  async connect(sender: ChamanSender, scope: ReconcileScope): Promise<Connection<ChamanSenderInfo>> {
+    const findings = checkChamanSender(sender.spec);
+    if (findings.some((f) => f.severity === 'error')) {
+      const stop = invalidOutcome(findings);
+      return { result: 'invalid', stop, event: { reason: stop.invalid!.reason, message: stop.ready.message } };
+    }
+    const chaman = (await this.ctx.chamanFor(sender)).withSignal(scope.signal);
+    return { external: new ChamanContactClient(sender, chaman) };
+  }
+
+  async connectForDeletion(sender: ChamanSender): Promise<Connection<ChamanSenderInfo>> {
+    const accounts = this.ctx.kube.accountsOfSender(sender.metadata.namespace ?? 'default', sender.metadata.name);
+    if (accounts.length > 0) {
+      const names = accounts.map((a) => a.metadata.name).join(', ');
+      return {
+        result: 'success',
+        stop: {
+          ready: { status: 'False', reason: 'Deleting', message: `Waiting for ${accounts.length} ChannelAccount(s) that reference this sender to be deleted: ${names}.` },
+          synced: { ok: true, reason: 'ReconcileSuccess', message: 'Deletion waits for the accounts.' },
+          progressing: true,
+        },
+      };
+    }
+    // Nothing to delete in Chaman: the contact data stays with the sender number.
+    return { external: new ChamanContactClient(sender, undefined) };
+  }
+
+  composeStatus(sender: ChamanSender, outcome: Outcome, _info: ChamanSenderInfo | undefined, now: Date): { status: ChamanSenderStatus } {
+    const generation = sender.metadata.generation ?? 0;
+    const accounts = this.ctx.kube.accountsOfSender(sender.metadata.namespace ?? 'default', sender.metadata.name);
+    const count = (type: string) => accounts.filter((a) => a.spec.type === type).length;
+    return {
+      status: {
+        observedGeneration: generation,
+        conditions: mergeConditions(sender.status?.conditions as Condition[] | undefined, outcomeConditions(outcome), generation, now),
+        accounts: { ftp: count('FTP'), sftp: count('SFTP'), soap: count('SOAP'), rest: count('REST') },
+      },
+    };
+  }
+
+  writeStatus(sender: ChamanSender, status: ChamanSenderStatus): Promise<void> {
+    return this.ctx.kube.applySenderStatus(sender, status);
+  }
+}
+
+function wantedContact(sender: ChamanSender): Contact {
+  const c = sender.spec.contact;
+  return { name: c.name, ...(c.role ? { role: c.role } : {}), phone: c.phone, email: c.email, language: c.language };
+}
+
+function sameContact(a: Contact | null, b: Contact): boolean {
+  if (!a) return false;
+  return (
+    a.name === b.name &&
+    (a.role ?? '') === (b.role ?? '') &&
+    a.phone.countryCode === b.phone.countryCode &&
+    a.phone.number === b.phone.number &&
+    a.email === b.email &&
+    a.language === b.language
+  );
+}
+
+class ChamanContactClient implements ExternalClient<ChamanSenderInfo> {
+  private readonly sender: ChamanSender;
+  private readonly chaman: ChamanClient | undefined;
+
+  constructor(sender: ChamanSender, chaman: ChamanClient | undefined) {
+    this.sender = sender;
+    this.chaman = chaman;
+  }
+
+  async observe(): Promise<Observation<ChamanSenderInfo>> {
+    const info = await this.client().getSender(this.sender.spec.senderNumber);
+    if (sameContact(info.contact, wantedContact(this.sender))) return { resource: info, differences: [] };
+    const drift = info.contact !== null && isReadyForGeneration(this.sender.status as never, this.sender.metadata.generation);
+    return { resource: info, differences: [info.contact ? 'contact data' : 'no contact data yet (R1)'], drift };
+  }
+
+  create(): Promise<never> {
+    throw new Error('a sender is never created in Chaman: it exists with its number');
+  }
+
+  async update(observation: Observation<ChamanSenderInfo>): Promise<Updated<ChamanSenderInfo>> {
+    const number = this.sender.spec.senderNumber;
+    const had = observation.resource?.contact ?? null;
+    const info = await this.client().putContact(number, wantedContact(this.sender));
+    if (had && observation.drift) return { resource: info };
+    return {
+      resource: info,
+      event: had
+        ? { reason: 'ContactUpdated', message: `Contact data of sender ${number} updated in Chaman (R1).` }
+        : { reason: 'ContactCreated', message: `Contact data of sender ${number} created in Chaman (R1).` },
+    };
+  }
+
+  async delete(): Promise<void> {}
+
+  private client(): ChamanClient {
+    if (!this.chaman) throw new Error('no Chaman client while deleting a sender');
+    return this.chaman;
+  }
+}

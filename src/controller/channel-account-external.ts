@@ -1,0 +1,175 @@
+// The Chaman side of a ChannelAccount, as the four verbs of the driver's ExternalClient: observe,
+// create, update, delete. Knows Chaman's API (through the ChamanClient port), never Kubernetes.
+import { createHash } from 'node:crypto';
+import type { ChannelAccount } from '../api/types.generated.ts';
+import { NotFoundError } from '../chaman/errors.ts';
+import type { ChamanAccount, ChamanClient } from '../chaman/types.ts';
+import { isSingletonType } from '../domain/index.ts';
+import { planAccountUpdate, type AccountPlan, type PlanStep } from './account-plan.ts';
+import { ANNOTATIONS } from './annotations.ts';
+import { isReadyForGeneration } from './conditions.ts';
+import { certificateUpload, createRequest, type DesiredAccount } from './desired-account.ts';
+import { NeedsUserError } from './error-policy.ts';
+import type { ExternalClient, Observation, Updated } from './managed.ts';
+
+/** What Chaman holds for an account, and which version of the FTP password Secret it was given. */
+export interface HeldAccount {
+  account: ChamanAccount;
+  passwordSecretVersion?: string;
+}
+
+export interface AccountInputsForChaman {
+  /** Undefined while deleting: only observe and delete are used then. */
+  desired?: DesiredAccount;
+  passwordSecretVersion?: string;
+}
+
+export class ChamanAccountClient implements ExternalClient<HeldAccount> {
+  private readonly object: ChannelAccount;
+  private readonly chaman: ChamanClient;
+  private readonly senderNumber: string;
+  private readonly inputs: AccountInputsForChaman;
+  private plan: AccountPlan | undefined;
+
+  constructor(object: ChannelAccount, chaman: ChamanClient, senderNumber: string, inputs: AccountInputsForChaman) {
+    this.object = object;
+    this.chaman = chaman;
+    this.senderNumber = senderNumber;
+    this.inputs = inputs;
+  }
+
+  /** Finds the account: by external name, or (a create of unknown outcome, or Observe) by looking for it. */
+  async observe(): Promise<Observation<HeldAccount>> {
+    const found = await this.find();
+    if (!found.account) return { differences: [], ...(found.vanished ? { vanished: true } : {}), ...(found.ambiguous ? { ambiguous: found.ambiguous } : {}) };
+    const held: HeldAccount = { account: found.account, ...this.heldPasswordVersion() };
+    const desired = this.inputs.desired;
+    if (!desired) return { resource: held, externalName: found.account.id, differences: [] };
+    const known = this.object.status?.passwordSecretVersion;
+    const passwordChanged = desired.type === 'FTP' && known !== undefined && this.inputs.passwordSecretVersion !== undefined && known !== this.inputs.passwordSecretVersion;
+    this.plan = planAccountUpdate(desired, found.account, { passwordChanged });
+    return { resource: held, externalName: found.account.id, differences: this.plan.differences, drift: this.isDrift(desired) };
+  }
+
+  async create(idempotencyKey: string): Promise<{ resource: HeldAccount; externalName: string }> {
+    const desired = this.required();
+    const created = await this.chaman.createAccount(this.senderNumber, createRequest(desired), idempotencyKey);
+    const version = desired.type === 'FTP' ? this.inputs.passwordSecretVersion : undefined;
+    return { resource: { account: created, ...(version ? { passwordSecretVersion: version } : {}) }, externalName: created.id };
+  }
+
+  async update(observation: Observation<HeldAccount>): Promise<Updated<HeldAccount> | 'recreate'> {
+    const desired = this.required();
+    const plan = this.plan!;
+    const held = observation.resource!;
+    if (plan.forbidden.length > 0) {
+      if ((this.object.spec.replacementPolicy ?? 'Never') === 'Recreate') return 'recreate';
+      const what = plan.forbidden.join('; ');
+      throw new NeedsUserError(
+        `Chaman does not allow editing ${what} on a ${desired.type} account (R12). Set spec.replacementPolicy: Recreate to let the operator delete and create it again (deletion is definitive, R13), or revert the spec.`,
+        { reason: 'RequiresReplacement', stalledReason: 'RequiresReplacement' },
+      );
+    }
+    for (const step of plan.steps) await this.run(held.account, step);
+    const after = await this.chaman.getAccount(this.senderNumber, held.account.id);
+    return { resource: { ...held, account: after } };
+  }
+
+  async delete(observation: Observation<HeldAccount>): Promise<void> {
+    try {
+      await this.chaman.deleteAccount(this.senderNumber, observation.externalName!);
+    } catch (error) {
+      if (!(error instanceof NotFoundError)) throw error;
+    }
+  }
+
+  private required(): DesiredAccount {
+    if (!this.inputs.desired) throw new Error('no desired state: this client was made for a deletion');
+    return this.inputs.desired;
+  }
+
+  private heldPasswordVersion(): { passwordSecretVersion?: string } {
+    const v = this.object.status?.passwordSecretVersion;
+    return v ? { passwordSecretVersion: v } : {};
+  }
+
+  /**
+   * Drift: Chaman differs although the operator had converged at this generation and the
+   * certificates of the Secrets are still those it recorded then. A spec edit, a Secret change and
+   * the retry of a failed edit are updates, not drift.
+   */
+  private isDrift(desired: DesiredAccount): boolean {
+    const status = this.object.status;
+    if (!isReadyForGeneration(status as never, this.object.metadata.generation)) return false;
+    const recorded = (status?.certificates ?? []).map((c) => c.sha256Fingerprint).sort();
+    const wanted = desired.certificates.map((c) => c.sha256Fingerprint).sort();
+    return recorded.length === wanted.length && recorded.every((f, i) => f === wanted[i]);
+  }
+
+  private async find(): Promise<{ account?: ChamanAccount; vanished?: boolean; ambiguous?: string }> {
+    const annotations = this.object.metadata.annotations ?? {};
+    const externalId = annotations[ANNOTATIONS.externalName];
+    if (externalId) {
+      try {
+        return { account: await this.chaman.getAccount(this.senderNumber, externalId) };
+      } catch (error) {
+        if (!(error instanceof NotFoundError)) throw error;
+        if (annotations[ANNOTATIONS.createSucceeded] !== undefined) return { vanished: true };
+        return {
+          ambiguous: `The account "${externalId}" named by the annotation chaman.io/external-name does not exist in Chaman for sender ${this.senderNumber}. Remove the annotation to create a new account, or set it to an existing account id.`,
+        };
+      }
+    }
+    const pending = annotations[ANNOTATIONS.createPending] !== undefined;
+    const observeOnly = (this.object.spec.managementPolicy ?? 'Manage') === 'Observe';
+    if (!pending && !observeOnly) return {};
+    // A create whose outcome is unknown (crash, timeout, lost answer), or Observe without an external name.
+    const accounts = await this.chaman.listAccounts(this.senderNumber);
+    const type = this.object.spec.type;
+    const name = this.object.spec.accountName ?? this.object.metadata.name;
+    const candidates = accounts.filter((a) => a.type === type && (isSingletonType(a.type) || a.name === name));
+    if (candidates.length === 1) return { account: candidates[0]! };
+    if (candidates.length > 1) {
+      return {
+        ambiguous: `Chaman holds ${candidates.length} ${type} accounts named "${name}" (${candidates.map((c) => c.id).join(', ')}) and the operator cannot tell which one is this ChannelAccount's. Set the annotation chaman.io/external-name to the right id.`,
+      };
+    }
+    return {};
+  }
+
+  private async run(actual: ChamanAccount, step: PlanStep): Promise<void> {
+    const { chaman, senderNumber } = this;
+    switch (step.kind) {
+      case 'edit':
+        await chaman.editAccount(senderNumber, actual.id, step.request);
+        return;
+      case 'addCertificate': {
+        const upload = certificateUpload(step.certificate);
+        await chaman.addCertificate(senderNumber, actual.id, upload, addCertificateKey(actual, upload.name, upload.fileName, step.certificate.sha256Fingerprint));
+        return;
+      }
+      case 'replaceCertificate':
+        await chaman.replaceCertificate(senderNumber, actual.id, step.certificateId, certificateUpload(step.certificate));
+        return;
+      case 'removeCertificate':
+        try {
+          await chaman.removeCertificate(senderNumber, actual.id, step.certificateId);
+        } catch (error) {
+          if (!(error instanceof NotFoundError)) throw error; // already gone: a retried remove
+        }
+        return;
+    }
+  }
+}
+
+/**
+ * The Idempotency-Key of one intended add: this certificate, under this name and file name, onto the
+ * account as it was seen (its certificate ids). A retry of the same add reuses it, so Chaman never
+ * holds the certificate twice; any later add (another name, or after a removal) is another operation
+ * with another key, never a replay of an old answer.
+ */
+export function addCertificateKey(account: ChamanAccount, name: string, fileName: string, fingerprint: string): string {
+  const held = account.certificates.map((c) => c.id).sort();
+  const digest = createHash('sha256').update(JSON.stringify([account.id, name, fileName, fingerprint, held])).digest('hex');
+  return `add-${account.id}-${digest.slice(0, 32)}`;
+}

@@ -1,0 +1,89 @@
+// The seam between the reconcile driver (Kubernetes machinery: finalizer, create guard, error policy,
+// deadline, status, events, metrics, requeue) and each kind (its preconditions, its status, and an
+// external client with four verbs — Crossplane's ExternalClient shape). Types only.
+import type { Logger } from 'pino';
+import type { ObjectMeta } from '../api/meta.ts';
+import type { Outcome } from './conditions.ts';
+
+export interface ManagedObject {
+  apiVersion?: string;
+  kind?: string;
+  metadata: ObjectMeta;
+  spec: unknown;
+  status?: { observedGeneration?: number; conditions?: unknown[]; lastSyncTime?: string };
+}
+
+/** What observe() found in Chaman. */
+export interface Observation<R> {
+  /** The external resource, when it exists. */
+  resource?: R;
+  /** Its id in Chaman, recorded in the annotation chaman.io/external-name. */
+  externalName?: string;
+  /** The operator cannot tell which external resource is this object's: it stops and says so. */
+  ambiguous?: string;
+  /** It was recorded as created by the operator and is gone from Chaman (deleted by hand). */
+  vanished?: boolean;
+  /** What differs from the spec, in words (never a secret value); empty when up to date. */
+  differences: string[];
+  /** The differences come from a change made in Chaman, not from the spec or its Secrets. */
+  drift?: boolean;
+}
+
+export interface Updated<R> {
+  resource: R;
+  /** An event that says it better than the driver's generic Updated / DriftCorrected. */
+  event?: { reason: string; message: string };
+}
+
+/** Four verbs against Chaman, bound to one object and one reconcile (its inputs and its AbortSignal). */
+export interface ExternalClient<R> {
+  observe(): Promise<Observation<R>>;
+  /** Creates it; the key names this one intended create, so a retry never makes a second one. */
+  create(idempotencyKey: string): Promise<{ resource: R; externalName: string }>;
+  /**
+   * Converges an existing resource. Returns 'recreate' when the change is one Chaman forbids (R12) and
+   * the spec allows delete-and-create; throws NeedsUserError when it forbids and the spec does not.
+   */
+  update(observation: Observation<R>): Promise<Updated<R> | 'recreate'>;
+  delete(observation: Observation<R>): Promise<void>;
+}
+
+/** Per-reconcile context a kind may use. */
+export interface ReconcileScope {
+  signal: AbortSignal;
+  log: Logger;
+  now: Date;
+  event(type: 'Normal' | 'Warning', reason: string, message: string): void;
+}
+
+/** Either an external client to converge with, or an outcome that stops the reconcile here. */
+export type Connection<R> =
+  | { external: ExternalClient<R> }
+  | { stop: Outcome; result: 'success' | 'invalid'; event?: { reason: string; message: string }; requeueAt?: Date };
+
+export interface ObjectPolicies {
+  /** Manage (write to Chaman) or Observe (read and report only). */
+  manage: boolean;
+  /** Whether deleting the object deletes the external resource (deletionPolicy Delete). */
+  deleteExternal: boolean;
+  /** Whether the object carries the operator's finalizer. */
+  finalizer: boolean;
+}
+
+export interface ManagedKind<O extends ManagedObject, R> {
+  readonly kind: string;
+  /** The operator creates the external resource (a create guard protects it); false when it always exists in Chaman. */
+  readonly creates: boolean;
+  policies(object: O): ObjectPolicies;
+  connect(object: O, scope: ReconcileScope): Promise<Connection<R>>;
+  /**
+   * While deleting: the client to observe and delete with, an outcome that holds the deletion, or
+   * `release` (with why) when Chaman cannot be reached for this object any more and it is orphaned.
+   */
+  connectForDeletion(object: O, scope: ReconcileScope): Promise<Connection<R> | { release: string }>;
+  /** After convergence: publish what others read (e.g. the REST client ID). */
+  afterConverged?(object: O, resource: R, scope: ReconcileScope): Promise<void>;
+  /** The whole status for an outcome; `resource` undefined keeps what status last said about Chaman. */
+  composeStatus(object: O, outcome: Outcome, resource: R | undefined, now: Date): { status: NonNullable<O['status']>; requeueAt?: Date };
+  writeStatus(object: O, status: NonNullable<O['status']>): Promise<void>;
+}

@@ -1,0 +1,372 @@
+// The reconcile driver shared by every kind (after Crossplane's managed reconciler and
+// controller-runtime's reconcileHandler). It owns the finalizer, the create guard, the error policy,
+// the per-reconcile deadline and AbortSignal, the reconcile's logger, events, metrics and the requeue;
+// a kind supplies its preconditions, its status and an external client with four verbs (managed.ts).
+// Level-triggered: every reconcile reads the current state and converges; it never relies on which
+// event woke it.
+import { randomBytes } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { WorkResult } from '../kube/work-queue.ts';
+import type { OperatorMetrics } from '../observability/metrics.ts';
+import { ANNOTATIONS, FINALIZER, isPaused } from './annotations.ts';
+import type { Outcome, ReadyReason } from './conditions.ts';
+import { classifyError, NeedsUserError, type ErrorVerdict } from './error-policy.ts';
+import type { Connection, ManagedKind, ManagedObject, Observation, ObjectPolicies, ReconcileScope } from './managed.ts';
+import type { EventSink, MetadataChange } from './ports.ts';
+import { sameStatus } from './status-equality.ts';
+
+export interface DriverDeps {
+  /** Writes annotations and the finalizer in one patch, always with a resourceVersion precondition. */
+  updateMetadata<T extends ManagedObject>(object: T, change: MetadataChange): Promise<T>;
+  events: EventSink;
+  metrics: OperatorMetrics;
+  logger: Logger;
+  now(): Date;
+  /** Every reconcile is cut short after this long (its AbortSignal reaches the Chaman client). */
+  reconcileTimeoutMs: number;
+  /** Aborted at shutdown and when leadership is lost: work stops, nothing more is written. */
+  stopSignal: AbortSignal;
+  /** The delay before the next try of a failing key (per-key exponential backoff; never below the hint). */
+  backoff(key: string, hintMs?: number): number;
+}
+
+type ResultLabel = 'success' | 'error' | 'invalid' | 'paused' | 'conflict' | 'aborted';
+
+/** How a reconcile ended when nothing was thrown. */
+interface Settled<R> {
+  outcome?: Outcome;
+  result: ResultLabel;
+  resource?: R;
+  requeueAt?: Date;
+  event?: { reason: string; message: string };
+  /** The finalizer was released: nothing more to write. */
+  gone?: boolean;
+}
+
+interface State<O> {
+  object: O;
+}
+
+const rfc3339 = (d: Date): string => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+
+export class ReconcileDriver<O extends ManagedObject, R> {
+  private readonly kind: ManagedKind<O, R>;
+  private readonly d: DriverDeps;
+
+  constructor(kind: ManagedKind<O, R>, deps: DriverDeps) {
+    this.kind = kind;
+    this.d = deps;
+  }
+
+  /** One reconcile of one object (a copy from the cache). Every outcome is handled and counted here. */
+  async reconcile(key: string, cached: O): Promise<WorkResult> {
+    const started = performance.now();
+    const log = this.d.logger.child({ reconcileId: randomBytes(4).toString('hex'), kind: this.kind.kind, object: key });
+    const signal = AbortSignal.any([AbortSignal.timeout(this.d.reconcileTimeoutMs), this.d.stopSignal]);
+    const state: State<O> = { object: structuredClone(cached) };
+    const scope: ReconcileScope = {
+      signal,
+      log,
+      now: this.d.now(),
+      event: (type, reason, message) => this.event(log, state.object, type, reason, message),
+    };
+    let result: ResultLabel = 'error';
+    try {
+      let settled: Settled<R>;
+      try {
+        settled = await this.run(state, scope);
+      } catch (error) {
+        const verdict = this.d.stopSignal.aborted ? ({ class: 'aborted', message: 'stopping' } as const) : classifyError(error, signal);
+        result = verdictResult(verdict);
+        return await this.concludeError(key, state, scope, verdict, error);
+      }
+      result = settled.result;
+      return await this.conclude(state, scope, settled);
+    } catch (error) {
+      // Only a failed status write can land here: retry the key with backoff.
+      if (this.d.stopSignal.aborted) return undefined;
+      result = 'error';
+      log.warn({ err: error }, 'could not record the outcome of the reconcile');
+      return { requeueAfterMs: this.d.backoff(key), failed: true };
+    } finally {
+      const seconds = (performance.now() - started) / 1000;
+      this.d.metrics.reconcileTotal.inc({ kind: this.kind.kind, result });
+      this.d.metrics.reconcileDuration.observe({ kind: this.kind.kind }, seconds);
+      log.debug({ result, durationMs: Math.round(seconds * 1000) }, 'reconciled');
+    }
+  }
+
+  private async run(state: State<O>, scope: ReconcileScope): Promise<Settled<R>> {
+    const kind = this.kind;
+    const policies = kind.policies(state.object);
+    if (state.object.metadata.deletionTimestamp) return this.finalize(state, scope, policies);
+    if (isPaused(state.object.metadata.annotations)) {
+      const message = 'Reconciliation is paused by the annotation chaman.io/paused: "true".';
+      return { result: 'paused', outcome: { ready: { status: 'False', reason: 'Paused', message }, synced: { ok: true, reason: 'ReconcilePaused', message }, progressing: false } };
+    }
+    if (!policies.finalizer && hasFinalizer(state.object)) state.object = await this.d.updateMetadata(state.object, { finalizer: false });
+
+    const connection = await kind.connect(state.object, scope);
+    if ('stop' in connection) return stopped(connection);
+    const external = connection.external;
+    const observation = await external.observe();
+    if (observation.ambiguous) throw new NeedsUserError(observation.ambiguous, { reason: 'Stalled', stalledReason: 'CannotIdentifyAccount' });
+    if (!policies.manage) return this.report(state, scope, observation);
+
+    const found = observation.resource;
+    if (found !== undefined && kind.creates) await this.recordFound(state, scope, observation);
+    if (found === undefined) {
+      if (observation.vanished) {
+        this.d.metrics.drift.inc({ kind: kind.kind, action: 'corrected' });
+        scope.event('Warning', 'DriftCorrected', 'The account was deleted in Chaman by hand; creating it again.');
+        state.object = await this.d.updateMetadata(state.object, { annotations: { [ANNOTATIONS.externalName]: null, [ANNOTATIONS.createSucceeded]: null } });
+      }
+      return this.create(state, scope, external, policies);
+    }
+    if (policies.finalizer && !hasFinalizer(state.object)) state.object = await this.d.updateMetadata(state.object, { finalizer: true });
+    if (observation.differences.length === 0) return this.converged(state, scope, found);
+
+    const what = observation.differences.join('; ');
+    await this.progress(state, scope, 'Updating', `Updating in Chaman: ${what}.`);
+    const updated = await external.update(observation);
+    if (updated === 'recreate') {
+      scope.event('Normal', 'Replacing', `Chaman does not allow editing ${what} (R12): deleting and creating the account again (replacementPolicy Recreate).`);
+      await external.delete(observation);
+      state.object = await this.d.updateMetadata(state.object, { annotations: { [ANNOTATIONS.externalName]: null, [ANNOTATIONS.createSucceeded]: null, [ANNOTATIONS.createPending]: null } });
+      return this.create(state, scope, external, policies);
+    }
+    if (updated.event) scope.event('Normal', updated.event.reason, updated.event.message);
+    else if (observation.drift) {
+      this.d.metrics.drift.inc({ kind: kind.kind, action: 'corrected' });
+      scope.event('Warning', 'DriftCorrected', `Chaman differed from the spec (changed outside the operator) and was corrected: ${what}.`);
+    } else scope.event('Normal', 'Updated', `Updated in Chaman: ${what}.`);
+    return this.converged(state, scope, updated.resource);
+  }
+
+  /** A create whose outcome was unknown (a crash, a lost answer) had in fact succeeded, or an adoption: record it. */
+  private async recordFound(state: State<O>, scope: ReconcileScope, observation: Observation<R>): Promise<void> {
+    const annotations = state.object.metadata.annotations ?? {};
+    if (annotations[ANNOTATIONS.externalName] === observation.externalName) return;
+    const recovered = annotations[ANNOTATIONS.createPending] !== undefined;
+    state.object = await this.d.updateMetadata(state.object, {
+      annotations: {
+        [ANNOTATIONS.externalName]: observation.externalName!,
+        [ANNOTATIONS.createPending]: null,
+        ...(recovered ? { [ANNOTATIONS.createSucceeded]: scope.now.toISOString() } : {}),
+      },
+    });
+    if (recovered) {
+      scope.event('Normal', 'CreateRecovered', `Found the account ${observation.externalName} that an interrupted create had made in Chaman; no second account was created.`);
+    }
+  }
+
+  /**
+   * The create guard: create-pending is written before the call, with the object's resourceVersion, so
+   * a reconcile working from a stale copy gets a conflict instead of a second account. A create whose
+   * outcome is unknown keeps its stamp, and so its Idempotency-Key; only a definite refusal clears it.
+   */
+  private async create(state: State<O>, scope: ReconcileScope, external: { create(key: string): Promise<{ resource: R; externalName: string }> }, policies: ObjectPolicies): Promise<Settled<R>> {
+    const stamp = state.object.metadata.annotations?.[ANNOTATIONS.createPending] ?? scope.now.toISOString();
+    state.object = await this.d.updateMetadata(state.object, {
+      annotations: { [ANNOTATIONS.createPending]: stamp, [ANNOTATIONS.createFailed]: null },
+      ...(policies.finalizer ? { finalizer: true } : {}),
+    });
+    await this.progress(state, scope, 'Creating', `Creating it in Chaman.`);
+    let created: { resource: R; externalName: string };
+    try {
+      created = await external.create(`chaman-operator-${state.object.metadata.uid}-${Date.parse(stamp)}`);
+    } catch (error) {
+      if (!this.d.stopSignal.aborted && classifyError(error).class === 'needsUser') {
+        state.object = await this.d.updateMetadata(state.object, {
+          annotations: { [ANNOTATIONS.createPending]: null, [ANNOTATIONS.createFailed]: this.d.now().toISOString() },
+        });
+      }
+      throw error;
+    }
+    state.object = await this.d.updateMetadata(state.object, {
+      annotations: {
+        [ANNOTATIONS.externalName]: created.externalName,
+        [ANNOTATIONS.createPending]: null,
+        [ANNOTATIONS.createSucceeded]: this.d.now().toISOString(),
+      },
+    });
+    scope.event('Normal', 'Created', `Created the account ${created.externalName} in Chaman.`);
+    return this.converged(state, scope, created.resource);
+  }
+
+  private async converged(state: State<O>, scope: ReconcileScope, resource: R): Promise<Settled<R>> {
+    await this.kind.afterConverged?.(state.object, resource, scope);
+    const message = 'Chaman matches the spec.';
+    return {
+      result: 'success',
+      resource,
+      outcome: { ready: { status: 'True', reason: 'Available', message }, synced: { ok: true, reason: 'ReconcileSuccess', message: 'Chaman was read and matches the spec.' }, progressing: false },
+    };
+  }
+
+  /** managementPolicy Observe: adopt and report, never write to Chaman. */
+  private async report(state: State<O>, scope: ReconcileScope, observation: Observation<R>): Promise<Settled<R>> {
+    const found = observation.resource;
+    if (found === undefined) {
+      const message = 'No matching account found in Chaman to observe; create it there, or set the annotation chaman.io/external-name to its id.';
+      return { result: 'success', outcome: { ready: { status: 'False', reason: 'Creating', message }, synced: { ok: true, reason: 'ReconcileSuccess', message }, progressing: false, stalled: { reason: 'NotFound', message } } };
+    }
+    if (this.kind.creates && state.object.metadata.annotations?.[ANNOTATIONS.externalName] !== observation.externalName) {
+      state.object = await this.d.updateMetadata(state.object, { annotations: { [ANNOTATIONS.externalName]: observation.externalName! } });
+    }
+    if (observation.differences.length === 0) {
+      await this.kind.afterConverged?.(state.object, found, scope);
+      const message = 'Observed: Chaman matches the spec (managementPolicy Observe).';
+      return { result: 'success', resource: found, outcome: { ready: { status: 'True', reason: 'Available', message }, synced: { ok: true, reason: 'ReconcileSuccess', message }, progressing: false } };
+    }
+    const message = `Observed drift (managementPolicy Observe, nothing is changed): ${observation.differences.join('; ')}.`;
+    if (readyMessage(state.object) !== message) {
+      this.d.metrics.drift.inc({ kind: this.kind.kind, action: 'reported' });
+      scope.event('Warning', 'DriftDetected', message);
+    }
+    return {
+      result: 'success',
+      resource: found,
+      // Stalled: under Observe only a person can converge it (kstatus tools then report it, not "healthy").
+      outcome: { ready: { status: 'False', reason: 'Drifted', message }, synced: { ok: true, reason: 'ReconcileSuccess', message: 'Chaman was read.' }, progressing: false, stalled: { reason: 'Drifted', message } },
+    };
+  }
+
+  /** Deletion: delete in Chaman (or orphan) and release the finalizer. A create still pending is looked up first. */
+  private async finalize(state: State<O>, scope: ReconcileScope, policies: ObjectPolicies): Promise<Settled<R>> {
+    if (!hasFinalizer(state.object)) return { result: 'success', gone: true };
+    const connection: Connection<R> | { release: string } = await this.kind.connectForDeletion(state.object, scope);
+    if ('stop' in connection) return stopped(connection);
+    const externalName = state.object.metadata.annotations?.[ANNOTATIONS.externalName];
+    if ('release' in connection) {
+      scope.event('Warning', 'Orphaned', connection.release);
+    } else if (policies.deleteExternal) {
+      const observation = await connection.external.observe();
+      if (observation.ambiguous) throw new NeedsUserError(`Cannot delete: ${observation.ambiguous}`, { reason: 'Stalled', stalledReason: 'CannotIdentifyAccount' });
+      if (observation.resource !== undefined) {
+        await connection.external.delete(observation);
+        scope.event('Normal', 'Deleted', `Deleted the account ${observation.externalName} in Chaman (deletionPolicy Delete; definitive, R13).`);
+      }
+    } else if (externalName) {
+      scope.event('Normal', 'Orphaned', `Left the account ${externalName} in Chaman (deletionPolicy Orphan or managementPolicy Observe).`);
+    }
+    await this.d.updateMetadata(state.object, { finalizer: false });
+    return { result: 'success', gone: true };
+  }
+
+  /** Ready=False with a progress reason, written before slow Chaman calls. */
+  private async progress(state: State<O>, scope: ReconcileScope, reason: 'Creating' | 'Updating', message: string): Promise<void> {
+    await this.writeStatus(state, scope, { ready: { status: 'False', reason, message }, synced: { ok: true, reason: 'ReconcileSuccess', message }, progressing: true }, undefined);
+  }
+
+  private async writeStatus(state: State<O>, scope: ReconcileScope, outcome: Outcome, resource: R | undefined): Promise<Date | undefined> {
+    const { status, requeueAt } = this.kind.composeStatus(state.object, outcome, resource, scope.now);
+    if (!sameStatus(state.object.status, status)) {
+      status.lastSyncTime = rfc3339(scope.now);
+      await this.kind.writeStatus(state.object, status);
+      state.object.status = status; // what follows compares with what was just written
+    }
+    return requeueAt;
+  }
+
+  private async conclude(state: State<O>, scope: ReconcileScope, settled: Settled<R>): Promise<WorkResult> {
+    if (settled.gone || !settled.outcome) return undefined;
+    if (settled.event && readyMessage(state.object) !== settled.outcome.ready.message) {
+      scope.event('Warning', settled.event.reason, settled.event.message);
+    }
+    const statusRequeue = await this.writeStatus(state, scope, settled.outcome, settled.resource);
+    const times = [statusRequeue, settled.requeueAt].filter((d): d is Date => d !== undefined).map((d) => d.getTime() - scope.now.getTime());
+    return times.length ? { requeueAfterMs: Math.max(1000, Math.min(...times)) } : undefined;
+  }
+
+  private async concludeError(key: string, state: State<O>, scope: ReconcileScope, verdict: ErrorVerdict, error: unknown): Promise<WorkResult> {
+    const log = scope.log;
+    switch (verdict.class) {
+      case 'aborted':
+        log.info({ reason: verdict.message }, 'reconcile stopped; any create in flight keeps its guard');
+        return undefined;
+      case 'conflict':
+        // Lost a race on a stale copy: the work queue gives the next try a fresh one. Not an error.
+        log.debug({ err: error }, 'conflict on a stale copy; trying again');
+        return { requeueAfterMs: 200 + Math.round(Math.random() * 800) };
+      case 'kubernetes': {
+        const delay = this.d.backoff(key, verdict.retryAfterMs);
+        log.warn({ err: error, retryInMs: delay }, 'Kubernetes API error; will retry');
+        await this.writeStatus(state, scope, keepReady(state.object, `${verdict.message}; next try at ${rfc3339(new Date(scope.now.getTime() + delay))}.`), undefined).catch(() => undefined);
+        return { requeueAfterMs: delay, failed: true };
+      }
+      case 'transient': {
+        const delay = this.d.backoff(key, verdict.retryAfterMs);
+        const next = rfc3339(new Date(scope.now.getTime() + delay));
+        log.warn({ err: error, retryInMs: delay }, 'reconcile failed; will retry');
+        if (readyMessage(state.object) !== verdict.outcome.ready.message) scope.event('Warning', verdict.eventReason, verdict.outcome.ready.message);
+        const outcome: Outcome = { ...verdict.outcome, synced: { ...verdict.outcome.synced, message: `${verdict.outcome.synced.message}; next try at ${next}.` } };
+        await this.writeStatus(state, scope, outcome, undefined);
+        return { requeueAfterMs: delay, failed: true };
+      }
+      case 'needsUser': {
+        log.warn({ reason: verdict.eventReason }, verdict.outcome.ready.message);
+        if (readyMessage(state.object) !== verdict.outcome.ready.message) scope.event('Warning', verdict.eventReason, verdict.outcome.ready.message);
+        await this.writeStatus(state, scope, verdict.outcome, undefined);
+        return verdict.recheckAfterMs !== undefined ? { requeueAfterMs: verdict.recheckAfterMs } : undefined;
+      }
+    }
+  }
+
+  private event(log: Logger, object: O, type: 'Normal' | 'Warning', reason: string, message: string): void {
+    if (type === 'Normal') {
+      log.info({ reason }, message);
+      this.d.events.normal(object as never, reason, message);
+    } else {
+      log.warn({ reason }, message);
+      this.d.events.warning(object as never, reason, message);
+    }
+  }
+}
+
+function hasFinalizer(object: ManagedObject): boolean {
+  return object.metadata.finalizers?.includes(FINALIZER) ?? false;
+}
+
+function readyCondition(object: ManagedObject): { status: string; reason: string; message: string } | undefined {
+  return (object.status?.conditions as { type: string; status: string; reason: string; message: string }[] | undefined)?.find((c) => c.type === 'Ready');
+}
+
+function readyMessage(object: ManagedObject): string | undefined {
+  return readyCondition(object)?.message;
+}
+
+/** Synced=False with the error; Ready stays what it was (Kubernetes failed, not Chaman). */
+function keepReady(object: ManagedObject, message: string): Outcome {
+  const ready = readyCondition(object);
+  return {
+    ready: ready
+      ? { status: ready.status as Outcome['ready']['status'], reason: ready.reason as ReadyReason, message: ready.message }
+      : { status: 'Unknown', reason: 'Creating', message: 'Not reconciled yet.' },
+    synced: { ok: false, reason: 'ReconcileError', message },
+    progressing: true,
+  };
+}
+
+function stopped<R>(connection: Extract<Connection<R>, { stop: Outcome }>): Settled<R> {
+  return {
+    result: connection.result,
+    outcome: connection.stop,
+    ...(connection.requeueAt ? { requeueAt: connection.requeueAt } : {}),
+    ...(connection.event ? { event: connection.event } : {}),
+  };
+}
+
+function verdictResult(verdict: ErrorVerdict): ResultLabel {
+  switch (verdict.class) {
+    case 'conflict':
+      return 'conflict';
+    case 'aborted':
+      return 'aborted';
+    case 'needsUser':
+      return verdict.outcome.invalid ? 'invalid' : 'error';
+    default:
+      return 'error';
+  }
+}
+
