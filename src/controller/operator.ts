@@ -12,7 +12,7 @@ import { informerMetricsHooks, queueMetricsHooks } from '../kube/index.ts';
 import { WorkQueue, objectKey, parseObjectKey, type WorkResult } from '../kube/work-queue.ts';
 import type { OperatorMetrics } from '../observability/metrics.ts';
 import { referencedSecrets } from './account-inputs.ts';
-import { ANNOTATIONS, MANAGED_BY_LABEL } from './annotations.ts';
+import { MANAGED_BY_LABEL } from './annotations.ts';
 import { ChamanClients, CatalogCache, type ClientFactory } from './chaman-clients.ts';
 import { ChamanSenderKind } from './chaman-sender-kind.ts';
 import type { HeldAccount } from './channel-account-external.ts';
@@ -20,6 +20,7 @@ import { ChannelAccountKind } from './channel-account-kind.ts';
 import { INDEX, InformerKubeStore, type Informers } from './kube-store.ts';
 import type { EventSink, KindContext, Settings } from './ports.ts';
 import { ReconcileDriver, type DriverDeps } from './reconcile-driver.ts';
+import { startOrder, type Queued } from './start-order.ts';
 
 export interface OperatorOptions {
   kube: KubeClient;
@@ -65,19 +66,6 @@ function specOrIntentChanged(old: KubeObject, next: KubeObject): boolean {
 function readiness(s: ChamanSender): string {
   const ready = s.status?.conditions?.find((c) => c.type === 'Ready');
   return `${ready?.status}/${ready?.observedGeneration === s.metadata.generation}`;
-}
-
-/** Work that must not wait behind the rest after a restart: a create of unknown outcome, a deletion. */
-function urgent(o: KubeObject): boolean {
-  return o.metadata.annotations?.[ANNOTATIONS.createPending] !== undefined || o.metadata.deletionTimestamp !== undefined;
-}
-
-function shuffled<T>(items: T[]): T[] {
-  for (let i = items.length - 1; i > 0; i--) {
-    const j = Math.floor(Math.random() * (i + 1));
-    [items[i], items[j]] = [items[j]!, items[i]!];
-  }
-  return items;
 }
 
 export class Operator {
@@ -232,11 +220,10 @@ export class Operator {
 
   /** Every object, in random order with urgent work first: repeated crashes cannot starve the same objects. */
   private enqueueAll(): void {
-    const keys: { key: string; urgent: boolean }[] = [];
-    this.informers.senders.forEach((s) => keys.push({ key: objectKey(s.metadata.namespace, s.metadata.name, SENDER), urgent: urgent(s) }));
-    this.informers.accounts.forEach((a) => keys.push({ key: objectKey(a.metadata.namespace, a.metadata.name, ACCOUNT), urgent: urgent(a) }));
-    const ordered = shuffled(keys).sort((a, b) => Number(b.urgent) - Number(a.urgent));
-    for (const { key } of ordered) this.queue.add(key);
+    const items: Queued[] = [];
+    this.informers.senders.forEach((s) => items.push({ key: objectKey(s.metadata.namespace, s.metadata.name, SENDER), metadata: s.metadata }));
+    this.informers.accounts.forEach((a) => items.push({ key: objectKey(a.metadata.namespace, a.metadata.name, ACCOUNT), metadata: a.metadata }));
+    for (const key of startOrder(items)) this.queue.add(key);
   }
 
   private enqueueSender(namespace: string | undefined, name: string): void {
