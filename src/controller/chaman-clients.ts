@@ -2,6 +2,7 @@
 // (credentialsSecretRef), rebuilt when that Secret changes. Also the permission catalog cache.
 import type { ChamanSender } from '../api/types.generated.ts';
 import { ChamanHttpClient, type ChamanAuth, type ChamanHttpClientOptions } from '../chaman/http-client.ts';
+import { ChamanTraffic } from '../chaman/traffic.ts';
 import type { ChamanClient } from '../chaman/types.ts';
 import type { ChannelType, Permission } from '../domain/types.ts';
 import type { OperatorMetrics } from '../observability/metrics.ts';
@@ -18,8 +19,21 @@ export function chamanRequestMetrics(metrics: OperatorMetrics): NonNullable<Cham
 
 export type ClientFactory = (auth: ChamanAuth) => ChamanClient;
 
+/**
+ * Builds the operator's Chaman clients: the operator-wide one and one per sender credentials Secret.
+ * All of them share one ChamanTraffic, made here from `rateLimit` and `breaker` unless `traffic` is
+ * given: `--chaman-rate-limit` bounds the whole operator whatever the credential, and one circuit
+ * breaker sees every failure of the one backend (issue 10 item 6, issue 9 item 13).
+ */
 export function clientFactory(base: Omit<ChamanHttpClientOptions, 'auth'>): ClientFactory {
-  return (auth) => new ChamanHttpClient({ ...base, auth });
+  const traffic =
+    base.traffic ??
+    new ChamanTraffic({
+      ...(base.rateLimit !== undefined ? { rateLimit: base.rateLimit } : {}),
+      ...(base.breaker !== undefined ? { breaker: base.breaker } : {}),
+      ...(base.clock !== undefined ? { clock: base.clock } : {}),
+    });
+  return (auth) => new ChamanHttpClient({ ...base, auth, traffic });
 }
 
 const text = (bytes: Uint8Array | undefined): string | undefined => (bytes ? Buffer.from(bytes).toString('utf8') : undefined);
@@ -62,7 +76,16 @@ export class ChamanClients {
     else throw new NeedsUserError(`spec.credentialsSecretRef: Secret "${ref.name}" has neither "token" nor "tls.crt" + "tls.key".`, { stalledReason: 'InvalidCredentials' });
     const client = this.factory(auth);
     this.perSecret.set(key, { version: secret.resourceVersion, client });
+    // The Secret changed: its old client's connections close once its calls in flight are done.
+    if (cached) void cached.client.close().catch(() => undefined);
     return client;
+  }
+
+  /** Closes the per-Secret clients (at shutdown, after the last reconcile). The operator-wide client is its owner's to close. */
+  async close(): Promise<void> {
+    const clients = [...this.perSecret.values()].map((entry) => entry.client);
+    this.perSecret.clear();
+    await Promise.all(clients.map((client) => client.close().catch(() => undefined)));
   }
 }
 
