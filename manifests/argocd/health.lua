@@ -1,7 +1,7 @@
 -- Argo CD health check for chaman.io ChamanSender and ChannelAccount (one script for both kinds).
 -- Argo CD has no built-in health for custom kinds and does not read kstatus conditions on its own,
 -- so without this script it shows these resources with no health at all.
--- Written for gopher-lua (Lua 5.1), as Argo CD runs it; tested with lua5.1 and lua5.4.
+-- Written for gopher-lua (Lua 5.1), as Argo CD runs it, and tested in it (test/tools/argocd-lua).
 --
 -- Order matters: paused, deleting and stale status first (old conditions say nothing about the
 -- current spec), then the causes that need a person (Degraded), then work in progress.

@@ -1,55 +1,36 @@
-// The Argo CD health script (manifests/argocd/health.lua) on sample objects in every state, run by
-// real Lua interpreters from Debian (scripts/ci/install-lua.sh installs them): lua5.1, the dialect of
-// gopher-lua that Argo CD embeds, and lua5.4.
+// The Argo CD health script (manifests/argocd/health.lua) on sample objects in every state, run the
+// way Argo CD runs it: in gopher-lua with Argo CD's libraries (package, base, table; no string
+// library, no global os), the object as `obj`, a one-second deadline. The runner is the Go tool
+// test/tools/argocd-lua, built and cached like the control plane (npm's pretest builds it).
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { ensureGoTool } from '../../../scripts/lib/gotool.ts';
 import { REPO_ROOT } from './support.ts';
 
 const SCRIPT = join(REPO_ROOT, 'manifests/argocd/health.lua');
-const HARNESS = join(REPO_ROOT, 'test/unit/manifests/argocd-harness.lua');
 
-function findLua(): string[] {
-  const found = ['lua5.1', 'lua5.4'].filter((bin) => {
-    try {
-      execFileSync(bin, ['-v'], { stdio: 'ignore' });
-      return true;
-    } catch {
-      return false;
-    }
-  });
-  if (found.length === 0) throw new Error('no Lua interpreter: run scripts/ci/install-lua.sh (Debian packages lua5.1 and lua5.4)');
-  return found;
-}
-const LUAS = findLua();
-
-/** A JSON value as a Lua table literal (null becomes nil, as in gopher-lua's decoding). */
-function toLua(value: unknown): string {
-  if (value === null || value === undefined) return 'nil';
-  if (typeof value === 'boolean' || typeof value === 'number') return String(value);
-  if (typeof value === 'string') {
-    // Decimal byte escapes keep any UTF-8 and control character intact in every Lua version.
-    return `"${[...Buffer.from(value, 'utf8')].map((b) => (b >= 0x20 && b < 0x7f && b !== 0x22 && b !== 0x5c ? String.fromCharCode(b) : `\\${b}`)).join('')}"`;
-  }
-  if (Array.isArray(value)) return `{${value.map(toLua).join(', ')}}`;
-  return `{${Object.entries(value as Record<string, unknown>)
-    .filter(([, v]) => v !== null && v !== undefined)
-    .map(([k, v]) => `[${toLua(k)}] = ${toLua(v)}`)
-    .join(', ')}}`;
-}
+let argocdLua = '';
+beforeAll(async () => {
+  argocdLua = await ensureGoTool('argocd-lua');
+}, 300_000);
 
 const work = mkdtempSync(join(tmpdir(), 'chaman-argocd-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
-let counter = 0;
 
-function health(lua: string, object: unknown, script = SCRIPT): { status: string; message: string } {
-  const file = join(work, `obj-${counter++}.lua`);
-  writeFileSync(file, `return ${toLua(object)}\n`);
-  const [status, message] = execFileSync(lua, [HARNESS, file, script], { encoding: 'utf8' }).split('\n');
-  return { status: status!, message: message! };
+/** Runs a health script on an object; throws with the Lua error when the script fails. */
+function health(object: unknown, script = SCRIPT): { status: string; message: string } {
+  return JSON.parse(execFileSync(argocdLua, [script], { input: JSON.stringify(object), encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'] })) as { status: string; message: string };
+}
+
+/** A script of our own, to check that the runner behaves like Argo CD's. */
+function luaScript(source: string): string {
+  const file = join(work, `script-${Math.random().toString(36).slice(2)}.lua`);
+  writeFileSync(file, source);
+  return file;
 }
 
 type Condition = { type: string; status: 'True' | 'False' | 'Unknown'; reason?: string; message?: string; observedGeneration?: number };
@@ -108,14 +89,40 @@ const CASES: { name: string; object: unknown; status: string; message: RegExp }[
   { name: 'a message with quotes, backslashes and accents', object: account([ready('False', 'Invalid'), cond('Invalid', 'True', 'InvalidPassword', 'R5: "\\" refusé')]), status: 'Degraded', message: /R5: "\\" refusé/ },
 ];
 
-describe.each(LUAS)('Argo CD health script under %s', (lua) => {
+describe('Argo CD health script under gopher-lua', () => {
   for (const c of CASES) {
     it(`${c.name} → ${c.status}`, () => {
-      const result = health(lua, c.object);
+      const result = health(c.object);
       expect(result.status).toBe(c.status);
       expect(result.message).toMatch(c.message);
     });
   }
+});
+
+describe('the runner behaves like Argo CD', () => {
+  it('has no string library and no global os, so a script that uses them fails as it would in Argo CD', () => {
+    expect(() => health({}, luaScript('return { status = string.upper("healthy") }'))).toThrow(/non-table object\(nil\) with key 'upper'/);
+    expect(() => health({}, luaScript('return { status = os.getenv("HOME") }'))).toThrow(/non-table object\(nil\) with key 'getenv'/);
+  });
+
+  it('gives require("os") time and date only', () => {
+    expect(health({}, luaScript('local o = require("os")\nreturn { status = type(o.time()), message = tostring(o.execute) }'))).toEqual({ status: 'number', message: 'nil' });
+  });
+
+  it('passes JSON null as an absent key and arrays from index 1', () => {
+    expect(health({ a: null, b: ['x', 'y'] }, luaScript('return { status = tostring(obj.a), message = obj.b[1] .. #obj.b }'))).toEqual({ status: 'nil', message: 'x2' });
+  });
+
+  it('refuses a script that does not return a table, or runs past its deadline', () => {
+    expect(() => health({}, luaScript('return "Healthy"'))).toThrow(/expect table output/);
+    expect(() => health({}, luaScript('while true do end'))).toThrow(/deadline/);
+  });
+
+  it('catches a broken health.lua (a mutated script is caught by the cases)', () => {
+    const mutated = luaScript(readFileSync(SCRIPT, 'utf8').replace('hs.status = "Degraded"', 'hs.status = "Healthy"'));
+    const invalid = CASES.find((c) => c.name === 'Invalid=True')!;
+    expect(health(invalid.object, mutated).status).not.toBe(invalid.status);
+  });
 });
 
 describe('argocd-cm snippet', () => {
@@ -130,12 +137,5 @@ describe('argocd-cm snippet', () => {
 
   it('the covered states are all Argo CD knows', () => {
     expect(new Set(CASES.map((c) => c.status))).toEqual(new Set(['Healthy', 'Progressing', 'Degraded', 'Suspended']));
-  });
-});
-
-describe('toLua', () => {
-  it('writes tables Lua reads back', () => {
-    expect(toLua({ a: [1, 'x'], b: null, c: true })).toBe('{["a"] = {1, "x"}, ["c"] = true}');
-    expect(toLua('é"\n')).toBe('"\\195\\169\\34\\10"');
   });
 });
