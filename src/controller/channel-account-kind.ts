@@ -64,6 +64,8 @@ export class ChannelAccountKind implements ManagedKind<ChannelAccount, HeldAccou
   }
 
   async afterConverged(account: ChannelAccount, held: HeldAccount): Promise<void> {
+    const sender = this.ctx.kube.getSender(account.metadata.namespace ?? 'default', account.spec.senderRef.name);
+    if (sender) this.ctx.converged.record(sender.spec.senderNumber, held.account);
     const target = account.spec.rest?.clientIdConfigMap;
     if (target && held.account.clientId) await this.ctx.kube.publishClientId(account, target.name, target.key ?? 'clientId', held.account.clientId);
   }

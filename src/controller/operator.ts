@@ -12,12 +12,14 @@ import { informerMetricsHooks, queueMetricsHooks } from '../kube/index.ts';
 import { WorkQueue, objectKey, parseObjectKey, type WorkResult } from '../kube/work-queue.ts';
 import type { OperatorMetrics } from '../observability/metrics.ts';
 import { referencedSecrets } from './account-inputs.ts';
-import { MANAGED_BY_LABEL } from './annotations.ts';
+import { ANNOTATIONS, MANAGED_BY_LABEL } from './annotations.ts';
 import { ChamanClients, CatalogCache, type ClientFactory } from './chaman-clients.ts';
 import { ChamanSenderKind } from './chaman-sender-kind.ts';
 import type { HeldAccount } from './channel-account-external.ts';
 import { ChannelAccountKind } from './channel-account-kind.ts';
+import { isReadyForGeneration } from './conditions.ts';
 import { INDEX, InformerKubeStore, type Informers } from './kube-store.ts';
+import { ConvergedAccounts } from './list-resync.ts';
 import type { EventSink, KindContext, Settings } from './ports.ts';
 import { ReconcileDriver, type DriverDeps } from './reconcile-driver.ts';
 import { startOrder, type Queued } from './start-order.ts';
@@ -43,6 +45,8 @@ export interface OperatorOptions {
 
 const SENDER = 'ChamanSender';
 const ACCOUNT = 'ChannelAccount';
+/** The periodic resync of one sender's accounts, by one list call: its own key, spread over the period. */
+const RESYNC = 'Resync';
 
 /** Objects in lists come without apiVersion and kind; owner references and status applies need them. */
 function typed<T extends KubeObject>(rt: ResourceType) {
@@ -76,9 +80,10 @@ export class Operator {
   private readonly senderDriver: ReconcileDriver<ChamanSender, ChamanSenderInfo>;
   private readonly accountDriver: ReconcileDriver<ChannelAccount, HeldAccount>;
   private readonly elector: LeaderElector | undefined;
+  private readonly converged = new ConvergedAccounts();
+  private readonly chamanFor: KindContext['chamanFor'];
   /** Aborted when the work must stop at once: shutdown past its deadline, or leadership lost. */
   private readonly work = new AbortController();
-  private resyncTimer: NodeJS.Timeout | undefined;
   private working = false;
   private stopping = false;
 
@@ -119,8 +124,10 @@ export class Operator {
       kube: this.store,
       chamanFor: (sender) => clients.forSender(sender),
       catalog: (client, type) => catalog.get(client, type),
+      converged: this.converged,
       settings: o.settings,
     };
+    this.chamanFor = kinds.chamanFor;
     this.queue = new WorkQueue({
       name: 'chaman',
       concurrency: o.concurrency,
@@ -192,12 +199,37 @@ export class Operator {
     this.working = true;
     this.queue.start();
     this.enqueueAll();
+    this.informers.senders.forEach((s) => this.scheduleResync(s));
+  }
+
+  /** The first resync of a sender falls at a random point of the period, so resyncs are spread, not bunched. */
+  private scheduleResync(s: ChamanSender): void {
+    if (this.working) this.queue.addAfter(objectKey(s.metadata.namespace, s.metadata.name, RESYNC), Math.random() * this.o.settings.resyncPeriodMs);
+  }
+
+  /**
+   * One sender's resync: one list call finds which of its accounts differ from how they last converged,
+   * and only those are reconciled; the sender itself is reconciled too (its contact data).
+   */
+  private async resync(key: string, sender: ChamanSender): Promise<WorkResult> {
     const period = this.o.settings.resyncPeriodMs;
-    const tick = () => {
-      this.enqueueAll();
-      this.resyncTimer = setTimeout(tick, period * (0.9 + Math.random() * 0.2));
-    };
-    this.resyncTimer = setTimeout(tick, period);
+    const next = period * (0.9 + Math.random() * 0.2);
+    this.enqueueSender(sender.metadata.namespace, sender.metadata.name);
+    const accounts = this.store.accountsOfSender(sender.metadata.namespace ?? 'default', sender.metadata.name);
+    if (accounts.length === 0 || !isReadyForGeneration(sender.status as never, sender.metadata.generation)) return { requeueAfterMs: next };
+    try {
+      const signal = AbortSignal.any([AbortSignal.timeout(this.o.settings.reconcileTimeoutMs), this.work.signal]);
+      const client = (await this.chamanFor(sender)).withSignal(signal);
+      const listed = await client.listAccounts(sender.spec.senderNumber);
+      const stale = this.converged.needingReconcile(sender.spec.senderNumber, accounts, listed);
+      for (const a of stale) this.enqueueAccount(a);
+      this.o.logger.debug({ object: key, accounts: accounts.length, reconciling: stale.length }, 'resynced by list');
+      return { requeueAfterMs: next };
+    } catch (error) {
+      if (this.work.signal.aborted) return undefined;
+      this.o.logger.warn({ object: key, err: error }, 'resync by list failed; will retry');
+      return { requeueAfterMs: Math.min(next, this.queue.backoffDelay(this.queue.numRequeues(key) + 1)), failed: true };
+    }
   }
 
   /**
@@ -207,7 +239,6 @@ export class Operator {
    */
   async stop(): Promise<void> {
     this.stopping = true;
-    if (this.resyncTimer) clearTimeout(this.resyncTimer);
     await this.queue.shutdown({ drain: true, timeoutMs: this.o.shutdownTimeoutMs ?? 20_000 });
     if (this.queue.processingCount > 0) {
       this.o.logger.warn({ inFlight: this.queue.processingCount }, 'shutdown deadline reached: cutting reconciles in flight short');
@@ -245,7 +276,10 @@ export class Operator {
       wakeAccountsOf(s); // accounts wait for their sender (SenderNotReady)
     };
     senders
-      .on('add', onSender)
+      .on('add', (s) => {
+        onSender(s);
+        this.scheduleResync(s);
+      })
       .on('update', (old, s) => {
         if (specOrIntentChanged(old, s)) this.enqueueSender(s.metadata.namespace, s.metadata.name);
         if (readiness(old) !== readiness(s)) wakeAccountsOf(s);
@@ -267,7 +301,12 @@ export class Operator {
         if (old.metadata.deletionTimestamp !== a.metadata.deletionTimestamp) onAccountAddedOrGone(a);
         else if (specOrIntentChanged(old, a)) this.enqueueAccount(a);
       })
-      .on('delete', onAccountAddedOrGone);
+      .on('delete', (a) => {
+        onAccountAddedOrGone(a);
+        const sender = senders.get(a.metadata.namespace, a.spec.senderRef.name);
+        const id = a.metadata.annotations?.[ANNOTATIONS.externalName];
+        if (sender && id) this.converged.forget(sender.spec.senderNumber, id);
+      });
 
     const onSecret = (s: KubeObject) => {
       const ref = `${s.metadata.namespace}/${s.metadata.name}`;
@@ -304,6 +343,10 @@ export class Operator {
 
   private async process(key: string): Promise<WorkResult> {
     const { kind, namespace, name } = parseObjectKey(key);
+    if (kind === RESYNC) {
+      const sender = this.informers.senders.get(namespace, name);
+      return sender ? this.resync(key, sender) : undefined;
+    }
     if (kind === SENDER) {
       const sender = this.informers.senders.get(namespace, name);
       return sender ? this.senderDriver.reconcile(key, sender) : undefined;

@@ -4,6 +4,7 @@ import type { SecretData } from '../api/semantic.ts';
 import type { ChamanSender, ChamanSenderStatus, ChannelAccount, ChannelAccountStatus } from '../api/types.generated.ts';
 import type { ChamanClient } from '../chaman/types.ts';
 import type { ChannelType, Permission } from '../domain/types.ts';
+import type { ConvergedAccounts } from './list-resync.ts';
 
 export interface SecretContent {
   data: SecretData;
@@ -57,5 +58,7 @@ export interface KindContext {
   chamanFor(sender: ChamanSender): Promise<ChamanClient>;
   /** The permission catalog, read from Chaman and cached. */
   catalog(client: ChamanClient, type?: ChannelType): Promise<Permission[]>;
+  /** Accounts as they last converged, so a resync by list finds which ones differ. */
+  converged: ConvergedAccounts;
   settings: Settings;
 }

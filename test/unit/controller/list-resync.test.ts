@@ -1,0 +1,63 @@
+import { describe, expect, it } from 'vitest';
+import type { ChannelAccount } from '../../../src/api/types.generated.ts';
+import type { ChamanAccount } from '../../../src/chaman/types.ts';
+import { ConvergedAccounts, accountDigest } from '../../../src/controller/list-resync.ts';
+
+const chaman = (id: string, over: Partial<ChamanAccount> = {}): ChamanAccount => ({
+  id,
+  type: 'REST',
+  name: `acc ${id}`,
+  permissions: ['DimonaDeclaration'],
+  clientId: `self_service_chaman_300010_${id.padEnd(10, 'x')}`,
+  certificates: [{ id: `c-${id}`, name: 'main', fileName: 'main.cer', sha256Fingerprint: 'AB:CD' } as ChamanAccount['certificates'][number]],
+  createdAt: '2026-01-01T00:00:00Z',
+  updatedAt: '2026-01-01T00:00:00Z',
+  ...over,
+});
+
+const object = (name: string, id: string | undefined, ready = true, extra: Partial<ChannelAccount['metadata']> = {}): ChannelAccount =>
+  ({
+    metadata: { name, namespace: 'ns', generation: 2, annotations: id ? { 'chaman.io/external-name': id } : {}, ...extra },
+    spec: { senderRef: { name: 'apk' }, type: 'REST' },
+    status: { conditions: [{ type: 'Ready', status: ready ? 'True' : 'False', observedGeneration: 2, reason: 'x', message: 'x', lastTransitionTime: 'x' }] },
+  }) as unknown as ChannelAccount;
+
+describe('accountDigest', () => {
+  it('ignores order and timestamps, and sees every field the operator converges', () => {
+    const a = chaman('a');
+    expect(accountDigest({ ...a, permissions: ['DimonaDeclaration'], updatedAt: '2027-01-01T00:00:00Z' })).toBe(accountDigest(a));
+    expect(accountDigest({ ...a, permissions: ['DimonaConsultation'] })).not.toBe(accountDigest(a));
+    expect(accountDigest({ ...a, name: 'other' })).not.toBe(accountDigest(a));
+    expect(accountDigest({ ...a, certificates: [] })).not.toBe(accountDigest(a));
+    expect(accountDigest({ ...a, sshPublicKey: 'ssh-ed25519 AAAA' })).not.toBe(accountDigest(a));
+  });
+});
+
+describe('ConvergedAccounts.needingReconcile', () => {
+  it('reconciles only what the list shows changed since it converged', () => {
+    const seen = new ConvergedAccounts();
+    seen.record('300010', chaman('a'));
+    seen.record('300010', chaman('b'));
+    seen.record('300010', chaman('c'));
+    const listed = [chaman('a'), chaman('b', { name: 'changed by hand' })]; // c is gone from Chaman
+    const objects = [object('a', 'a'), object('b', 'b'), object('c', 'c'), object('d', 'd'), object('new', undefined), object('failing', 'a', false)];
+    const names = seen.needingReconcile('300010', objects, listed).map((o) => o.metadata.name);
+    expect(names).toEqual(['b', 'c', 'd', 'new', 'failing']);
+  });
+
+  it('leaves objects being deleted to their own reconcile, and forgets an account', () => {
+    const seen = new ConvergedAccounts();
+    seen.record('300010', chaman('a'));
+    expect(seen.needingReconcile('300010', [object('a', 'a', true, { deletionTimestamp: 'x' })], [])).toEqual([]);
+    seen.forget('300010', 'a');
+    expect(seen.size).toBe(0);
+    expect(seen.needingReconcile('300010', [object('a', 'a')], [chaman('a')])).toHaveLength(1);
+  });
+
+  it('keeps senders apart: the same account id under another sender number is another account', () => {
+    const seen = new ConvergedAccounts();
+    seen.record('300010', chaman('a'));
+    expect(seen.needingReconcile('300011', [object('a', 'a')], [chaman('a')])).toHaveLength(1);
+    expect(seen.needingReconcile('300010', [object('a', 'a')], [chaman('a')])).toHaveLength(0);
+  });
+});
