@@ -8,7 +8,7 @@
 // In metadata-only mode (Secrets, ConfigMaps) the API server sends PartialObjectMetadata: the
 // cache never holds a Secret's data; a reconciler GETs the one Secret it needs.
 import { systemClock, type Clock, type TimerHandle } from './clock.ts';
-import { describeWatchFailure, isNetworkFailure } from './watch-failure.ts';
+import { describeWatchFailure, isNoAnswer } from './watch-failure.ts';
 import { IndexedCache, NAMESPACE_INDEX, cacheKey, namespacedName, type IndexFunc } from './indexed-cache.ts';
 import {
   KubeApiError,
@@ -375,7 +375,7 @@ class ListWatch<T extends KubeObject> {
           { resource: failure.resource, namespace: this.namespace, verb: failure.verb, status: failure.status, reason: failure.reason, failures, retryInMs: wait, err },
           failure.message,
         );
-        if (wait > 0) await this.backoff(wait, isNetworkFailure(err));
+        if (wait > 0) await this.backoff(wait, isNoAnswer(err));
       }
     }
   }
@@ -389,21 +389,17 @@ class ListWatch<T extends KubeObject> {
   }
 
   /**
-   * Sleeps `ms`. After a network failure the sleep also ends once the API server answers again
-   * (KubeClient.whenReachable probes it every 2 s), so a watch deep in backoff resumes within
-   * seconds of the end of an outage, not up to the backoff cap later. The first backoff step is
-   * always slept, so a stream that breaks while the server is fine cannot spin.
+   * Sleeps `ms`. After a request got no answer at all, the sleep also ends once the API server
+   * answers again (KubeClient.whenReachable probes it every 2 s while it is unreachable), so a watch
+   * deep in backoff resumes within seconds of the end of an outage, not up to the cap later.
    */
-  private async backoff(ms: number, network = false): Promise<void> {
+  private async backoff(ms: number, noAnswer = false): Promise<void> {
     const clock = this.inf.clockRef;
     const sleep = new AbortController();
     this.sleepAbort = sleep;
     try {
-      if (!network) return await clock.sleep(ms, sleep.signal);
-      const first = Math.min(ms, this.o.backoff?.baseMs ?? 500);
-      await clock.sleep(first, sleep.signal);
-      const rest = Promise.race([clock.sleep(ms - first, sleep.signal), this.o.client.whenReachable(sleep.signal)]);
-      await rest;
+      if (!noAnswer) return await clock.sleep(ms, sleep.signal);
+      await Promise.race([clock.sleep(ms, sleep.signal), this.o.client.whenReachable(sleep.signal)]);
     } catch {
       // stopped
     } finally {

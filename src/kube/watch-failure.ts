@@ -14,11 +14,13 @@ export interface WatchFailure {
   message: string;
 }
 
-/** Whether the failure is the line itself (no HTTP answer): the case where probing for recovery pays. */
-export function isNetworkFailure(err: unknown): boolean {
-  if (err instanceof KubeApiError) return err.status === 0 && err.reason !== 'Aborted';
-  // A watch body cut mid-stream (connection reset) surfaces as the socket's own error.
-  return true;
+/**
+ * Whether a request got no HTTP answer at all (refused, reset, timed out): the API server is away,
+ * and its return is worth watching for. A watch stream that breaks after its answer began is not
+ * this: the server may be fine, and a plain backoff keeps such a stream from spinning.
+ */
+export function isNoAnswer(err: unknown): boolean {
+  return err instanceof KubeApiError && err.status === 0 && err.reason !== 'Aborted';
 }
 
 export function describeWatchFailure(rt: ResourceType, err: unknown, namespace: string | undefined, retryInMs: number): WatchFailure {

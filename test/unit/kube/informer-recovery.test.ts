@@ -131,7 +131,7 @@ describe('Informer recovery after an API-server outage', () => {
     expect(t.transport.requests.filter((r) => r.parsed.pathname === '/readyz')).toHaveLength(probes);
   });
 
-  it('a watch stream that breaks while the API server answers is retried after the first backoff step, not in a hot loop', async () => {
+  it('a watch stream that breaks while the API server answers waits its full backoff, not in a hot loop', async () => {
     const t = setup();
     t.transport.on(isList, () => jsonResponse(200, list([], '7')));
     const streams = [new WatchStreamResponse(), new WatchStreamResponse(), new WatchStreamResponse()];
