@@ -2,7 +2,6 @@
 // one token bucket (the configured calls per second, for the whole operator) and one circuit
 // breaker (Chaman is one backend: when it is down for one credential it is down for all).
 // Create it once, pass it to every ChamanHttpClient (clientFactory does).
-import { unlessAborted } from './abort.ts';
 import { CircuitBreaker } from './circuit-breaker.ts';
 import type { CircuitBreakerOptions } from './circuit-breaker.ts';
 import { CircuitOpenError } from './errors.ts';
@@ -38,7 +37,7 @@ export class ChamanTraffic {
     // Fail fast before queueing for a token: an open circuit must not make callers wait.
     const wait = this.breaker?.waitMs() ?? 0;
     if (wait > 0) throw new CircuitOpenError(what, wait);
-    if (this.bucket) await unlessAborted(this.bucket.take(signal), signal);
+    if (this.bucket) await this.bucket.take(signal);
     const admission = this.breaker?.admit();
     if (admission && !admission.admitted) throw new CircuitOpenError(what, admission.retryAfterMs);
   }
