@@ -9,6 +9,7 @@ import { KubeConfigFile, type KubeAccess, type HttpsOptions } from './kubeconfig
 import type { ObjectMeta as ApiObjectMeta, OwnerReference } from '../api/meta.ts';
 import { Agent, request as undiciRequest, type Dispatcher } from 'undici';
 import { systemClock, type Clock } from './clock.ts';
+import { Waiters } from './waiters.ts';
 
 export type KubeVerb = 'get' | 'list' | 'watch' | 'create' | 'update' | 'patch' | 'apply' | 'delete';
 
@@ -179,7 +180,7 @@ export class KubeClient {
   private readonly clock: Pick<Clock, 'sleep'>;
   /** False from a network failure until the API server answers again (any HTTP answer, or /readyz 200). */
   private reachable = true;
-  private readonly reachableWaiters = new Set<() => void>();
+  private readonly reachableWaiters = new Waiters();
   private probing = false;
 
   constructor(opts: KubeClientOptions) {
@@ -200,29 +201,15 @@ export class KubeClient {
    */
   whenReachable(signal?: AbortSignal): Promise<void> {
     if (this.reachable) return Promise.resolve();
-    return new Promise((resolve, reject) => {
-      if (signal?.aborted) return reject(signal.reason);
-      const done = () => {
-        signal?.removeEventListener('abort', onAbort);
-        resolve();
-      };
-      const onAbort = () => {
-        this.reachableWaiters.delete(done);
-        reject(signal!.reason);
-      };
-      signal?.addEventListener('abort', onAbort, { once: true });
-      this.reachableWaiters.add(done);
-      void this.probeUntilReachable();
-    });
+    const waiting = this.reachableWaiters.wait(signal);
+    void this.probeUntilReachable();
+    return waiting;
   }
 
   private markReachable(yes: boolean): void {
     if (this.reachable === yes) return;
     this.reachable = yes;
-    if (!yes) return;
-    const waiters = [...this.reachableWaiters];
-    this.reachableWaiters.clear();
-    for (const w of waiters) w();
+    if (yes) this.reachableWaiters.releaseAll();
   }
 
   /** One probe loop per client, running only while someone waits for the API server. */

@@ -9,6 +9,7 @@
 // cache never holds a Secret's data; a reconciler GETs the one Secret it needs.
 import { systemClock, type Clock, type TimerHandle } from './clock.ts';
 import { describeWatchFailure, isNoAnswer } from './watch-failure.ts';
+import { Waiters } from './waiters.ts';
 import { IndexedCache, NAMESPACE_INDEX, cacheKey, namespacedName, type IndexFunc } from './indexed-cache.ts';
 import {
   KubeApiError,
@@ -112,7 +113,7 @@ export class Informer<T extends KubeObject = KubeObject> {
   private readonly updateHandlers: UpdateHandler<T>[] = [];
   private readonly deleteHandlers: DeleteHandler<T>[] = [];
   private readonly loops: ListWatch<T>[];
-  private syncWaiters: (() => void)[] = [];
+  private readonly syncWaiters = new Waiters();
   private started = false;
 
   constructor(opts: InformerOptions<T>) {
@@ -157,19 +158,7 @@ export class Informer<T extends KubeObject = KubeObject> {
   /** Resolves once synced; rejects if the signal aborts first. */
   waitForSync(signal?: AbortSignal): Promise<void> {
     if (this.hasSynced()) return Promise.resolve();
-    return new Promise((resolve, reject) => {
-      if (signal?.aborted) return reject(signal.reason);
-      const done = () => {
-        signal?.removeEventListener('abort', onAbort);
-        resolve();
-      };
-      const onAbort = () => {
-        this.syncWaiters = this.syncWaiters.filter((w) => w !== done);
-        reject(signal!.reason);
-      };
-      signal?.addEventListener('abort', onAbort, { once: true });
-      this.syncWaiters.push(done);
-    });
+    return this.syncWaiters.wait(signal);
   }
 
   get(namespace: string | undefined, name: string): T | undefined {
@@ -278,10 +267,7 @@ export class Informer<T extends KubeObject = KubeObject> {
   }
 
   /** @internal */ loopSynced(): void {
-    if (!this.hasSynced()) return;
-    const w = this.syncWaiters;
-    this.syncWaiters = [];
-    for (const r of w) r();
+    if (this.hasSynced()) this.syncWaiters.releaseAll();
   }
 
   private emit(handlers: ((obj: T) => void)[], obj: T): void {
