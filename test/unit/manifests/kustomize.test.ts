@@ -5,10 +5,12 @@ import { find, KUSTOMIZATIONS, kustomize } from './support.ts';
 const ids = (dir: string) => kustomize(dir).map((o) => `${o.kind}/${o.metadata.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata.name}`).sort();
 
 const BASE = [
+  'ClusterRole/chaman-edit',
+  'ClusterRole/chaman-grant-admin',
   'ClusterRole/chaman-operator',
-  'ClusterRole/chaman-operator-edit',
-  'ClusterRole/chaman-operator-view',
+  'ClusterRole/chaman-view',
   'ClusterRoleBinding/chaman-operator',
+  'CustomResourceDefinition/chamansendergrants.chaman.io',
   'CustomResourceDefinition/chamansenders.chaman.io',
   'CustomResourceDefinition/channelaccounts.chaman.io',
   'Deployment/chaman-system/chaman-operator',
@@ -32,23 +34,28 @@ describe('kubectl kustomize', () => {
     expect(ids('manifests/base')).toEqual(BASE);
   });
 
-  it('the CRDs are those of crds/ (group chaman.io, both kinds namespaced, status subresource)', () => {
-    for (const name of ['chamansenders.chaman.io', 'channelaccounts.chaman.io']) {
-      const crd = find(kustomize('manifests'), 'CustomResourceDefinition', name);
+  it('the CRDs are those of crds/ (group chaman.io, senders and accounts namespaced, grants cluster-scoped, status subresource)', () => {
+    for (const [name, scope] of [['chamansenders.chaman.io', 'Namespaced'], ['channelaccounts.chaman.io', 'Namespaced'], ['chamansendergrants.chaman.io', 'Cluster']]) {
+      const crd = find(kustomize('manifests'), 'CustomResourceDefinition', name!);
       expect(crd.spec.group).toBe('chaman.io');
-      expect(crd.spec.scope).toBe('Namespaced');
+      expect(crd.spec.scope).toBe(scope);
       for (const v of crd.spec.versions) expect(v.subresources?.status).toEqual({});
     }
   });
 
-  it('overlays/namespaced replaces the ClusterRole by a Role with the same rules and watches that namespace', () => {
+  it('overlays/namespaced replaces the ClusterRole by a Role with the same namespaced rules, reads grants, and watches that namespace', () => {
     const objects = kustomize('manifests/overlays/namespaced');
     const names = ids('manifests/overlays/namespaced');
     expect(names).not.toContain('ClusterRole/chaman-operator');
     expect(names).not.toContain('ClusterRoleBinding/chaman-operator');
     const role = find(objects, 'Role', 'chaman-operator', 'payroll');
     const clusterRole = find(kustomize('manifests'), 'ClusterRole', 'chaman-operator');
-    expect(role.rules).toEqual(clusterRole.rules);
+    // Cluster-scoped kinds (grants, namespaces) mean nothing in a Role: chaman-operator-grants reads them.
+    const clusterScoped = (r: { resources: string[] }) => r.resources.some((res) => res.startsWith('chamansendergrants') || res === 'namespaces');
+    expect(role.rules).toEqual(clusterRole.rules.filter((r: { resources: string[] }) => !clusterScoped(r)));
+    const grants = find(objects, 'ClusterRole', 'chaman-operator-grants');
+    expect(grants.rules).toEqual(clusterRole.rules.filter((r: { resources: string[] }) => clusterScoped(r) && !r.resources.includes('chamansendergrants/status')));
+    expect(find(objects, 'ClusterRoleBinding', 'chaman-operator-grants').subjects).toEqual([{ kind: 'ServiceAccount', name: 'chaman-operator', namespace: 'chaman-system' }]);
     const binding = find(objects, 'RoleBinding', 'chaman-operator', 'payroll');
     expect(binding.roleRef).toEqual({ apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'chaman-operator' });
     expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: 'chaman-operator', namespace: 'chaman-system' }]);

@@ -52,6 +52,14 @@ const OWN_KINDS = (scope: string) => [
   `${scope} events.k8s.io/events create`,
   `${scope} events.k8s.io/events patch`,
 ];
+// Tenancy: read the grants (cluster-scoped), write their status only when watching every namespace,
+// and list namespace labels for spec.namespaceSelector.
+const GRANTS_READ = [
+  ...['get', 'list', 'watch'].map((v) => `cluster chaman.io/chamansendergrants ${v}`),
+  'cluster core/namespaces list',
+  'cluster core/namespaces watch',
+];
+const GRANTS_STATUS = ['get', 'patch', 'update'].map((v) => `cluster chaman.io/chamansendergrants/status ${v}`);
 const LEASE = [
   'chaman-system coordination.k8s.io/leases create',
   'chaman-system coordination.k8s.io/leases/chaman-operator get',
@@ -60,13 +68,13 @@ const LEASE = [
 
 describe('RBAC of the operator', () => {
   it('cluster-wide install: exactly what it needs, leases only in its namespace', () => {
-    expect(flatten(operatorGrants(kustomize('manifests')))).toEqual([...OWN_KINDS('cluster'), ...LEASE].sort());
+    expect(flatten(operatorGrants(kustomize('manifests')))).toEqual([...OWN_KINDS('cluster'), ...GRANTS_READ, ...GRANTS_STATUS, ...LEASE].sort());
   });
 
-  it('namespaced install: the same, by Roles only', () => {
+  it('namespaced install: the same by Roles, and a ClusterRole that only reads grants and namespaces', () => {
     const grants = operatorGrants(kustomize('manifests/overlays/namespaced'));
-    expect(grants.map((g) => g.role.kind)).toEqual(['Role', 'Role']);
-    expect(flatten(grants)).toEqual([...OWN_KINDS('payroll'), ...LEASE].sort());
+    expect(grants.map((g) => `${g.role.kind}/${g.role.metadata.name}`).sort()).toEqual(['ClusterRole/chaman-operator-grants', 'Role/chaman-operator', 'Role/chaman-operator-leader-election']);
+    expect(flatten(grants)).toEqual([...OWN_KINDS('payroll'), ...GRANTS_READ, ...LEASE].sort());
   });
 
   for (const dir of KUSTOMIZATIONS) {
@@ -107,13 +115,31 @@ describe('RBAC of the operator', () => {
     });
   }
 
-  it('people get edit/view on both kinds through aggregation; status stays the operator\'s', () => {
+  it('people get edit/view on senders and accounts through aggregation; status stays the operator\'s', () => {
     const objects = kustomize('manifests');
-    const edit = objects.find((o) => o.metadata.name === 'chaman-operator-edit')!;
-    const view = objects.find((o) => o.metadata.name === 'chaman-operator-view')!;
+    const edit = objects.find((o) => o.metadata.name === 'chaman-edit')!;
+    const view = objects.find((o) => o.metadata.name === 'chaman-view')!;
     expect(edit.metadata.labels?.['rbac.authorization.k8s.io/aggregate-to-edit']).toBe('true');
+    expect(edit.metadata.labels?.['rbac.authorization.k8s.io/aggregate-to-admin']).toBe('true');
     expect(view.metadata.labels?.['rbac.authorization.k8s.io/aggregate-to-view']).toBe('true');
     expect((edit.rules as Rule[]).flatMap((r) => r.resources)).toEqual(['chamansenders', 'channelaccounts']);
     expect((view.rules as Rule[]).flatMap((r) => r.verbs)).toEqual(['get', 'list', 'watch']);
+  });
+
+  it('grants are admin-only: no aggregated role carries them, and chaman-grant-admin aggregates nowhere', () => {
+    for (const dir of KUSTOMIZATIONS) {
+      for (const role of kustomize(dir).filter((o) => o.kind === 'ClusterRole' || o.kind === 'Role')) {
+        const aggregated = Object.keys(role.metadata.labels ?? {}).some((l) => l.startsWith('rbac.authorization.k8s.io/aggregate-to-'));
+        const grants = (role.rules as Rule[]).filter((r) => (r.resources ?? []).some((res) => res.startsWith('chamansendergrants')));
+        if (aggregated) expect(grants, `${dir}: ${role.metadata.name}`).toEqual([]);
+        const writes = grants.filter((r) => r.resources!.includes('chamansendergrants')).flatMap((r) => r.verbs.filter((v) => WRITE_VERBS.includes(v)));
+        if (role.metadata.name !== 'chaman-grant-admin') expect(writes, `${dir}: ${role.metadata.name} may not write grants`).toEqual([]);
+      }
+    }
+    const admin = kustomize('manifests').find((o) => o.metadata.name === 'chaman-grant-admin')!;
+    expect(admin.kind).toBe('ClusterRole');
+    expect(flatten([{ role: admin, scope: 'cluster' }]).filter((l) => l.includes('chamansendergrants ')).map((l) => l.split(' ')[2])).toEqual(
+      ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'],
+    );
   });
 });
