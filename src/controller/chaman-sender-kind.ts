@@ -29,6 +29,9 @@ export class ChamanSenderKind implements ManagedKind<ChamanSender, ChamanSenderI
       const stop = invalidOutcome(findings);
       return { result: 'invalid', stop, event: { reason: stop.invalid!.reason, message: stop.ready.message } };
     }
+    // Nothing is sent to Chaman for a sender this namespace may not act for.
+    const refusal = this.ctx.tenancy.senderRefusal(sender);
+    if (refusal) return { result: 'error', stop: refusal, event: { reason: refusal.ready.reason, message: refusal.ready.message } };
     const chaman = (await this.ctx.chamanFor(sender)).withSignal(scope.signal);
     return { external: new ChamanContactClient(sender, chaman) };
   }

@@ -115,6 +115,7 @@ export class ChamanAccountClient implements ExternalClient<HeldAccount> {
       } catch (error) {
         if (!(error instanceof NotFoundError)) throw error;
         if (annotations[ANNOTATIONS.createSucceeded] !== undefined) return { vanished: true };
+        if (!this.inputs.desired) return {}; // deleting: nothing of that name to delete
         return {
           ambiguous: `The account "${externalId}" named by the annotation chaman.io/external-name does not exist in Chaman for sender ${this.senderNumber}. Remove the annotation to create a new account, or set it to an existing account id.`,
         };

@@ -38,6 +38,8 @@ export class ChannelAccountKind implements ManagedKind<ChannelAccount, HeldAccou
     }
     const duplicate = this.olderSingleton(account, sender);
     if (duplicate) return invalid([duplicate]);
+    const adoption = this.ctx.tenancy.adoptionRefusal(account);
+    if (adoption) return { result: 'error', stop: adoption, event: { reason: 'AdoptionConflict', message: adoption.ready.message } };
 
     const chaman = (await this.ctx.chamanFor(sender)).withSignal(scope.signal);
     const catalog = await this.ctx.catalog(chaman);
@@ -59,6 +61,9 @@ export class ChannelAccountKind implements ManagedKind<ChannelAccount, HeldAccou
     if (!sender) {
       return { release: `ChamanSender "${account.spec.senderRef.name}" is gone, so Chaman cannot be reached for this account; any account it had in Chaman is left there.` };
     }
+    // Never delete for a sender this namespace may not act for, nor an account another object claims.
+    const refusal = this.ctx.tenancy.senderRefusal(sender) ?? this.ctx.tenancy.adoptionRefusal(account);
+    if (refusal) return { release: `Nothing was deleted in Chaman: ${refusal.ready.message}` };
     const chaman = (await this.ctx.chamanFor(sender)).withSignal(scope.signal);
     return { external: new ChamanAccountClient(account, chaman, sender.spec.senderNumber, {}) };
   }

@@ -37,6 +37,7 @@ const FLAGS: Record<string, Flag> = {
   'default-deletion-policy': { env: 'CHAMAN_DEFAULT_DELETION_POLICY', help: 'Delete or Orphan', default: 'Delete' },
   'chaman-rate-limit': { env: 'CHAMAN_RATE_LIMIT', help: 'Chaman calls per second (token bucket; burst = 2×)', default: '5' },
   'sha1-cutoff': { env: 'CHAMAN_SHA1_CUTOFF', help: 'from when SHA-1 is refused for FTP, SFTP and SOAP (R7)', default: DEFAULT_SHA1_CUTOFF.toISOString() },
+  'require-sender-grant': { env: 'CHAMAN_REQUIRE_SENDER_GRANT', help: 'act for a sender with the operator-wide credentials only when a ChamanSenderGrant covers it (true or false)', default: 'true' },
   'leader-elect': { env: 'CHAMAN_LEADER_ELECT', help: 'elect a leader with a Lease (for several replicas)', boolean: true },
   'leader-election-namespace': { env: 'POD_NAMESPACE', help: 'namespace of the Lease', default: 'chaman-system' },
   'metrics-addr': { env: 'CHAMAN_METRICS_ADDR', help: 'address of /metrics', default: ':8080' },
@@ -82,6 +83,8 @@ export function readConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
   };
   const policy = get('default-deletion-policy');
   if (policy !== 'Delete' && policy !== 'Orphan') throw new Error('--default-deletion-policy must be Delete or Orphan');
+  const requireGrant = get('require-sender-grant');
+  if (requireGrant !== 'true' && requireGrant !== 'false') throw new Error('--require-sender-grant must be true or false');
   const sha1Cutoff = new Date(get('sha1-cutoff')!);
   if (Number.isNaN(sha1Cutoff.getTime())) throw new Error('--sha1-cutoff must be an RFC 3339 date');
   return {
@@ -95,6 +98,7 @@ export function readConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
     concurrency: positive('concurrency'),
     resyncPeriodMs: duration('resync-period'),
     reconcileTimeoutMs: duration('reconcile-timeout'),
+    requireSenderGrant: requireGrant === 'true',
     shutdownTimeoutMs: duration('shutdown-timeout'),
     certExpiryWarningMs: duration('cert-expiry-warning'),
     defaultDeletionPolicy: policy as 'Delete' | 'Orphan',
@@ -163,6 +167,7 @@ export async function runOperatorCli(argv: string[]): Promise<number> {
       resyncPeriodMs: config.resyncPeriodMs,
       sha1Cutoff: config.sha1Cutoff,
       reconcileTimeoutMs: config.reconcileTimeoutMs,
+      requireSenderGrant: config.requireSenderGrant,
     },
     shutdownTimeoutMs: config.shutdownTimeoutMs,
     // A replica that lost its Lease exits, so a fresh one campaigns (the work has already stopped).

@@ -24,7 +24,10 @@ export type ReadyReason =
   | 'RequiresReplacement'
   | 'Paused'
   | 'Drifted'
-  | 'Stalled';
+  | 'Stalled'
+  | 'NotGranted'
+  | 'SenderConflict'
+  | 'AdoptionConflict';
 
 export type ConditionInput = Omit<Condition, 'lastTransitionTime' | 'observedGeneration'>;
 

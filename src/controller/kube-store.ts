@@ -1,5 +1,5 @@
 // KubeStore on the informers (reads) and KubeObjects (writes): the Kubernetes side of the ports.
-import type { ChamanSender, ChamanSenderStatus, ChannelAccount, ChannelAccountStatus } from '../api/types.generated.ts';
+import type { ChamanSender, ChamanSenderGrant, ChamanSenderStatus, ChannelAccount, ChannelAccountStatus } from '../api/types.generated.ts';
 import { RESOURCES, isNotFound, type KubeObject } from '../kube/client.ts';
 import type { Informer } from '../kube/informer.ts';
 import type { KubeObjects } from '../kube/objects.ts';
@@ -15,6 +15,10 @@ export const INDEX = {
   accountsBySecret: 'bySecret',
   /** ChamanSenders by their credentials Secret, `namespace/secretName`. */
   sendersByCredentials: 'byCredentials',
+  /** ChamanSenders by sender number (one sender number, one ChamanSender). */
+  sendersByNumber: 'byNumber',
+  /** ChannelAccounts by `namespace/senderName/externalName` (one Chaman account, one ChannelAccount). */
+  accountsByExternalName: 'byExternalName',
 } as const;
 
 export interface Informers {
@@ -24,6 +28,10 @@ export interface Informers {
   secrets: Informer<KubeObject>;
   /** Metadata only, and only ConfigMaps the operator manages. */
   configMaps: Informer<KubeObject>;
+  /** Cluster-scoped; only when grants are required. */
+  grants?: Informer<ChamanSenderGrant & KubeObject>;
+  /** Metadata only (labels, for a grant's namespaceSelector); only when grants are required. */
+  namespaces?: Informer<KubeObject>;
 }
 
 const rtOf = (o: ChamanSender | ChannelAccount) => (o.kind === 'ChamanSender' ? RESOURCES.chamanSenders : RESOURCES.channelAccounts);
@@ -41,6 +49,22 @@ export class InformerKubeStore implements KubeStore {
 
   getSender(namespace: string, name: string): ChamanSender | undefined {
     return this.informers.senders.get(namespace, name);
+  }
+
+  sendersWithNumber(senderNumber: string): ChamanSender[] {
+    return [...this.informers.senders.byIndex(INDEX.sendersByNumber, senderNumber)];
+  }
+
+  accountsClaiming(namespace: string, senderName: string, externalId: string): ChannelAccount[] {
+    return [...this.informers.accounts.byIndex(INDEX.accountsByExternalName, `${namespace}/${senderName}/${externalId}`)];
+  }
+
+  grants(): ChamanSenderGrant[] {
+    return this.informers.grants ? [...this.informers.grants.values()] : [];
+  }
+
+  namespaceLabels(namespace: string): Record<string, string> | undefined {
+    return this.informers.namespaces?.get(undefined, namespace)?.metadata.labels ?? undefined;
   }
 
   accountsOfSender(namespace: string, senderName: string): ChannelAccount[] {

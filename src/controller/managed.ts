@@ -59,7 +59,7 @@ export interface ReconcileScope {
 /** Either an external client to converge with, or an outcome that stops the reconcile here. */
 export type Connection<R> =
   | { external: ExternalClient<R> }
-  | { stop: Outcome; result: 'success' | 'invalid'; event?: { reason: string; message: string }; requeueAt?: Date };
+  | { stop: Outcome; result: 'success' | 'invalid' | 'error'; event?: { reason: string; message: string }; requeueAt?: Date };
 
 export interface ObjectPolicies {
   /** Manage (write to Chaman) or Observe (read and report only). */

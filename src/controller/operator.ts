@@ -1,7 +1,7 @@
 // Wires the operator: informers → event handlers → keyed work queue → reconcile drivers, with
 // resync, leader election, metrics, health and a bounded graceful shutdown.
 import type { Logger } from 'pino';
-import type { ChamanSender, ChannelAccount } from '../api/types.generated.ts';
+import type { ChamanSender, ChamanSenderGrant, ChannelAccount } from '../api/types.generated.ts';
 import type { ChamanClient, ChamanSenderInfo } from '../chaman/types.ts';
 import { RESOURCES, apiVersionOf, type KubeClient, type KubeObject, type ResourceType } from '../kube/client.ts';
 import { EventRecorder } from '../kube/events.ts';
@@ -17,12 +17,14 @@ import { ChamanClients, CatalogCache, type ClientFactory } from './chaman-client
 import { ChamanSenderKind } from './chaman-sender-kind.ts';
 import type { HeldAccount } from './channel-account-external.ts';
 import { ChannelAccountKind } from './channel-account-kind.ts';
-import { isReadyForGeneration } from './conditions.ts';
+import { isReadyForGeneration, mergeConditions, type Condition } from './conditions.ts';
 import { INDEX, InformerKubeStore, type Informers } from './kube-store.ts';
 import { ConvergedAccounts } from './list-resync.ts';
 import type { EventSink, KindContext, Settings } from './ports.ts';
 import { ReconcileDriver, type DriverDeps } from './reconcile-driver.ts';
 import { startOrder, type Queued } from './start-order.ts';
+import { TenancyGate } from './tenancy-gate.ts';
+import { grantClaims } from './tenancy.ts';
 
 export interface OperatorOptions {
   kube: KubeClient;
@@ -47,6 +49,7 @@ const SENDER = 'ChamanSender';
 const ACCOUNT = 'ChannelAccount';
 /** The periodic resync of one sender's accounts, by one list call: its own key, spread over the period. */
 const RESYNC = 'Resync';
+const GRANT = 'ChamanSenderGrant';
 
 /** Objects in lists come without apiVersion and kind; owner references and status applies need them. */
 function typed<T extends KubeObject>(rt: ResourceType) {
@@ -77,6 +80,7 @@ export class Operator {
   readonly informers: Informers;
   readonly queue: WorkQueue;
   private readonly store: InformerKubeStore;
+  private readonly objects: KubeObjects;
   private readonly senderDriver: ReconcileDriver<ChamanSender, ChamanSenderInfo>;
   private readonly accountDriver: ReconcileDriver<ChannelAccount, HeldAccount>;
   private readonly elector: LeaderElector | undefined;
@@ -94,8 +98,20 @@ export class Operator {
     const accounts = new Informer<ChannelAccount & KubeObject>({ ...common, resource: RESOURCES.channelAccounts, transform: typed(RESOURCES.channelAccounts), hooks: restart('channelaccounts') });
     accounts.addIndex(INDEX.accountsBySender, (a) => [`${a.metadata.namespace}/${a.spec.senderRef.name}`]);
     accounts.addIndex(INDEX.accountsBySecret, (a) => referencedSecrets(a.spec).map((s) => `${a.metadata.namespace}/${s}`));
+    accounts.addIndex(INDEX.accountsByExternalName, (a) => {
+      const id = a.metadata.annotations?.[ANNOTATIONS.externalName];
+      return id ? [`${a.metadata.namespace}/${a.spec.senderRef.name}/${id}`] : [];
+    });
     const senders = new Informer<ChamanSender & KubeObject>({ ...common, resource: RESOURCES.chamanSenders, transform: typed(RESOURCES.chamanSenders), hooks: restart('chamansenders') });
     senders.addIndex(INDEX.sendersByCredentials, (s) => (s.spec.credentialsSecretRef ? [`${s.metadata.namespace}/${s.spec.credentialsSecretRef.name}`] : []));
+    senders.addIndex(INDEX.sendersByNumber, (s) => [s.spec.senderNumber]);
+    // Grants and namespace labels matter only when grants are required (and need cluster-wide RBAC).
+    const tenancy = o.settings.requireSenderGrant
+      ? {
+          grants: new Informer<ChamanSenderGrant & KubeObject>({ ...common, namespaces: [], resource: RESOURCES.chamanSenderGrants, transform: typed(RESOURCES.chamanSenderGrants), hooks: restart('chamansendergrants') }),
+          namespaces: new Informer({ ...common, namespaces: [], resource: RESOURCES.namespaces, metadataOnly: true, hooks: restart('namespaces') }),
+        }
+      : {};
     this.informers = {
       senders,
       accounts,
@@ -107,8 +123,10 @@ export class Operator {
         labelSelector: Object.entries(MANAGED_BY_LABEL).map(([k, v]) => `${k}=${v}`).join(','),
         hooks: restart('configmaps'),
       }),
+      ...tenancy,
     };
-    this.store = new InformerKubeStore(this.informers, new KubeObjects(o.kube));
+    this.objects = new KubeObjects(o.kube);
+    this.store = new InformerKubeStore(this.informers, this.objects);
     const recorder = new EventRecorder({
       client: o.kube,
       instance: o.identity,
@@ -125,6 +143,7 @@ export class Operator {
       chamanFor: (sender) => clients.forSender(sender),
       catalog: (client, type) => catalog.get(client, type),
       converged: this.converged,
+      tenancy: new TenancyGate(this.store, o.settings),
       settings: o.settings,
     };
     this.chamanFor = kinds.chamanFor;
@@ -199,6 +218,7 @@ export class Operator {
     this.working = true;
     this.queue.start();
     this.enqueueAll();
+    this.enqueueGrants();
     this.informers.senders.forEach((s) => this.scheduleResync(s));
   }
 
@@ -261,6 +281,24 @@ export class Operator {
     if (this.working) this.queue.add(objectKey(namespace, name, SENDER));
   }
 
+  private enqueueGrant(name: string): void {
+    if (this.working) this.queue.add(objectKey(undefined, name, GRANT));
+  }
+
+  private enqueueGrants(): void {
+    this.informers.grants?.forEach((g) => this.enqueueGrant(g.metadata.name));
+  }
+
+  /** A grant's status: the senders it covers, and Ready. */
+  private async writeGrantStatus(grant: ChamanSenderGrant): Promise<WorkResult> {
+    const claims = grantClaims(grant, [...this.informers.senders.values()], (ns) => this.store.namespaceLabels(ns));
+    const message = claims.length ? `Covers ${claims.length} ChamanSender(s).` : 'Covers no ChamanSender yet.';
+    const generation = grant.metadata.generation ?? 0;
+    const conditions = mergeConditions(grant.status?.conditions as Condition[] | undefined, [{ type: 'Ready', status: 'True', reason: 'Accepted', message }], generation, new Date());
+    await this.objects.applyStatus(RESOURCES.chamanSenderGrants, grant as never, { observedGeneration: generation, conditions, claims });
+    return undefined;
+  }
+
   private enqueueAccount(a: ChannelAccount): void {
     if (this.working) this.queue.add(objectKey(a.metadata.namespace, a.metadata.name, ACCOUNT));
   }
@@ -275,19 +313,45 @@ export class Operator {
       this.enqueueSender(s.metadata.namespace, s.metadata.name);
       wakeAccountsOf(s); // accounts wait for their sender (SenderNotReady)
     };
+    // Tenancy: a sender's standing depends on the other senders of its number and on the grants.
+    const onSenderComeOrGone = (s: ChamanSender) => {
+      onSender(s);
+      for (const other of senders.byIndex(INDEX.sendersByNumber, s.spec.senderNumber)) this.enqueueSender(other.metadata.namespace, other.metadata.name);
+      this.enqueueGrants();
+    };
     senders
       .on('add', (s) => {
-        onSender(s);
+        onSenderComeOrGone(s);
         this.scheduleResync(s);
       })
       .on('update', (old, s) => {
         if (specOrIntentChanged(old, s)) this.enqueueSender(s.metadata.namespace, s.metadata.name);
         if (readiness(old) !== readiness(s)) wakeAccountsOf(s);
+        if (old.metadata.deletionTimestamp !== s.metadata.deletionTimestamp) onSenderComeOrGone(s);
       })
-      .on('delete', onSender);
+      .on('delete', onSenderComeOrGone);
+    const allSenders = () => senders.forEach((s) => this.enqueueSender(s.metadata.namespace, s.metadata.name));
+    this.informers.grants
+      ?.on('add', allSenders)
+      .on('update', (old, g) => {
+        if (old.metadata.generation !== g.metadata.generation) allSenders();
+      })
+      .on('delete', allSenders);
+    this.informers.grants?.on('add', (g) => this.enqueueGrant(g.metadata.name)).on('update', (_o, g) => this.enqueueGrant(g.metadata.name));
+    this.informers.namespaces?.on('update', (old, ns) => {
+      if (JSON.stringify(old.metadata.labels ?? {}) === JSON.stringify(ns.metadata.labels ?? {})) return;
+      senders.forEach((s) => this.enqueueSender(s.metadata.namespace, s.metadata.name), ns.metadata.name);
+      this.enqueueGrants();
+    });
 
+    // One Chaman account, one ChannelAccount: when a claim comes or goes, the other claimers look again.
+    const wakeClaimers = (a: ChannelAccount) => {
+      const id = a.metadata.annotations?.[ANNOTATIONS.externalName];
+      if (id) for (const other of accounts.byIndex(INDEX.accountsByExternalName, `${a.metadata.namespace}/${a.spec.senderRef.name}/${id}`)) this.enqueueAccount(other);
+    };
     const onAccountAddedOrGone = (a: ChannelAccount) => {
       this.enqueueAccount(a);
+      wakeClaimers(a);
       this.enqueueSender(a.metadata.namespace, a.spec.senderRef.name); // counts, finalizer release
       // R2: when a singleton rival comes or goes, the others may proceed.
       for (const rival of accountsOf(a.metadata.namespace, a.spec.senderRef.name)) {
@@ -299,7 +363,11 @@ export class Operator {
       .on('update', (old, a) => {
         // Our own status writes come back as updates: they need no reconcile (and would cost a Chaman read).
         if (old.metadata.deletionTimestamp !== a.metadata.deletionTimestamp) onAccountAddedOrGone(a);
-        else if (specOrIntentChanged(old, a)) this.enqueueAccount(a);
+        else if (specOrIntentChanged(old, a)) {
+          this.enqueueAccount(a);
+          wakeClaimers(old);
+          wakeClaimers(a);
+        }
       })
       .on('delete', (a) => {
         onAccountAddedOrGone(a);
@@ -343,6 +411,10 @@ export class Operator {
 
   private async process(key: string): Promise<WorkResult> {
     const { kind, namespace, name } = parseObjectKey(key);
+    if (kind === GRANT) {
+      const grant = this.informers.grants?.get(undefined, name);
+      return grant ? this.writeGrantStatus(grant) : undefined;
+    }
     if (kind === RESYNC) {
       const sender = this.informers.senders.get(namespace, name);
       return sender ? this.resync(key, sender) : undefined;

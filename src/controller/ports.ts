@@ -1,10 +1,11 @@
 // What the reconcilers need from the outside world, as small interfaces. The Kubernetes side is
 // implemented in kube-store.ts on the informers and the API client; Chaman by ChamanHttpClient.
 import type { SecretData } from '../api/semantic.ts';
-import type { ChamanSender, ChamanSenderStatus, ChannelAccount, ChannelAccountStatus } from '../api/types.generated.ts';
+import type { ChamanSender, ChamanSenderGrant, ChamanSenderStatus, ChannelAccount, ChannelAccountStatus } from '../api/types.generated.ts';
 import type { ChamanClient } from '../chaman/types.ts';
 import type { ChannelType, Permission } from '../domain/types.ts';
 import type { ConvergedAccounts } from './list-resync.ts';
+import type { TenancyGate } from './tenancy-gate.ts';
 
 export interface SecretContent {
   data: SecretData;
@@ -23,6 +24,14 @@ export interface KubeStore {
   getSender(namespace: string, name: string): ChamanSender | undefined;
   /** From the informer cache: the ChannelAccounts whose senderRef names this sender. */
   accountsOfSender(namespace: string, senderName: string): ChannelAccount[];
+  /** Every ChamanSender the operator sees with this sender number (one is allowed). */
+  sendersWithNumber(senderNumber: string): ChamanSender[];
+  /** The accounts of a sender whose chaman.io/external-name is `externalId` (one is allowed). */
+  accountsClaiming(namespace: string, senderName: string, externalId: string): ChannelAccount[];
+  /** Every ChamanSenderGrant. */
+  grants(): ChamanSenderGrant[];
+  /** A namespace's labels, or undefined when they cannot be read. */
+  namespaceLabels(namespace: string): Record<string, string> | undefined;
   /** A Secret's content, read when needed (only referenced Secrets are ever read). */
   readSecret(namespace: string, name: string): Promise<SecretContent | 'absent'>;
   /** Server-side apply of the status under one field manager; no call when nothing changed. */
@@ -49,6 +58,8 @@ export interface Settings {
   sha1Cutoff: Date;
   /** Every reconcile is cut short after this long. */
   reconcileTimeoutMs: number;
+  /** With the operator-wide credentials, act for a sender only when a ChamanSenderGrant covers it. */
+  requireSenderGrant: boolean;
 }
 
 /** What the kinds need beside the driver: the cluster's state, Chaman clients, the catalog, settings. */
@@ -60,5 +71,7 @@ export interface KindContext {
   catalog(client: ChamanClient, type?: ChannelType): Promise<Permission[]>;
   /** Accounts as they last converged, so a resync by list finds which ones differ. */
   converged: ConvergedAccounts;
+  /** Who may act for which sender (grants, one sender per number, one claim per account). */
+  tenancy: TenancyGate;
   settings: Settings;
 }

@@ -107,7 +107,7 @@ export async function runDemoCli(argv: string[]): Promise<number> {
       clientFactory: factory,
       namespaces: [],
       concurrency: 4,
-      settings: { defaultDeletionPolicy: 'Delete', certExpiryWarningMs: 30 * 86_400_000, resyncPeriodMs: 600_000, sha1Cutoff: DEFAULT_SHA1_CUTOFF, reconcileTimeoutMs: 60_000 },
+      settings: { defaultDeletionPolicy: 'Delete', certExpiryWarningMs: 30 * 86_400_000, resyncPeriodMs: 600_000, sha1Cutoff: DEFAULT_SHA1_CUTOFF, reconcileTimeoutMs: 60_000, requireSenderGrant: true },
       metrics,
       logger,
       identity: `demo-${process.pid}`,

@@ -42,6 +42,7 @@ export async function startOperatorProcess(options: { namespace: string; chamanU
       '--metrics-addr', `127.0.0.1:${metricsPort}`,
       '--health-addr', '127.0.0.1:0',
       '--log-level', 'debug',
+      '--require-sender-grant=false', // single-tenant unless extraArgs say otherwise (the last value wins)
       ...(options.extraArgs ?? []),
     ],
     { stdio: ['ignore', 'pipe', 'pipe'] },

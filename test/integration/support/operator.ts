@@ -34,7 +34,7 @@ export interface Harness {
   logs: string[];
   running: RunningOperator | undefined;
   /** `wrapChaman` decorates the operator's Chaman clients (to fail one chosen call, for instance). */
-  startOperator(settings?: Partial<Settings>, token?: string, options?: { wrapChaman?: (client: ChamanClient) => ChamanClient }): Promise<RunningOperator>;
+  startOperator(settings?: Partial<Settings>, token?: string, options?: { wrapChaman?: (client: ChamanClient) => ChamanClient; namespaces?: string[] }): Promise<RunningOperator>;
   apply(object: Record<string, unknown>): Promise<KubeObject>;
   get<T = ChannelAccount>(kind: 'ChannelAccount' | 'ChamanSender', name: string): Promise<T | undefined>;
   waitForCondition<T = ChannelAccount>(kind: 'ChannelAccount' | 'ChamanSender', name: string, type: string, status: string, reason?: string, timeoutMs?: number): Promise<T>;
@@ -87,7 +87,7 @@ export async function startHarness(namespace: string, emulatorOptions: Partial<E
         kube: operatorKube,
         chaman: factory({ kind: 'token', token: operatorToken }),
         clientFactory: factory,
-        namespaces: [namespace],
+        namespaces: options.namespaces ?? [namespace],
         concurrency: 4,
         settings: {
           defaultDeletionPolicy: 'Delete',
@@ -95,6 +95,8 @@ export async function startHarness(namespace: string, emulatorOptions: Partial<E
           resyncPeriodMs: 600_000,
           sha1Cutoff: DEFAULT_SHA1_CUTOFF,
           reconcileTimeoutMs: 60_000,
+          // Single-tenant unless a test says otherwise (the tenancy tests turn it on).
+          requireSenderGrant: false,
           ...settings,
         },
         metrics,
