@@ -178,13 +178,7 @@ export class ChamanHttpClient implements ChamanClient {
       authorization: auth.kind === 'token' ? `Bearer ${auth.token}` : undefined,
       requestTimeoutMs: options.requestTimeoutMs ?? 30_000,
       retry: options.retry === false ? { ...DEFAULT_RETRY_POLICY, maxAttempts: 1 } : { ...DEFAULT_RETRY_POLICY, ...options.retry },
-      traffic:
-        options.traffic ??
-        new ChamanTraffic({
-          ...(options.rateLimit !== undefined ? { rateLimit: options.rateLimit } : {}),
-          ...(options.breaker !== undefined ? { breaker: options.breaker } : {}),
-          clock,
-        }),
+      traffic: options.traffic ?? new ChamanTraffic({ rateLimit: options.rateLimit, breaker: options.breaker, clock }),
       onRequest: options.onRequest,
       clock,
       random: options.random ?? Math.random,

@@ -8,12 +8,13 @@ import { CircuitOpenError } from './errors.ts';
 import { TokenBucket, systemClock } from './token-bucket.ts';
 import type { Clock } from './token-bucket.ts';
 
+/** `undefined` means the default, so a client's own options can be passed through as they are. */
 export interface ChamanTrafficOptions {
   /** calls per second for all clients together (each attempt takes a token), or a bucket; default: no limit */
-  rateLimit?: { ratePerSecond: number; burst?: number } | TokenBucket;
+  rateLimit?: { ratePerSecond: number; burst?: number } | TokenBucket | undefined;
   /** circuit breaker settings, or false for none; default: on, 5 failures, 1 probe per second */
-  breaker?: CircuitBreakerOptions | false;
-  clock?: Clock;
+  breaker?: CircuitBreakerOptions | false | undefined;
+  clock?: Clock | undefined;
 }
 
 export class ChamanTraffic {

@@ -26,13 +26,7 @@ export type ClientFactory = (auth: ChamanAuth) => ChamanClient;
  * breaker sees every failure of the one backend (issue 10 item 6, issue 9 item 13).
  */
 export function clientFactory(base: Omit<ChamanHttpClientOptions, 'auth'>): ClientFactory {
-  const traffic =
-    base.traffic ??
-    new ChamanTraffic({
-      ...(base.rateLimit !== undefined ? { rateLimit: base.rateLimit } : {}),
-      ...(base.breaker !== undefined ? { breaker: base.breaker } : {}),
-      ...(base.clock !== undefined ? { clock: base.clock } : {}),
-    });
+  const traffic = base.traffic ?? new ChamanTraffic({ rateLimit: base.rateLimit, breaker: base.breaker, clock: base.clock });
   return (auth) => new ChamanHttpClient({ ...base, auth, traffic });
 }
 
