@@ -65,8 +65,11 @@ export function renderTypes(): string {
 export function renderGeneratedFiles(): Record<string, string> {
   const files: Record<string, string> = { 'src/api/types.generated.ts': renderTypes() };
   for (const source of CRD_SOURCES) files[`crds/chaman.io_${source.plural}.yaml`] = renderCrdYaml(source);
-  // So that kustomize bases (manifests/) can include the CRDs by directory.
-  files['crds/kustomization.yaml'] =
+  // So that kustomize bases (manifests/) can include the CRDs by directory. Named `Kustomization`, a
+  // name kustomize reads and `kubectl apply -f crds/` skips (it reads only .yaml, .yml and .json):
+  // a kustomization.yaml there is not a Kubernetes object and made that apply exit 1. It cannot live
+  // elsewhere: kustomize refuses to load a file outside the kustomization's own directory.
+  files['crds/Kustomization'] =
     `# ${HEADER}\napiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n` +
     CRD_SOURCES.map((s) => `  - chaman.io_${s.plural}.yaml\n`).join('');
   return files;

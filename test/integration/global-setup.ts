@@ -60,7 +60,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
 /** Applies every CRD in crds/ and waits until each is Established (its API is served). */
 async function installCrds(kubectlPath: string): Promise<void> {
   const crdDir = join(repoRoot, 'crds');
-  // Only the files that hold CRDs (crds/ also has a kustomization.yaml).
+  // Only the files that hold CRDs.
   const files = (existsSync(crdDir) ? readdirSync(crdDir) : []).filter(
     (f) =>
       /\.ya?ml$/.test(f) &&

@@ -67,8 +67,8 @@ export function kustomize(dir: string): K8sObject[] {
     text = kubectl(['kustomize', join(REPO_ROOT, dir)]);
   } catch (error) {
     const stderr = String((error as { stderr?: unknown }).stderr ?? error);
-    const hint = /crds/.test(stderr) && !existsSync(join(REPO_ROOT, 'crds/kustomization.yaml'))
-      ? '\n(crds/kustomization.yaml is missing: src/api/generate.ts should write it next to the CRDs, listing them)'
+    const hint = /crds/.test(stderr) && !existsSync(join(REPO_ROOT, 'crds/Kustomization'))
+      ? '\n(crds/Kustomization is missing: src/api/generate.ts should write it next to the CRDs, listing them)'
       : '';
     throw new Error(`kubectl kustomize ${dir} failed:\n${stderr}${hint}`);
   }
