@@ -23,10 +23,12 @@ export function toText(findings: ValidationFinding[], fileCount: number, documen
       `${f.file}:${f.line ?? 1} (document ${f.document}) ${f.severity.toUpperCase()} ${f.rule} ` +
       `${f.kind} ${f.namespace}/${f.name || '<no name>'} ${f.field}: ${f.message}`,
   );
-  const errors = findings.filter((f) => f.severity === 'error').length;
-  const warnings = findings.length - errors;
+  const count = (severity: ValidationFinding['severity']) => findings.filter((f) => f.severity === severity).length;
+  const errors = count('error');
+  const notChecked = count('info');
   lines.push(
-    `${fileCount} file(s), ${documentCount} document(s): ${errors} error(s), ${warnings} warning(s)` +
+    `${fileCount} file(s), ${documentCount} document(s): ${errors} error(s), ${count('warning')} warning(s)` +
+      (notChecked ? `, ${notChecked} check(s) not done (INFO)` : '') +
       (errors === 0 ? ' — valid' : ''),
   );
   return `${lines.join('\n')}\n`;

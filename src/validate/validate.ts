@@ -4,22 +4,24 @@
 // never prints a secret.
 import { CHAMAN_SENDER_GRANT_CEL_CHECKS, CHANNEL_ACCOUNT_CEL_CHECKS, type CelCheck } from '../api/cel-checks.ts';
 import { API_VERSION } from '../api/common.ts';
-import { checkChamanSender, checkChannelAccount, resolveAccountMaterial, type SecretData } from '../api/semantic.ts';
+import { checkChamanSender, checkChannelAccount } from '../api/semantic.ts';
 import { checkStructure, type ChamanKind } from '../api/structural.ts';
 import type { ChamanSender, ChamanSenderGrant, ChannelAccount } from '../api/types.generated.ts';
 import { grantFor, grantSnippet } from '../controller/tenancy.ts';
 import { isSingletonType } from '../domain/index.ts';
 import type { Finding, Permission, RulePolicy } from '../domain/types.ts';
+import { collectInputSecrets, resolveFromInput, type InputFinding } from './input-secrets.ts';
 import type { SourceDocument } from './load.ts';
 
-export interface ValidationFinding extends Finding {
+/** A finding located in the input. Severity `info` says what was not checked (e.g. an encrypted value) and why. */
+export type ValidationFinding = InputFinding & {
   file: string;
   document: number;
   line?: number;
   kind: string;
   namespace: string;
   name: string;
-}
+};
 
 export interface ValidateOptions {
   catalog: Permission[];
@@ -54,30 +56,9 @@ function locate(source: SourceDocument): Located | undefined {
   return { source, manifest, kind: manifest.kind, namespace, name };
 }
 
-function decodeSecret(doc: Located, report: (f: Finding) => void): SecretData {
-  const data: SecretData = {};
-  for (const [key, value] of Object.entries(doc.manifest.data ?? {})) {
-    const text = typeof value === 'string' ? value.replace(/\s+/g, '') : '';
-    if (!/^[A-Za-z0-9+/]*={0,2}$/.test(text) || text.length % 4 !== 0) {
-      report({
-        rule: 'SCHEMA',
-        field: `data.${key}`,
-        severity: 'error',
-        message: `data.${key} is not valid base64; put plain text under stringData instead, or encode it with base64 -w0.`,
-      });
-      continue;
-    }
-    data[key] = new Uint8Array(Buffer.from(text, 'base64'));
-  }
-  for (const [key, value] of Object.entries(doc.manifest.stringData ?? {})) {
-    data[key] = new TextEncoder().encode(String(value));
-  }
-  return data;
-}
-
 export async function validateDocuments(sources: SourceDocument[], options: ValidateOptions): Promise<ValidationFinding[]> {
   const findings: ValidationFinding[] = [];
-  const reporter = (doc: Located) => (f: Finding) =>
+  const reporter = (doc: Located) => (f: InputFinding) =>
     findings.push({
       ...f,
       file: doc.source.file,
@@ -89,10 +70,7 @@ export async function validateDocuments(sources: SourceDocument[], options: Vali
     });
 
   const located = sources.map(locate).filter((d): d is Located => d !== undefined);
-  const secrets = new Map<string, SecretData>();
-  for (const doc of located) {
-    if (doc.kind === 'Secret') secrets.set(`${doc.namespace}/${doc.name}`, decodeSecret(doc, reporter(doc)));
-  }
+  const secrets = collectInputSecrets(located.map((doc) => ({ ...doc, report: reporter(doc) })));
 
   const senders = new Map<string, Located>();
   const senderNumbers = new Map<string, Located>();
@@ -145,9 +123,8 @@ export async function validateDocuments(sources: SourceDocument[], options: Vali
     checkCel(CHANNEL_ACCOUNT_CEL_CHECKS, doc.manifest.spec, report);
     if (!structurallyValid) continue;
     const account = doc.manifest as unknown as ChannelAccount;
-    const lookup = (name: string) => secrets.get(`${doc.namespace}/${name}`) ?? 'unknown';
-    const { material, findings: missing } = resolveAccountMaterial(account.spec, lookup);
-    missing.forEach(report);
+    const { material, findings: fromSecrets } = resolveFromInput(account.spec, doc.namespace, secrets);
+    fromSecrets.forEach(report);
     (await checkChannelAccount(account.spec, material, options)).forEach(report);
   }
 
@@ -199,7 +176,6 @@ function checkGrants(
     });
   }
 }
-
 
 /** The schema and the rule library may both catch one problem (e.g. permissions on SOAP): report it once. */
 function withoutRepeats(findings: ValidationFinding[]): ValidationFinding[] {

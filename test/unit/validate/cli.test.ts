@@ -1,6 +1,9 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+
+// Each test starts a Node process (1–3 s alone, more when the machine is busy).
+vi.setConfig({ testTimeout: 30_000 });
 
 const root = join(import.meta.dirname, '..', '..', '..');
 
@@ -96,7 +99,7 @@ describe('chaman-operator validate', () => {
     for (const piece of [...secretRuns(cert.privateKeyPem), ...secretRuns(ssh.privateOpenSsh)]) {
       if (out.includes(piece)) throw new Error('validate printed a piece of a private key');
     }
-  }, 30_000);
+  });
 
   it.each([
     [['-f'], 'argument missing'],
