@@ -12,6 +12,7 @@ import { createOperatorMetrics } from '../observability/metrics.ts';
 import { startObservabilityServer } from '../observability/server.ts';
 import { chamanRequestMetrics, clientFactory } from './chaman-clients.ts';
 import { Operator } from './operator.ts';
+import { resolveShard } from './sharding.ts';
 
 interface Flag {
   env: string;
@@ -38,6 +39,8 @@ const FLAGS: Record<string, Flag> = {
   'chaman-rate-limit': { env: 'CHAMAN_RATE_LIMIT', help: 'Chaman calls per second (token bucket; burst = 2×)', default: '5' },
   'sha1-cutoff': { env: 'CHAMAN_SHA1_CUTOFF', help: 'from when SHA-1 is refused for FTP, SFTP and SOAP (R7)', default: DEFAULT_SHA1_CUTOFF.toISOString() },
   'require-sender-grant': { env: 'CHAMAN_REQUIRE_SENDER_GRANT', help: 'act for a sender with the operator-wide credentials only when a ChamanSenderGrant covers it (true or false)', default: 'true' },
+  'shard-count': { env: 'CHAMAN_SHARD_COUNT', help: 'replicas that share the namespaces by hash, each with its own Lease', default: '1' },
+  'shard-index': { env: 'CHAMAN_SHARD_INDEX', help: "this replica's shard (default: the ordinal of a StatefulSet pod name)" },
   'leader-elect': { env: 'CHAMAN_LEADER_ELECT', help: 'elect a leader with a Lease (for several replicas)', boolean: true },
   'leader-election-namespace': { env: 'POD_NAMESPACE', help: 'namespace of the Lease', default: 'chaman-system' },
   'metrics-addr': { env: 'CHAMAN_METRICS_ADDR', help: 'address of /metrics', default: ':8080' },
@@ -104,6 +107,7 @@ export function readConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
     defaultDeletionPolicy: policy as 'Delete' | 'Orphan',
     rateLimit: positive('chaman-rate-limit'),
     sha1Cutoff,
+    shard: resolveShard(Number(get('shard-count')), get('shard-index') === undefined ? undefined : Number(get('shard-index')), env.POD_NAME),
     leaderElect: get('leader-elect') === 'true',
     leaderElectionNamespace: get('leader-election-namespace')!,
     metricsAddr: get('metrics-addr')!,
@@ -170,6 +174,7 @@ export async function runOperatorCli(argv: string[]): Promise<number> {
       requireSenderGrant: config.requireSenderGrant,
     },
     shutdownTimeoutMs: config.shutdownTimeoutMs,
+    ...(config.shard.count > 1 ? { shard: config.shard } : {}),
     // A replica that lost its Lease exits, so a fresh one campaigns (the work has already stopped).
     onLostLeadership: () => lostLeadership(),
     metrics,

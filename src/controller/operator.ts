@@ -22,6 +22,7 @@ import { INDEX, InformerKubeStore, type Informers } from './kube-store.ts';
 import { ConvergedAccounts } from './list-resync.ts';
 import type { EventSink, KindContext, Settings } from './ports.ts';
 import { ReconcileDriver, type DriverDeps } from './reconcile-driver.ts';
+import { leaseName, ownsNamespace, type Shard } from './sharding.ts';
 import { startOrder, type Queued } from './start-order.ts';
 import { TenancyGate } from './tenancy-gate.ts';
 import { grantClaims } from './tenancy.ts';
@@ -38,6 +39,8 @@ export interface OperatorOptions {
   /** Pod name or host name: the Event reportingInstance and the lease identity. */
   identity: string;
   leaderElection?: { namespace: string; name: string; leaseDurationMs?: number; renewDeadlineMs?: number; retryPeriodMs?: number };
+  /** Replica I of N works on the namespaces whose hash modulo N is I (caches stay cluster-wide). */
+  shard?: Shard;
   /** How long stop() lets reconciles in flight finish before it cuts them short. Default 20 s. */
   shutdownTimeoutMs?: number;
   /** Leadership was lost: the operator has stopped its work; the process should exit so a fresh replica campaigns. */
@@ -169,13 +172,15 @@ export class Operator {
     this.senderDriver = new ReconcileDriver(new ChamanSenderKind(kinds), deps);
     this.accountDriver = new ReconcileDriver(new ChannelAccountKind(kinds), deps);
     this.wireEvents();
-    o.metrics.observeObjects({ senders: () => this.informers.senders.values(), accounts: () => this.informers.accounts.values() });
+    // Each shard exports the objects it works on, so a sum over the replicas counts each object once.
+    const mine = <T extends KubeObject>(informer: Informer<T>) => () => [...informer.values()].filter((obj) => this.owns(obj.metadata.namespace));
+    o.metrics.observeObjects(o.shard && o.shard.count > 1 ? { senders: mine(this.informers.senders), accounts: mine(this.informers.accounts) } : { senders: () => this.informers.senders.values(), accounts: () => this.informers.accounts.values() });
     if (o.leaderElection) {
       const { namespace, name, ...timings } = o.leaderElection;
       this.elector = new LeaderElector({
         client: o.kube,
         namespace,
-        name,
+        name: leaseName(name, o.shard),
         identity: o.identity,
         ...timings,
         onStartedLeading: () => {
@@ -224,7 +229,7 @@ export class Operator {
 
   /** The first resync of a sender falls at a random point of the period, so resyncs are spread, not bunched. */
   private scheduleResync(s: ChamanSender): void {
-    if (this.working) this.queue.addAfter(objectKey(s.metadata.namespace, s.metadata.name, RESYNC), Math.random() * this.o.settings.resyncPeriodMs);
+    if (this.working && this.owns(s.metadata.namespace)) this.queue.addAfter(objectKey(s.metadata.namespace, s.metadata.name, RESYNC), Math.random() * this.o.settings.resyncPeriodMs);
   }
 
   /**
@@ -272,17 +277,27 @@ export class Operator {
   /** Every object, in random order with urgent work first: repeated crashes cannot starve the same objects. */
   private enqueueAll(): void {
     const items: Queued[] = [];
-    this.informers.senders.forEach((s) => items.push({ key: objectKey(s.metadata.namespace, s.metadata.name, SENDER), metadata: s.metadata }));
-    this.informers.accounts.forEach((a) => items.push({ key: objectKey(a.metadata.namespace, a.metadata.name, ACCOUNT), metadata: a.metadata }));
+    this.informers.senders.forEach((s) => {
+      if (this.owns(s.metadata.namespace)) items.push({ key: objectKey(s.metadata.namespace, s.metadata.name, SENDER), metadata: s.metadata });
+    });
+    this.informers.accounts.forEach((a) => {
+      if (this.owns(a.metadata.namespace)) items.push({ key: objectKey(a.metadata.namespace, a.metadata.name, ACCOUNT), metadata: a.metadata });
+    });
     for (const key of startOrder(items)) this.queue.add(key);
   }
 
-  private enqueueSender(namespace: string | undefined, name: string): void {
-    if (this.working) this.queue.add(objectKey(namespace, name, SENDER));
+  /** Whether this replica's shard works on that namespace. */
+  private owns(namespace: string | undefined): boolean {
+    return ownsNamespace(this.o.shard, namespace);
   }
 
+  private enqueueSender(namespace: string | undefined, name: string): void {
+    if (this.working && this.owns(namespace)) this.queue.add(objectKey(namespace, name, SENDER));
+  }
+
+  /** Grants are cluster-scoped: the first shard writes their status. */
   private enqueueGrant(name: string): void {
-    if (this.working) this.queue.add(objectKey(undefined, name, GRANT));
+    if (this.working && (this.o.shard?.index ?? 0) === 0) this.queue.add(objectKey(undefined, name, GRANT));
   }
 
   private enqueueGrants(): void {
@@ -300,7 +315,7 @@ export class Operator {
   }
 
   private enqueueAccount(a: ChannelAccount): void {
-    if (this.working) this.queue.add(objectKey(a.metadata.namespace, a.metadata.name, ACCOUNT));
+    if (this.working && this.owns(a.metadata.namespace)) this.queue.add(objectKey(a.metadata.namespace, a.metadata.name, ACCOUNT));
   }
 
   private wireEvents(): void {

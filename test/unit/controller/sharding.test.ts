@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest';
+import { fnv1a32, leaseName, ownsNamespace, resolveShard, shardOfNamespace } from '../../../src/controller/sharding.ts';
+
+describe('sharding', () => {
+  it('FNV-1a 32 matches its reference values', () => {
+    expect(fnv1a32('')).toBe(0x811c9dc5);
+    expect(fnv1a32('a')).toBe(0xe40c292c);
+    expect(fnv1a32('foobar')).toBe(0xbf9cf968);
+  });
+
+  it('every namespace has exactly one shard, and the shards share the namespaces fairly', () => {
+    const counts = [0, 0, 0];
+    for (let i = 0; i < 3000; i++) {
+      const ns = `team-${i}`;
+      const owners = [0, 1, 2].filter((index) => ownsNamespace({ count: 3, index }, ns));
+      expect(owners).toEqual([shardOfNamespace(ns, 3)]);
+      counts[owners[0]!]!++;
+    }
+    for (const c of counts) expect(c).toBeGreaterThan(850);
+  });
+
+  it('unsharded owns everything and keeps the usual Lease name', () => {
+    expect(ownsNamespace(undefined, 'x')).toBe(true);
+    expect(ownsNamespace({ count: 1, index: 0 }, 'x')).toBe(true);
+    expect(leaseName('chaman-operator', { count: 1, index: 0 })).toBe('chaman-operator');
+    expect(leaseName('chaman-operator', { count: 3, index: 2 })).toBe('chaman-operator-shard-2');
+  });
+
+  it('takes the index from the flag, else from the StatefulSet ordinal, and refuses what does not fit', () => {
+    expect(resolveShard(3, 1, 'chaman-operator-2')).toEqual({ count: 3, index: 1 });
+    expect(resolveShard(3, undefined, 'chaman-operator-2')).toEqual({ count: 3, index: 2 });
+    expect(resolveShard(1, undefined, undefined)).toEqual({ count: 1, index: 0 });
+    expect(() => resolveShard(3, undefined, 'chaman-operator-7c9f')).toThrow(/--shard-index is required/);
+    expect(() => resolveShard(3, 3, undefined)).toThrow(/between 0 and 2/);
+    expect(() => resolveShard(0, undefined, undefined)).toThrow(/--shard-count/);
+  });
+});
