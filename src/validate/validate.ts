@@ -10,7 +10,7 @@ import type { ChamanSender, ChamanSenderGrant, ChannelAccount } from '../api/typ
 import { grantFor, grantSnippet } from '../controller/tenancy.ts';
 import { isSingletonType } from '../domain/index.ts';
 import type { Finding, Permission, RulePolicy } from '../domain/types.ts';
-import { collectInputSecrets, resolveFromInput, type InputFinding } from './input-secrets.ts';
+import { collectInputSecrets, isSopsValue, resolveFromInput, type InputFinding } from './input-secrets.ts';
 import type { SourceDocument } from './load.ts';
 
 /** A finding located in the input. Severity `info` says what was not checked (e.g. an encrypted value) and why. */
@@ -53,7 +53,9 @@ function locate(source: SourceDocument): Located | undefined {
   const clusterScoped = manifest.kind === 'ChamanSenderGrant' || manifest.kind === 'Namespace';
   const namespace = clusterScoped ? '' : typeof manifest.metadata?.namespace === 'string' ? manifest.metadata.namespace : 'default';
   const name = typeof manifest.metadata?.name === 'string' ? manifest.metadata.name : '';
-  return { source, manifest, kind: manifest.kind, namespace, name };
+  // SOPS without encrypted_regex encrypts identity too: name it as such, not by its ciphertext.
+  const clear = (v: string) => (isSopsValue(v) ? '(SOPS-encrypted)' : v);
+  return { source, manifest, kind: clear(manifest.kind), namespace: clear(namespace), name: clear(name) };
 }
 
 export async function validateDocuments(sources: SourceDocument[], options: ValidateOptions): Promise<ValidationFinding[]> {

@@ -94,7 +94,7 @@ describe('validate on a GitOps repository', () => {
       join(dir, 'all.sops.yaml'),
       `apiVersion: ${enc('v1')}\nkind: ${enc('Secret')}\nmetadata:\n    name: ${enc('x')}\ndata:\n    tls.crt: ${enc('AAAA')}\nsops:\n    lastmodified: "2026-12-02T04:07:45Z"\n    mac: ${enc('mac')}\n    version: 3.11.0\n`,
     );
-    expect((await validate(dir)).map((f) => `${f.severity} ${f.rule}`)).toEqual(['info ENCRYPTED']);
+    expect((await validate(dir)).map((f) => `${f.severity} ${f.rule} ${f.kind} ${f.name}`)).toEqual(['info ENCRYPTED (SOPS-encrypted) (SOPS-encrypted)']);
   });
 });
 
