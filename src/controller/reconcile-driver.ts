@@ -47,6 +47,9 @@ interface State<O> {
   object: O;
 }
 
+/** How long a Chaman write may take before status says it is in progress. */
+const PROGRESS_AFTER_MS = 1000;
+
 const rfc3339 = (d: Date): string => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
 
 export class ReconcileDriver<O extends ManagedObject, R> {
@@ -127,8 +130,7 @@ export class ReconcileDriver<O extends ManagedObject, R> {
     if (observation.differences.length === 0) return this.converged(state, scope, found);
 
     const what = observation.differences.join('; ');
-    await this.progress(state, scope, 'Updating', `Updating in Chaman: ${what}.`);
-    const updated = await external.update(observation);
+    const updated = await this.whileSlow(state, scope, 'Updating', `Updating in Chaman: ${what}.`, () => external.update(observation));
     if (updated === 'recreate') {
       scope.event('Normal', 'Replacing', `Chaman does not allow editing ${what} (R12): deleting and creating the account again (replacementPolicy Recreate).`);
       await external.delete(observation);
@@ -171,10 +173,9 @@ export class ReconcileDriver<O extends ManagedObject, R> {
       annotations: { [ANNOTATIONS.createPending]: stamp, [ANNOTATIONS.createFailed]: null },
       ...(policies.finalizer ? { finalizer: true } : {}),
     });
-    await this.progress(state, scope, 'Creating', `Creating it in Chaman.`);
     let created: { resource: R; externalName: string };
     try {
-      created = await external.create(`chaman-operator-${state.object.metadata.uid}-${Date.parse(stamp)}`);
+      created = await this.whileSlow(state, scope, 'Creating', 'Creating it in Chaman.', () => external.create(`chaman-operator-${state.object.metadata.uid}-${Date.parse(stamp)}`));
     } catch (error) {
       if (!this.d.stopSignal.aborted && classifyError(error).class === 'needsUser') {
         state.object = await this.d.updateMetadata(state.object, {
@@ -254,9 +255,22 @@ export class ReconcileDriver<O extends ManagedObject, R> {
     return { result: 'success', gone: true };
   }
 
-  /** Ready=False with a progress reason, written before slow Chaman calls. */
-  private async progress(state: State<O>, scope: ReconcileScope, reason: 'Creating' | 'Updating', message: string): Promise<void> {
-    await this.writeStatus(state, scope, { ready: { status: 'False', reason, message }, synced: { ok: true, reason: 'ReconcileSuccess', message }, progressing: true }, undefined);
+  /**
+   * Runs a Chaman write; when it takes longer than PROGRESS_AFTER_MS, status says Ready=False with a
+   * progress reason meanwhile. A quick answer goes straight to the final status: one write, not two.
+   */
+  private async whileSlow<T>(state: State<O>, scope: ReconcileScope, reason: 'Creating' | 'Updating', message: string, work: () => Promise<T>): Promise<T> {
+    const outcome: Outcome = { ready: { status: 'False', reason, message }, synced: { ok: true, reason: 'ReconcileSuccess', message }, progressing: true };
+    let written: Promise<unknown> | undefined;
+    const timer = setTimeout(() => {
+      written = this.writeStatus(state, scope, outcome, undefined).catch((err) => scope.log.warn({ err }, 'could not write the progress status'));
+    }, PROGRESS_AFTER_MS);
+    try {
+      return await work();
+    } finally {
+      clearTimeout(timer);
+      await written;
+    }
   }
 
   private async writeStatus(state: State<O>, scope: ReconcileScope, outcome: Outcome, resource: R | undefined): Promise<Date | undefined> {

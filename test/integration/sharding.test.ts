@@ -1,0 +1,103 @@
+// Sharding (issue 11) with real processes on the real API server: three shards with --leader-elect
+// split the namespaces by hash, each object is reconciled by exactly one shard, and when a shard's
+// replica is killed its standby takes the shard's Lease and the work goes on, with no duplicate.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, expect, it } from 'vitest';
+import { apply } from '../../src/devtools/apply.ts';
+import { makeCa, makeCertificate } from '../../src/devtools/certificates.ts';
+import { shardOfNamespace } from '../../src/controller/sharding.ts';
+import type { KubeObject } from '../../src/kube/client.ts';
+import { createNamespace, deleteNamespace, waitFor } from './support/cluster.ts';
+import { account, sender, startHarness, tlsSecret, type Harness } from './support/operator.ts';
+import { scrape, startOperatorProcess, type OperatorProcess } from './support/operator-process.ts';
+
+const SHARDS = 3;
+let h: Harness;
+let dir: string;
+const namespaces: string[] = [];
+const processes: OperatorProcess[] = [];
+
+beforeEach(async () => {
+  h = await startHarness(await createNamespace('shard-lease'));
+  dir = mkdtempSync(join(tmpdir(), 'sharding-'));
+  writeFileSync(join(dir, 'token'), h.token, { mode: 0o600 });
+});
+
+afterEach(async () => {
+  await Promise.all(processes.splice(0).map((p) => p.stop('SIGKILL')));
+  await h.stop();
+  for (const ns of [h.namespace, ...namespaces.splice(0)]) await deleteNamespace(ns);
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const inNamespace = (namespace: string, object: Record<string, unknown>) =>
+  apply(h.kube, { ...object, metadata: { ...(object.metadata as object), namespace } } as KubeObject, 'integration-tests');
+
+const accountReady = async (namespace: string, name: string) => {
+  const a = await h.kube.request<{ metadata: { generation: number }; status?: { conditions?: { type: string; status: string; observedGeneration?: number }[] } }>({
+    verb: 'get',
+    resource: 'channelaccounts',
+    method: 'GET',
+    path: `/apis/chaman.io/v1alpha1/namespaces/${namespace}/channelaccounts/${name}`,
+  });
+  const ready = a.status?.conditions?.find((c) => c.type === 'Ready');
+  return ready?.status === 'True' && ready.observedGeneration === a.metadata.generation;
+};
+
+/** The namespaces whose objects a process reconciled, from its debug log ("reconciled" lines). */
+const reconciledNamespaces = (p: OperatorProcess) =>
+  new Set([...p.output.join('').matchAll(/"object":"(?:ChannelAccount|ChamanSender):([^/"]+)\//g)].map((m) => m[1]!));
+
+it('three shards split the namespaces; a killed shard is taken over by its standby; no duplicate', async () => {
+  // At least one namespace per shard.
+  const byShard = new Map<number, string[]>();
+  while ([...Array(SHARDS).keys()].some((i) => !byShard.get(i)?.length) && namespaces.length < 24) {
+    const ns = await createNamespace('shard');
+    namespaces.push(ns);
+    const i = shardOfNamespace(ns, SHARDS);
+    byShard.set(i, [...(byShard.get(i) ?? []), ns]);
+  }
+  const cert = await makeCertificate({ ca: await makeCa(), freshKey: true });
+  const rest = account('rest', { type: 'REST', permissions: ['DimonaDeclaration'], certificates: [{ name: 'main', secretRef: { name: 'rest-cert' } }] });
+  const start = (index: number) =>
+    startOperatorProcess({
+      namespace: namespaces.join(','),
+      chamanUrl: h.emulator.url,
+      tokenFile: join(dir, 'token'),
+      extraArgs: ['--shard-count', String(SHARDS), '--shard-index', String(index), '--leader-elect', '--leader-election-namespace', h.namespace],
+    }).then((p) => (processes.push(p), p));
+  const shards = await Promise.all([0, 1, 2].map(start));
+  for (const p of shards) await waitFor('each shard leads its own Lease', async () => (await scrape(p.metricsUrl, 'chaman_leader')) === 1, 30_000, 200);
+  const standby = await start(1);
+
+  for (const [i, ns] of namespaces.entries()) {
+    await inNamespace(ns, sender('apk', String(300100 + i)));
+    await inNamespace(ns, tlsSecret('rest-cert', cert.pem));
+    await inNamespace(ns, rest);
+  }
+  for (const ns of namespaces) await waitFor(`${ns}/rest Ready`, () => accountReady(ns, 'rest'), 60_000, 200);
+
+  // Each shard reconciled exactly the namespaces that hash to it.
+  for (const [index, p] of shards.entries()) {
+    expect([...reconciledNamespaces(p)].sort()).toEqual([...(byShard.get(index) ?? [])].sort());
+  }
+  expect(reconciledNamespaces(standby).size).toBe(0);
+
+  // Kill shard 1's replica: its standby takes the Lease (within the lease duration) and carries on.
+  const killedAt = performance.now();
+  await shards[1]!.stop('SIGKILL');
+  await waitFor('the standby leads shard 1', async () => (await scrape(standby.metricsUrl, 'chaman_leader')) === 1, 30_000, 200);
+  expect(performance.now() - killedAt).toBeLessThan(15_000 + 5_000);
+  const target = byShard.get(1)![0]!;
+  await inNamespace(target, account('second', { type: 'REST', permissions: ['DimonaConsultation'], certificates: [{ name: 'main', secretRef: { name: 'rest-cert' } }] }));
+  await waitFor(`${target}/second Ready`, () => accountReady(target, 'second'), 30_000, 200);
+  expect([...reconciledNamespaces(standby)]).toEqual(byShard.get(1));
+
+  // No duplicate: every sender holds exactly its accounts in Chaman.
+  for (const [i, ns] of namespaces.entries()) {
+    const held = await h.chaman.listAccounts(String(300100 + i));
+    expect(held).toHaveLength(ns === target ? 2 : 1);
+  }
+}, 300_000);
