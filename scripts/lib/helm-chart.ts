@@ -6,7 +6,8 @@
 // the overlays rather than written twice:
 //   - what overlays/monitoring adds to the base is rendered when monitoring.enabled;
 //   - what overlays/namespaced removes from the base is rendered only when watchNamespaces is empty,
-//     and what it adds (a Role and RoleBinding in `payroll`) is rendered once per watched namespace.
+//     what it adds in `payroll` (a Role and RoleBinding) once per watched namespace, and what else it
+//     adds (a read-only ClusterRole for the cluster-scoped grants) once, when watchNamespaces is set.
 // test/unit/manifests/helm.test.ts checks that `helm template` with the matching values gives the
 // same objects as `kubectl kustomize` of manifests/, overlays/namespaced and overlays/monitoring.
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -180,14 +181,16 @@ function workloadTemplate(deployment: ManifestObject, m: Markers): { object: Man
     if (env.valueFrom?.secretKeyRef?.name === CREDENTIALS_SECRET) env.valueFrom.secretKeyRef.name = m.value('{{ $.Values.credentialsSecret }}');
   }
   container.env = [
+    {
+      // First, where kustomize's strategic merge puts the namespaced overlay's CHAMAN_NAMESPACES.
+      name: m.add((indent) =>
+        ['{{- if $.Values.watchNamespaces }}', `${indent}- name: CHAMAN_NAMESPACES`, `${indent}  value: {{ join "," $.Values.watchNamespaces | quote }}`, '{{- end }}'].join('\n'),
+      ),
+    },
     ...(container.env ?? []),
     {
       name: m.add((indent) =>
         [
-          '{{- if $.Values.watchNamespaces }}',
-          `${indent}- name: CHAMAN_NAMESPACES`,
-          `${indent}  value: {{ join "," $.Values.watchNamespaces | quote }}`,
-          '{{- end }}',
           '{{- if $.Values.sharding.enabled }}',
           // Kubernetes labels each StatefulSet pod with its ordinal (apps.kubernetes.io/pod-index, 1.28+).
           `${indent}- name: SHARD_INDEX`,
@@ -329,11 +332,15 @@ export function renderChart(sources: ChartSources): Record<string, string> {
   if (!values) throw new Error(`manifests/: no Deployment ${NAME} in kubectl kustomize manifests/`);
 
   for (const object of sources.namespaced.filter((o) => !baseIds.has(id(o)))) {
-    if (object.metadata.namespace !== NAMESPACED_EXAMPLE) {
-      throw new Error(`manifests/overlays/namespaced adds ${id(object)}: the chart repeats only objects in ${NAMESPACED_EXAMPLE} (once per watchNamespaces entry)`);
-    }
     const m = markers();
-    emit(`${object.kind.toLowerCase()}-watched.yaml`, m, parameterize(object, '{{ $namespace }}', m), ['{{- range $namespace := $.Values.watchNamespaces }}\n---', '{{- end }}']);
+    const file = `${object.kind.toLowerCase()}-namespaced.yaml`;
+    if (object.metadata.namespace === NAMESPACED_EXAMPLE) {
+      // A grant in the example's watched namespace: one per entry of watchNamespaces.
+      emit(file, m, parameterize(object, '{{ $namespace }}', m), ['{{- range $namespace := $.Values.watchNamespaces }}\n---', '{{- end }}']);
+    } else {
+      // Anything else the namespaced mode adds (e.g. a read-only ClusterRole for cluster-scoped kinds): once.
+      emit(file, m, parameterize(object, RELEASE_NAMESPACE, m), ['{{- if $.Values.watchNamespaces }}', '{{- end }}']);
+    }
   }
 
   for (const object of sources.monitoring.filter((o) => !baseIds.has(id(o)))) {
