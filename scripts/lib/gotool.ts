@@ -3,7 +3,7 @@
 //   - a go.mod `tool` line (e.g. `tool github.com/prometheus/prometheus/cmd/promtool`) when the tool
 //     is an upstream command: that package is built;
 //   - otherwise the module's own `main` package ('.').
-// An optional tool.json may add {"ldflags": ["-X pkg.var=value"]}. Built and cached by go-build.ts
+// An optional tool.json may add {"ldflags": ["-X pkg.var=value"], "tags": ["a_build_tag"]}. Built and cached by go-build.ts
 // as test/tools/<name>/bin/<name>-<hash>, like the control plane.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -13,6 +13,7 @@ export const toolsDir = join(repoRoot, 'test', 'tools');
 
 interface ToolJson {
   ldflags?: string[];
+  tags?: string[];
 }
 
 /** How to build test/tools/<name>, read from its go.mod and optional tool.json. */
@@ -25,7 +26,7 @@ export function goToolSpec(name: string): GoBinarySpec {
   if (tools.length > 1) throw new Error(`gotool: test/tools/${name}/go.mod has ${tools.length} tool lines; keep one per tool module`);
   const toolJsonPath = join(moduleDir, 'tool.json');
   const toolJson: ToolJson = existsSync(toolJsonPath) ? (JSON.parse(readFileSync(toolJsonPath, 'utf8')) as ToolJson) : {};
-  return { name, moduleDir, pkg: tools[0] ?? '.', ldflags: toolJson.ldflags };
+  return { name, moduleDir, pkg: tools[0] ?? '.', ldflags: toolJson.ldflags, tags: toolJson.tags };
 }
 
 /** The absolute path of test/tools/<name>'s binary, built first if its sources changed since the last build. */
