@@ -29,16 +29,9 @@ export class NeedsUserError extends Error {
   }
 }
 
-/** The reconcile was cut short on purpose (shutdown, lost leadership): write nothing, leave the guards as they are. */
-export class ReconcileAbortedError extends Error {
-  constructor(why: string) {
-    super(why);
-    this.name = 'ReconcileAbortedError';
-  }
-}
-
 export type ErrorVerdict =
   | { class: 'conflict'; message: string }
+  /** Cut short on purpose (shutdown, lost leadership; decided by the driver): write nothing, keep the guards. */
   | { class: 'aborted'; message: string }
   | { class: 'transient'; outcome: Outcome; eventReason: string; retryAfterMs?: number }
   | { class: 'kubernetes'; message: string; retryAfterMs?: number }
@@ -107,7 +100,6 @@ function transient(message: string, retryAfterMs?: number): ErrorVerdict {
 }
 
 export function classifyError(error: unknown, signal?: AbortSignal): ErrorVerdict {
-  if (error instanceof ReconcileAbortedError) return { class: 'aborted', message: error.message };
   if (error instanceof KubeApiError) {
     if (error.status === 409) return { class: 'conflict', message: error.message };
     return { class: 'kubernetes', message: `Kubernetes API: ${error.message}`, ...(error.retryAfterMs !== undefined ? { retryAfterMs: error.retryAfterMs } : {}) };

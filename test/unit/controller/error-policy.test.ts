@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { AccessDeniedError, ConflictError, NotFoundError, RateLimitedError, UnavailableError, ValidationError } from '../../../src/chaman/errors.ts';
-import { classifyError, invalidOutcome, NEEDS_USER_RECHECK_MS, NeedsUserError, ReconcileAbortedError, reasonForFinding } from '../../../src/controller/error-policy.ts';
+import { classifyError, invalidOutcome, NEEDS_USER_RECHECK_MS, NeedsUserError, reasonForFinding } from '../../../src/controller/error-policy.ts';
 import { KubeApiError } from '../../../src/kube/client.ts';
 import type { RuleId } from '../../../src/domain/types.ts';
 
@@ -69,10 +69,6 @@ describe('classifyError: the one place where an error becomes a decision', () =>
     if (v.class !== 'needsUser') return;
     expect(v.outcome.ready).toMatchObject({ status: 'False', reason: 'Stalled' });
     expect(v.outcome.stalled).toMatchObject({ reason: 'SecretNotFound' });
-  });
-
-  it('shutdown and lost leadership abort quietly', () => {
-    expect(classifyError(new ReconcileAbortedError('stopping')).class).toBe('aborted');
   });
 
   it('anything else is transient and says what happened', () => {
