@@ -3,6 +3,7 @@
 // manifests `validate` refuses offline (test/fixtures/broken).
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CHAMAN_SENDER_GRANT_SPEC_RULES as G, MATCH_EXPRESSION_RULES as M } from '../../src/api/chamansendergrant.ts';
 import { CHANNEL_ACCOUNT_SPEC_RULES as R, SFTP_KEY_RULE } from '../../src/api/channelaccount.ts';
 import { readManifests } from '../../src/devtools/apply.ts';
 import { createKubeClient, resourcePath, RESOURCES, type KubeClient, type KubeObject } from '../../src/kube/client.ts';
@@ -18,15 +19,18 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  // Grants are cluster-scoped: the ones this file created carry its namespace in a label.
+  await kubectl(['delete', 'chamansendergrants', '-l', `chaman.io/test-namespace=${namespace}`, '--ignore-not-found']).catch(() => undefined);
   await deleteNamespace(namespace);
   await kube.close();
 });
 
-const rtOf = (kind: string) => (kind === 'ChamanSender' ? RESOURCES.chamanSenders : RESOURCES.channelAccounts);
+const rtOf = (kind: string) =>
+  kind === 'ChamanSender' ? RESOURCES.chamanSenders : kind === 'ChamanSenderGrant' ? RESOURCES.chamanSenderGrants : RESOURCES.channelAccounts;
 
 /** Server-side apply (dry run unless told otherwise); resolves to the API server's error message, or '' when accepted. */
 async function tryApply(object: KubeObject, dryRun = true): Promise<string> {
-  const body = { ...object, metadata: { ...object.metadata, namespace } };
+  const body = rtOf(object.kind!).namespaced ? { ...object, metadata: { ...object.metadata, namespace } } : object;
   try {
     await kube.request({
       verb: 'apply',
@@ -43,6 +47,17 @@ async function tryApply(object: KubeObject, dryRun = true): Promise<string> {
     expect((error as { status?: number }).status, message).toBe(422);
     return message;
   }
+}
+
+/**
+ * A dry-run create; resolves to "status message" when refused, '' when accepted. For duplicates in a
+ * set: server-side apply answers 500 for those, before validation.
+ */
+async function tryCreate(object: KubeObject): Promise<string> {
+  const rt = rtOf(object.kind!);
+  return kube
+    .request({ verb: 'create', resource: rt.plural, method: 'POST', path: resourcePath(rt, namespace), query: { dryRun: 'All' }, body: object })
+    .then(() => '', (error: Error & { status?: number }) => `${error.status} ${error.message}`);
 }
 
 describe('CRDs', () => {
@@ -98,17 +113,7 @@ describe('CRDs', () => {
   });
 
   it('refuse duplicate permissions (a set)', async () => {
-    // Through a create: server-side apply answers 500 for a duplicate in a set, before validation.
-    const refused = await kube
-      .request({
-        verb: 'create',
-        resource: 'channelaccounts',
-        method: 'POST',
-        path: resourcePath(RESOURCES.channelAccounts, namespace),
-        query: { dryRun: 'All' },
-        body: { apiVersion: 'chaman.io/v1alpha1', kind: 'ChannelAccount', metadata: { name: 'dup', namespace }, spec: { senderRef: { name: 'apk' }, type: 'REST', permissions: ['A', 'A'], certificates: [{ name: 'c', secretRef: { name: 's' } }] } },
-      })
-      .then(() => '', (error: Error & { status?: number }) => `${error.status} ${error.message}`);
+    const refused = await tryCreate({ apiVersion: 'chaman.io/v1alpha1', kind: 'ChannelAccount', metadata: { name: 'dup', namespace }, spec: { senderRef: { name: 'apk' }, type: 'REST', permissions: ['A', 'A'], certificates: [{ name: 'c', secretRef: { name: 's' } }] } });
     expect(refused).toMatch(/^422 .*spec\.permissions\[1\].*Duplicate value/);
   });
 
@@ -120,5 +125,56 @@ describe('CRDs', () => {
     const sender = readManifests(join(root, 'examples', '10-sender.yaml'))[0]!;
     expect(await tryApply(sender, false)).toBe('');
     expect(await tryApply({ ...sender, spec: { ...(sender.spec as object), senderNumber: '300099' } } as KubeObject)).toContain('spec.senderNumber is immutable');
+  });
+
+  describe('ChamanSenderGrant', () => {
+    const grant = (name: string, spec: Record<string, unknown>) =>
+      ({
+        apiVersion: 'chaman.io/v1alpha1',
+        kind: 'ChamanSenderGrant',
+        metadata: { name: `${namespace}-${name}`, labels: { 'chaman.io/test-namespace': namespace } },
+        spec,
+      }) as KubeObject;
+
+    it('is cluster-scoped, explained, short name csg, category chaman', async () => {
+      const resources = await kubectl(['api-resources', '--api-group=chaman.io', '-o', 'wide']);
+      expect(resources.stdout).toMatch(/chamansendergrants\s+csg\s+chaman\.io\/v1alpha1\s+false\s+ChamanSenderGrant/);
+      const explain = await kubectl(['explain', 'csg.spec.namespaceSelector']);
+      expect(explain.stdout).toContain('matchExpressions');
+      expect(explain.stdout).toContain('every namespace');
+    });
+
+    it('accepts the example grant, and kubectl shows its printer columns', async () => {
+      const example = readManifests(join(root, 'examples', '05-grant.yaml'))[0]!;
+      const mine = { ...example, metadata: { name: `${namespace}-example`, labels: { 'chaman.io/test-namespace': namespace } } };
+      expect(await tryApply(mine, false)).toBe('');
+      const listed = await kubectl(['get', 'csg', `${namespace}-example`]);
+      expect(listed.stdout.split('\n')[0]).toMatch(/NAME\s+SENDERS\s+NAMESPACES\s+READY\s+AGE/);
+      expect(listed.stdout).toMatch(/\["300010"\]\s+\["payroll"\]/);
+      expect((await kubectl(['get', 'chaman', '-A'])).stdout).toContain(`${namespace}-example`);
+    });
+
+    it('accepts a selector alone, with every operator used right', async () => {
+      const spec = { senderNumbers: ['300010'], namespaceSelector: { matchLabels: { team: 'payroll' }, matchExpressions: [{ key: 'tier', operator: 'In', values: ['prod'] }, { key: 'chaman.io/frozen', operator: 'DoesNotExist' }] } };
+      expect(await tryApply(grant('selector', spec))).toBe('');
+    });
+
+    it.each([
+      ['neither namespaces nor a selector', { senderNumbers: ['300010'] }, G.namespacesOrSelector.message],
+      ['an empty namespaces list and no selector', { senderNumbers: ['300010'], namespaces: [] }, G.namespacesOrSelector.message],
+      ['In without values', { senderNumbers: ['300010'], namespaceSelector: { matchExpressions: [{ key: 'team', operator: 'In' }] } }, M.valuesForInNotIn.message],
+      ['Exists with values', { senderNumbers: ['300010'], namespaceSelector: { matchExpressions: [{ key: 'team', operator: 'Exists', values: ['x'] }] } }, M.noValuesForExists.message],
+      ['an unknown operator', { senderNumbers: ['300010'], namespaceSelector: { matchExpressions: [{ key: 'team', operator: 'Equals', values: ['x'] }] } }, 'spec.namespaceSelector.matchExpressions[0].operator'],
+      ['no sender number', { senderNumbers: [], namespaces: ['payroll'] }, 'spec.senderNumbers'],
+      ['a sender number with a letter', { senderNumbers: ['30A010'], namespaces: ['payroll'] }, 'spec.senderNumbers[0]'],
+      ['a namespace name that cannot exist', { senderNumbers: ['300010'], namespaces: ['Payroll'] }, 'spec.namespaces[0]'],
+    ])('refuses %s', async (_name, spec, message) => {
+      expect(await tryApply(grant('bad', spec))).toContain(message);
+    });
+
+    it('refuses a sender number listed twice (a set)', async () => {
+      const refused = await tryCreate(grant('dup', { senderNumbers: ['300010', '300010'], namespaces: ['payroll'] }));
+      expect(refused).toMatch(/^422 .*spec\.senderNumbers\[1\].*Duplicate value/);
+    });
   });
 });
