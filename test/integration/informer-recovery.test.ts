@@ -28,7 +28,7 @@ function capture(): InformerLogger & { warnings: { obj: Record<string, unknown>;
 describe("the operator's Secret cache", () => {
   let h: Harness;
   beforeAll(async () => {
-    h = await startHarness(namespace);
+    h = await startHarness(await createNamespace('informer-secrets')); // stopHarness deletes it
     await h.startOperator();
   });
   afterAll(async () => {
@@ -37,6 +37,7 @@ describe("the operator's Secret cache", () => {
 
   it('holds no annotation, label or managedFields of a Secret applied with kubectl apply, whose last-applied annotation copies its data', async () => {
     const password = 'Pw;42-not-in-cache';
+    const namespace = h.namespace;
     const manifest = JSON.stringify({
       apiVersion: 'v1',
       kind: 'Secret',
