@@ -94,13 +94,17 @@ export class CatalogCache {
     this.now = now;
   }
 
-  async get(client: ChamanClient, type?: ChannelType): Promise<Permission[]> {
+  /**
+   * Keyed by the client itself (one per credential), fetched through `signal` when it must be read:
+   * the per-reconcile views of a client share one cached catalog.
+   */
+  async get(client: ChamanClient, signal?: AbortSignal, type?: ChannelType): Promise<Permission[]> {
     let perClient = this.entries.get(client);
     if (!perClient) this.entries.set(client, (perClient = new Map()));
     const key = type ?? '*';
     const hit = perClient.get(key);
     if (hit && this.now() - hit.at < this.ttlMs) return hit.permissions;
-    const permissions = await client.listPermissions(type);
+    const permissions = await (signal ? client.withSignal(signal) : client).listPermissions(type);
     perClient.set(key, { at: this.now(), permissions });
     return permissions;
   }

@@ -41,8 +41,9 @@ export class ChannelAccountKind implements ManagedKind<ChannelAccount, HeldAccou
     const adoption = this.ctx.tenancy.adoptionRefusal(account);
     if (adoption) return { result: 'error', stop: adoption, event: { reason: 'AdoptionConflict', message: adoption.ready.message } };
 
-    const chaman = (await this.ctx.chamanFor(sender)).withSignal(scope.signal);
-    const catalog = await this.ctx.catalog(chaman);
+    const client = await this.ctx.chamanFor(sender);
+    const chaman = client.withSignal(scope.signal);
+    const catalog = await this.ctx.catalog(client, scope.signal);
     const inputs = await readAccountInputs(account, this.ctx.kube, catalog, { now: scope.now, sha1Cutoff: this.ctx.settings.sha1Cutoff });
     for (const warning of inputs.findings.filter((f) => f.severity === 'warning')) {
       scope.event('Warning', 'RuleWarning', `${warning.field}: ${warning.message} [${warning.rule}]`);

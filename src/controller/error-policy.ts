@@ -6,6 +6,7 @@
 // - needsUser:  only a person can fix it (a rule, access, a name taken); terminal: Stalled=True, no fast retries.
 // Pure.
 import {
+  AbortedError,
   AccessDeniedError,
   ChamanError,
   ConflictError,
@@ -136,8 +137,10 @@ export function classifyError(error: unknown, signal?: AbortSignal): ErrorVerdic
   if (error instanceof RateLimitedError || error instanceof UnavailableError) {
     return transient(`Chaman is unavailable (${error.message})`, error.retryAfterMs);
   }
+  if (signal?.aborted || error instanceof AbortedError) {
+    return transient(`the reconcile was cut short: ${reasonText(signal?.aborted ? signal.reason : error)}`);
+  }
   if (error instanceof ChamanError) return transient(`Chaman answered ${error.status} ${error.code}: ${error.message}`);
-  if (signal?.aborted) return transient(`the reconcile was cut short: ${reasonText(signal.reason)}`);
   return transient(`Reconcile failed: ${error instanceof Error ? error.message : String(error)}`);
 }
 

@@ -88,6 +88,7 @@ export class Operator {
   private readonly accountDriver: ReconcileDriver<ChannelAccount, HeldAccount>;
   private readonly elector: LeaderElector | undefined;
   private readonly converged = new ConvergedAccounts();
+  private readonly clients: ChamanClients;
   private readonly chamanFor: KindContext['chamanFor'];
   /** Aborted when the work must stop at once: shutdown past its deadline, or leadership lost. */
   private readonly work = new AbortController();
@@ -139,12 +140,12 @@ export class Operator {
       normal: (obj, reason, message) => void recorder.normal(obj as never, reason, 'Reconcile', message),
       warning: (obj, reason, message) => void recorder.warning(obj as never, reason, 'Reconcile', message),
     };
-    const clients = new ChamanClients(o.chaman, o.clientFactory, this.store);
+    const clients = (this.clients = new ChamanClients(o.chaman, o.clientFactory, this.store));
     const catalog = new CatalogCache(o.settings.resyncPeriodMs);
     const kinds: KindContext = {
       kube: this.store,
       chamanFor: (sender) => clients.forSender(sender),
-      catalog: (client, type) => catalog.get(client, type),
+      catalog: (client, signal, type) => catalog.get(client, signal, type),
       converged: this.converged,
       tenancy: new TenancyGate(this.store, o.settings),
       settings: o.settings,
@@ -272,6 +273,7 @@ export class Operator {
     }
     await Promise.all((Object.values(this.informers) as Informer[]).map((i) => i.stop()));
     if (this.elector) await this.elector.stop({ release: true });
+    await this.clients.close();
   }
 
   /** Every object, in random order with urgent work first: repeated crashes cannot starve the same objects. */

@@ -67,8 +67,8 @@ export interface KindContext {
   kube: KubeStore;
   /** The Chaman client for a sender: its own credentials (credentialsSecretRef) or the operator's. */
   chamanFor(sender: ChamanSender): Promise<ChamanClient>;
-  /** The permission catalog, read from Chaman and cached. */
-  catalog(client: ChamanClient, type?: ChannelType): Promise<Permission[]>;
+  /** The permission catalog, read from Chaman (through `signal`) and cached per client. */
+  catalog(client: ChamanClient, signal: AbortSignal, type?: ChannelType): Promise<Permission[]>;
   /** Accounts as they last converged, so a resync by list finds which ones differ. */
   converged: ConvergedAccounts;
   /** Who may act for which sender (grants, one sender per number, one claim per account). */

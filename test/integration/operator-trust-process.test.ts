@@ -72,6 +72,9 @@ it('an account deleted while its create was interrupted is looked up and deleted
 it('SIGTERM with a create hanging in Chaman: the process exits within its shutdown timeout and the guard stays for the next one', async () => {
   const operator = await start(['--shutdown-timeout', '2s']);
   await readySender();
+  // A first account warms the permission catalog, so the next reconcile goes straight to its create.
+  await h.apply(account('warm', { type: 'REST', permissions: ['DimonaConsultation'], certificates: [{ name: 'main', secretRef: { name: 'rest-cert' } }] }));
+  await h.waitForCondition('ChannelAccount', 'warm', 'Ready', 'True', undefined, 30_000);
   h.emulator.setFaults({ latencyMs: 120_000 }); // requests hang before Chaman does anything
   await h.apply(restAccount);
   await waitFor('the create guard is written', async () => (await h.get('ChannelAccount', 'rest'))?.metadata.annotations?.['chaman.io/create-pending'], 30_000, 100);
@@ -86,7 +89,7 @@ it('SIGTERM with a create hanging in Chaman: the process exits within its shutdo
   h.emulator.setFaults({ latencyMs: 0 });
   await start();
   await h.waitForCondition('ChannelAccount', 'rest', 'Ready', 'True', undefined, 60_000);
-  expect(await h.chaman.listAccounts('300010')).toHaveLength(1);
+  expect(await h.chaman.listAccounts('300010')).toHaveLength(2);
 }, 180_000);
 
 it('a leader cut off from the API server stops its work before the standby takes the Lease', async () => {
