@@ -3,6 +3,7 @@
 // deletions; then the faults stop, the run converges, and Chaman is compared with Kubernetes.
 //
 //   node bench/chaos.ts [--accounts 200] [--kills 50] [--kubeconfig DIR/kubeconfig] [--cut-mode refuse|blackhole]
+//                       [--operator-root DIR]   (the operator of another checkout, e.g. `git archive` of an older commit)
 //
 // Without --kubeconfig it starts its own control plane (scripts/lib/controlplane.ts). The emulator and
 // the operator are real processes (`chaman-operator emulator`, `chaman-operator run`); the operator
@@ -34,6 +35,7 @@ const { values } = parseArgs({
     'cut-seconds': { type: 'string', default: '30' },
     'converge-timeout': { type: 'string', default: '300' },
     deadline: { type: 'string', default: '1080' },
+    'operator-root': { type: 'string' },
   },
 });
 const ACCOUNTS = Number(values.accounts);
@@ -50,7 +52,7 @@ const CUT_AT_MS = OUTAGE_AT_MS + OUTAGE_MS + 30_000;
 const runStarted = performance.now();
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 const log = (message: string) => console.log(`[${seconds(performance.now() - runStarted).padStart(7)}] ${message}`);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, ms)));
 const between = (min: number, max: number) => min + Math.random() * (max - min);
 const pick = <T>(items: T[]): T => items[Math.floor(Math.random() * items.length)]!;
 
@@ -67,6 +69,8 @@ async function cleanUp(): Promise<void> {
 // A hard deadline for the whole run, and Ctrl-C: stop everything this run started, then exit.
 const deadlineTimer = setTimeout(() => void abort(`hard deadline of ${values.deadline} s reached`, 2), Number(values.deadline) * 1000);
 process.once('SIGINT', () => void abort('interrupted', 130));
+process.on('uncaughtException', (error) => void abort(`failed: ${error.stack ?? error.message}`, 2));
+process.on('unhandledRejection', (error) => void abort(`failed: ${(error as Error)?.stack ?? String(error)}`, 2));
 async function abort(reason: string, code: number): Promise<void> {
   if (finishing) return;
   finishing = true;
@@ -119,6 +123,7 @@ const operator = new OperatorRunner({
   chamanUrl: emulator.url,
   tokenFile: join(runDir, 'operator-token'),
   logFile: join(runDir, 'operator.log'),
+  ...(values['operator-root'] ? { operatorRoot: values['operator-root'] } : {}),
 });
 cleanups.push(() => operator.kill());
 await setFaults(CHAOS_FAULTS);
@@ -260,10 +265,11 @@ chaos: ${workload.accounts.length} accounts (${types.join(', ')}), ${workload.na
        ${operator.kills} SIGKILLs (${operator.starts} operator starts), ${edits} edits, ${deleted.size} deletions in ${seconds(chaosMs)} of chaos;
        faults ${JSON.stringify(CHAOS_FAULTS)}; ${seconds(OUTAGE_MS)} outage; ${seconds(CUT_MS)} API-server cut (${CUT_MODE})
 `);
-const width = Math.max(...rows.map((r) => r[0].length));
-console.log(`| ${'measure'.padEnd(width)} | value | target |`);
-console.log(`|${'-'.repeat(width + 2)}|-------|--------|`);
-for (const [name, value, target, ok] of rows) console.log(`| ${name.padEnd(width)} | ${value} | ${target}${mark(ok)} |`);
+const widths = [0, 1, 2].map((i) => Math.max(...[['measure', 'value', 'target'], ...rows.map(([n, v, t, ok]) => [n, v, t + mark(ok)])].map((r) => r[i]!.length)));
+const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
+console.log(line(['measure', 'value', 'target']));
+console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
+for (const [name, value, target, ok] of rows) console.log(line([name, value, target + mark(ok)]));
 if (result.details.length > 0) console.log(`\nfirst problems (all in ${join(runDir, 'audit.txt')}):\n  ${result.details.slice(0, 15).join('\n  ')}`);
 console.log(`\nlogs: ${runDir}/operator.log, ${runDir}/emulator.log`);
 const failed = [result.duplicates, result.orphans, result.lostUpdates, result.missing, result.undeleted, result.notReady].some((c) => c !== 0);
@@ -297,7 +303,9 @@ type AccountObject = KubeObject & {
   status?: { conditions?: { type: string; status: string; observedGeneration?: number }[] };
 };
 
-const isReady = (o: AccountObject) => !!o.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True' && c.observedGeneration === o.metadata.generation);
+function isReady(o: AccountObject): boolean {
+  return !!o.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True' && c.observedGeneration === o.metadata.generation);
+}
 
 async function getAccount(a: WorkloadAccount): Promise<AccountObject | undefined> {
   try {
@@ -399,11 +407,11 @@ async function deleteNamespaces(client: KubeClient, namespaces: string[]): Promi
   for (const namespace of namespaces) {
     for (const rt of [RESOURCES.channelAccounts, RESOURCES.chamanSenders]) {
       const list = await client.request<{ items: KubeObject[] }>({ verb: 'list', resource: rt.plural, method: 'GET', path: resourcePath(rt, namespace) });
-      for (const o of list.items) {
-        await client
+      await inBatches(list.items, 16, (o) =>
+        client
           .request({ verb: 'patch', resource: rt.plural, method: 'PATCH', path: resourcePath(rt, namespace, o.metadata.name), contentType: 'application/merge-patch+json', body: { metadata: { finalizers: null } } })
-          .catch(() => {});
-      }
+          .catch(() => {}),
+      );
     }
     await client.request({ verb: 'delete', resource: 'namespaces', method: 'DELETE', path: resourcePath(RESOURCES.namespaces, undefined, namespace) }).catch(() => {});
   }

@@ -26,9 +26,9 @@ export function freePort(): Promise<number> {
   });
 }
 
-function spawnLogged(args: string[], logFile: string): { child: ChildProcess; exited: Promise<void> } {
+function spawnLogged(args: string[], logFile: string, entry = cli): { child: ChildProcess; exited: Promise<void> } {
   const fd = openSync(logFile, 'a');
-  const child = spawn(process.execPath, [cli, ...args], { stdio: ['ignore', fd, fd] });
+  const child = spawn(process.execPath, [entry, ...args], { stdio: ['ignore', fd, fd] });
   closeSync(fd);
   live.add(child);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
@@ -83,12 +83,15 @@ export async function startEmulatorProcess(options: { dataDir: string; tokenFile
 export class OperatorRunner {
   #args: string[];
   #logFile: string;
+  #entry: string;
   #current: { child: ChildProcess; exited: Promise<void> } | undefined;
   starts = 0;
   kills = 0;
 
-  constructor(options: { kubeconfig: string; namespaces: string[]; chamanUrl: string; tokenFile: string; logFile: string; extraArgs?: string[] }) {
+  /** `operatorRoot`: run the operator of another checkout (e.g. `git archive` of an older commit), for a before/after. */
+  constructor(options: { kubeconfig: string; namespaces: string[]; chamanUrl: string; tokenFile: string; logFile: string; operatorRoot?: string; extraArgs?: string[] }) {
     this.#logFile = options.logFile;
+    this.#entry = options.operatorRoot ? join(options.operatorRoot, 'src', 'cli.ts') : cli;
     this.#args = [
       'run',
       '--kubeconfig', options.kubeconfig,
@@ -109,7 +112,7 @@ export class OperatorRunner {
 
   start(): void {
     if (this.running) return;
-    this.#current = spawnLogged(this.#args, this.#logFile);
+    this.#current = spawnLogged(this.#args, this.#logFile, this.#entry);
     this.starts++;
   }
 
