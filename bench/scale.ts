@@ -57,12 +57,6 @@ const work = mkdtempSync(join(tmpdir(), `chaman-scale-${run}-`));
 const cleanups: (() => Promise<unknown>)[] = [];
 const log = (msg: string) => console.log(`[${new Date().toISOString().slice(11, 19)}] ${msg}`);
 
-try {
-  await main();
-} finally {
-  for (const c of cleanups.reverse()) await c().catch((err) => console.error('cleanup:', (err as Error).message));
-}
-
 async function main(): Promise<void> {
   const { kubeconfig, kubectl } = await controlPlane();
   const kube = await createKubeClient({ kubeconfig });
@@ -355,4 +349,11 @@ async function waitFor(what: string, fn: () => Promise<boolean>, timeoutMs: numb
     }
     await sleep(everyMs);
   }
+}
+
+// Last, so every declaration above is initialised before main runs.
+try {
+  await main();
+} finally {
+  for (const c of cleanups.reverse()) await c().catch((err) => console.error('cleanup:', (err as Error).message));
 }
