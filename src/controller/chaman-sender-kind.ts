@@ -66,7 +66,7 @@ export class ChamanSenderKind implements ManagedKind<ChamanSender, ChamanSenderI
     };
   }
 
-  writeStatus(sender: ChamanSender, status: ChamanSenderStatus): Promise<void> {
+  writeStatus(sender: ChamanSender, status: ChamanSenderStatus): Promise<string | undefined> {
     return this.ctx.kube.applySenderStatus(sender, status);
   }
 }

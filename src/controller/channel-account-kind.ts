@@ -91,7 +91,7 @@ export class ChannelAccountKind implements ManagedKind<ChannelAccount, HeldAccou
     return { status, ...(expiry.nextCheckAt ? { requeueAt: expiry.nextCheckAt } : {}) };
   }
 
-  writeStatus(account: ChannelAccount, status: ChannelAccountStatus): Promise<void> {
+  writeStatus(account: ChannelAccount, status: ChannelAccountStatus): Promise<string | undefined> {
     return this.ctx.kube.applyAccountStatus(account, status);
   }
 

@@ -92,12 +92,14 @@ export class InformerKubeStore implements KubeStore {
     this.secretCache.delete(`${namespace}/${name}`);
   }
 
-  async applyAccountStatus(account: ChannelAccount, status: ChannelAccountStatus): Promise<void> {
-    await this.objects.applyStatus(RESOURCES.channelAccounts, account as never, status as Record<string, unknown>);
+  async applyAccountStatus(account: ChannelAccount, status: ChannelAccountStatus): Promise<string | undefined> {
+    const written = await this.objects.applyStatus<KubeObject>(RESOURCES.channelAccounts, account as never, status as Record<string, unknown>);
+    return written?.metadata.resourceVersion;
   }
 
-  async applySenderStatus(sender: ChamanSender, status: ChamanSenderStatus): Promise<void> {
-    await this.objects.applyStatus(RESOURCES.chamanSenders, sender as never, status as Record<string, unknown>);
+  async applySenderStatus(sender: ChamanSender, status: ChamanSenderStatus): Promise<string | undefined> {
+    const written = await this.objects.applyStatus<KubeObject>(RESOURCES.chamanSenders, sender as never, status as Record<string, unknown>);
+    return written?.metadata.resourceVersion;
   }
 
   async updateMetadata<T extends ChamanSender | ChannelAccount>(object: T, change: MetadataChange): Promise<T> {

@@ -85,5 +85,6 @@ export interface ManagedKind<O extends ManagedObject, R> {
   afterConverged?(object: O, resource: R, scope: ReconcileScope): Promise<void>;
   /** The whole status for an outcome; `resource` undefined keeps what status last said about Chaman. */
   composeStatus(object: O, outcome: Outcome, resource: R | undefined, now: Date): { status: NonNullable<O['status']>; requeueAt?: Date };
-  writeStatus(object: O, status: NonNullable<O['status']>): Promise<void>;
+  /** Returns the object's resourceVersion after the write (a status write moves it too). */
+  writeStatus(object: O, status: NonNullable<O['status']>): Promise<string | undefined>;
 }

@@ -34,9 +34,12 @@ export interface KubeStore {
   namespaceLabels(namespace: string): Record<string, string> | undefined;
   /** A Secret's content, read when needed (only referenced Secrets are ever read). */
   readSecret(namespace: string, name: string): Promise<SecretContent | 'absent'>;
-  /** Server-side apply of the status under one field manager; no call when nothing changed. */
-  applyAccountStatus(account: ChannelAccount, status: ChannelAccountStatus): Promise<void>;
-  applySenderStatus(sender: ChamanSender, status: ChamanSenderStatus): Promise<void>;
+  /**
+   * Server-side apply of the status under one field manager; no call when nothing changed. Returns the
+   * object's new resourceVersion, which a status write moves too.
+   */
+  applyAccountStatus(account: ChannelAccount, status: ChannelAccountStatus): Promise<string | undefined>;
+  applySenderStatus(sender: ChamanSender, status: ChamanSenderStatus): Promise<string | undefined>;
   /**
    * Annotations and the finalizer in one merge patch that always carries the object's resourceVersion:
    * a write from a stale copy fails with a conflict. Returns the object as written.

@@ -277,8 +277,10 @@ export class ReconcileDriver<O extends ManagedObject, R> {
     const { status, requeueAt } = this.kind.composeStatus(state.object, outcome, resource, scope.now);
     if (!sameStatus(state.object.status, status)) {
       status.lastSyncTime = rfc3339(scope.now);
-      await this.kind.writeStatus(state.object, status);
+      const resourceVersion = await this.kind.writeStatus(state.object, status);
       state.object.status = status; // what follows compares with what was just written
+      // Our own status write moved the resourceVersion: the next guarded write starts from it.
+      if (resourceVersion) state.object.metadata.resourceVersion = resourceVersion;
     }
     return requeueAt;
   }
