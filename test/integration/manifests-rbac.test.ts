@@ -158,6 +158,19 @@ const lease: [string, boolean][] = [
   ['update leases.coordination.k8s.io/chaman-operator -n kube-system', false],
 ];
 
+type Check = [string, boolean];
+
+// Tenancy: read the cluster-scoped grants and the namespaces' labels; never write a grant. Status: only
+// the cluster-wide install writes it (a namespaced one sees only part of the claims).
+const grantsChecks = (writesStatus: boolean): Check[] => [
+  ...['get', 'list', 'watch'].map((v): Check => [`${v} chamansendergrants.chaman.io`, true]),
+  ['list namespaces', true],
+  ['watch namespaces', true],
+  ...['create', 'update', 'patch', 'delete', 'deletecollection'].map((v): Check => [`${v} chamansendergrants.chaman.io`, false]),
+  [`patch chamansendergrants.chaman.io --subresource=status`, writesStatus],
+  [`update chamansendergrants.chaman.io --subresource=status`, writesStatus],
+];
+
 let admin: string;
 let work: string;
 
@@ -205,6 +218,7 @@ describe('the ServiceAccount of the cluster-wide install, with its own token', (
       ['watch channelaccounts.chaman.io -A', true],
       ['list secrets -A', true],
       ['watch configmaps -A', true],
+      ...grantsChecks(true),
     ];
     expect(await mismatches(sa, all)).toEqual([]);
   });
@@ -236,7 +250,8 @@ describe('the operator with the ServiceAccount\'s own token: examples reach Read
       .sort()
       .flatMap((f) => parseYamlDocuments(readFileSync(join(REPO_ROOT, 'examples', f), 'utf8')))
       .filter((o) => o.kind !== 'Namespace')
-      .map((o) => ({ ...o, metadata: { ...o.metadata, namespace: ns } }));
+      // The (cluster-scoped) grant, named after the namespace, grants that namespace.
+      .map((o) => (o.kind === 'ChamanSenderGrant' ? { ...o, metadata: { name: ns }, spec: { ...o.spec, namespaces: [ns] } } : { ...o, metadata: { ...o.metadata, namespace: ns } }));
 
   beforeAll(async () => {
     await kubectl(admin, ['create', 'namespace', ns]);
@@ -279,6 +294,7 @@ describe('the operator with the ServiceAccount\'s own token: examples reach Read
         if (operator.exitCode === null) operator.kill('SIGKILL');
       }
       await emulator?.stop();
+      await kubectl(admin, ['delete', 'chamansendergrant', ns, '--ignore-not-found']).catch(() => undefined);
       await kubectl(admin, ['delete', 'namespace', ns, '--wait=false']).catch(() => undefined);
     }
   });
@@ -324,15 +340,17 @@ describe('the namespaced install (overlays/namespaced), with its own token', () 
       return copy;
     };
     const objects = kustomize('manifests/overlays/namespaced');
-    expect(objects.some((o) => o.kind === 'ClusterRoleBinding' && (o.subjects ?? []).some((s: { name: string }) => s.name === SA))).toBe(false);
-    const rbac = objects.filter((o) => o.kind === 'Role' || o.kind === 'RoleBinding').map(rename);
+    const clusterBindings = objects.filter((o) => o.kind === 'ClusterRoleBinding' && (o.subjects ?? []).some((s: { name: string }) => s.name === SA));
+    expect(clusterBindings.map((b) => b.roleRef.name)).toEqual(['chaman-operator-grants']); // read grants, nothing else
+    const grantRoles = objects.filter((o) => o.kind.startsWith('Cluster') && o.metadata.name === 'chaman-operator-grants');
+    const rbac = [...objects.filter((o) => o.kind === 'Role' || o.kind === 'RoleBinding'), ...grantRoles].map(rename);
     const account = { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: SA_NAMESPACED, namespace: NAMESPACE } } as K8sObject;
     await kubectl(admin, ['apply', '--server-side', '--field-manager=chaman-manifests-test', '-f', '-'], toYaml([account, ...rbac]));
     sa = await serviceAccountKubeconfig(admin, work, SA_NAMESPACED);
   });
 
-  it(`may do what the operator needs in ${WATCHED}`, async () => {
-    expect(await mismatches(sa, needs(WATCHED))).toEqual([]);
+  it(`may do what the operator needs in ${WATCHED}, and read grants and namespace labels`, async () => {
+    expect(await mismatches(sa, [...needs(WATCHED), ...grantsChecks(false)])).toEqual([]);
   });
 
   it('may do nothing in other namespaces, nor cluster-wide', async () => {
@@ -343,5 +361,78 @@ describe('the namespaced install (overlays/namespaced), with its own token', () 
       ['watch configmaps -A', false],
     ];
     expect(await mismatches(sa, [...elsewhere, ...clusterWide, ...forbidden(WATCHED), ...lease])).toEqual([]);
+  });
+});
+
+describe('a tenant bound to edit or admin in its namespace (the aggregated chaman-edit), with its own token', () => {
+  // The test control plane runs a minimal controller set without the clusterrole-aggregation
+  // controller, so the built-in edit and admin ClusterRoles stay empty there. Each role is rebuilt the
+  // way that controller builds it: the union of the rules of the ClusterRoles its own aggregationRule
+  // selects (read from this API server: Kubernetes' aggregate-to-* roles and this install's).
+  const tenantNs = `chaman-rbac-tenant-${randomBytes(3).toString('hex')}`;
+  const tenants: Record<string, string> = {};
+  const tenantKubeconfig = async (ns: string, serviceAccount: string) =>
+    tokenKubeconfig(admin, (await kubectl(admin, ['-n', ns, 'create', 'token', serviceAccount, '--duration=1h'])).trim(), work, `${ns}-${serviceAccount}`);
+
+  async function aggregated(role: string): Promise<K8sObject> {
+    const builtIn = JSON.parse(await kubectl(admin, ['get', 'clusterrole', role, '-o', 'json'])) as K8sObject;
+    const selectors = (builtIn.aggregationRule?.clusterRoleSelectors ?? []) as { matchLabels: Record<string, string> }[];
+    expect(selectors.length, `${role} aggregates`).toBeGreaterThan(0);
+    const rules = [];
+    for (const { matchLabels } of selectors) {
+      const selector = Object.entries(matchLabels).map(([k, v]) => `${k}=${v}`).join(',');
+      const roles = JSON.parse(await kubectl(admin, ['get', 'clusterroles', '-l', selector, '-o', 'json'])) as { items: K8sObject[] };
+      rules.push(...roles.items.flatMap((r) => r.rules ?? []));
+    }
+    return { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: `${tenantNs}-${role}` }, rules };
+  }
+
+  beforeAll(async () => {
+    await kubectl(admin, ['create', 'namespace', tenantNs]);
+    for (const role of ['edit', 'admin']) {
+      const clusterRole = await aggregated(role);
+      expect(JSON.stringify(clusterRole.rules)).toContain('channelaccounts'); // chaman-edit is among them
+      const binding = {
+        apiVersion: 'rbac.authorization.k8s.io/v1',
+        kind: 'RoleBinding',
+        metadata: { name: `tenant-${role}`, namespace: tenantNs },
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: clusterRole.metadata.name },
+        subjects: [{ kind: 'ServiceAccount', name: `tenant-${role}`, namespace: tenantNs }],
+      };
+      const account = { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: `tenant-${role}`, namespace: tenantNs } };
+      await kubectl(admin, ['apply', '--server-side', '--field-manager=chaman-manifests-test', '-f', '-'], toYaml([clusterRole, account, binding] as K8sObject[]));
+      tenants[role] = await tenantKubeconfig(tenantNs, `tenant-${role}`);
+    }
+  });
+
+  afterAll(async () => {
+    await kubectl(admin, ['delete', 'clusterrole', `${tenantNs}-edit`, `${tenantNs}-admin`, '--ignore-not-found']).catch(() => undefined);
+    await kubectl(admin, ['delete', 'chamansendergrant', `${tenantNs}-self-granted`, '--ignore-not-found']).catch(() => undefined);
+    await kubectl(admin, ['delete', 'namespace', tenantNs, '--wait=false']).catch(() => undefined);
+  });
+
+  it.each(['edit', 'admin'])('%s: may manage ChamanSenders and ChannelAccounts in its namespace, not their status, and no grant', async (role) => {
+    const checks: Check[] = [
+      ...['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'].flatMap((v): Check[] => [
+        [`${v} chamansenders.chaman.io -n ${tenantNs}`, true],
+        [`${v} channelaccounts.chaman.io -n ${tenantNs}`, true],
+      ]),
+      [`patch channelaccounts.chaman.io --subresource=status -n ${tenantNs}`, false],
+      [`create channelaccounts.chaman.io -n ${OTHER}`, false],
+      ...['create', 'update', 'patch', 'delete', 'deletecollection'].map((v): Check => [`${v} chamansendergrants.chaman.io`, false]),
+      ['patch chamansendergrants.chaman.io --subresource=status', false],
+    ];
+    expect(await mismatches(tenants[role]!, checks)).toEqual([]);
+  });
+
+  it('edit: creating a ChannelAccount works; creating a ChamanSenderGrant is refused with 403', async () => {
+    const created = await kubectl(tenants.edit!, ['create', '--dry-run=server', '-o', 'name', '-f', '-'], JSON.stringify({ apiVersion: 'chaman.io/v1alpha1', kind: 'ChannelAccount', metadata: { name: 'dimona-soap', namespace: tenantNs }, spec: { senderRef: { name: 'apk' }, type: 'SOAP', certificates: [{ name: 'c', secretRef: { name: 's' } }] } }));
+    expect(created.trim()).toBe('channelaccount.chaman.io/dimona-soap');
+    const grant = { apiVersion: 'chaman.io/v1alpha1', kind: 'ChamanSenderGrant', metadata: { name: `${tenantNs}-self-granted` }, spec: { senderNumbers: ['300010'], namespaces: [tenantNs] } };
+    const refused = await kubectl(tenants.edit!, ['create', '-f', '-'], JSON.stringify(grant)).then(() => 'created', (error: Error) => error.message);
+    // "Error from server (Forbidden)" is kubectl's rendering of an HTTP 403 Status.
+    expect(refused).toMatch(/Error from server \(Forbidden\).*chamansendergrants\.chaman\.io is forbidden: User "system:serviceaccount:[^"]+:tenant-edit" cannot create resource "chamansendergrants"/);
+    const exists = await kubectl(admin, ['get', 'chamansendergrant', grant.metadata.name, '--ignore-not-found', '-o', 'name']);
+    expect(exists.trim()).toBe('');
   });
 });
