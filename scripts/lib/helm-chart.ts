@@ -169,10 +169,8 @@ function workloadTemplate(deployment: ManifestObject, m: Markers): { object: Man
     ...(container.args ?? []),
     m.add((indent) =>
       [
-        '{{- if $.Values.sharding.enabled }}',
-        `${indent}- --shard-count={{ $.Values.sharding.shardCount }}`,
-        `${indent}- --shard-index=$(SHARD_INDEX)`,
-        '{{- end }}',
+        // The shard index is the pod's ordinal: the operator reads it from POD_NAME (`chaman-operator-2` is shard 2).
+        `{{- if $.Values.sharding.enabled }}\n${indent}- --shard-count={{ $.Values.sharding.shardCount }}\n{{- end }}`,
         `{{- with $.Values.extraArgs }}{{ toYaml . | nindent ${indent.length} }}{{ end }}`,
       ].join('\n'),
     ),
@@ -188,20 +186,7 @@ function workloadTemplate(deployment: ManifestObject, m: Markers): { object: Man
       ),
     },
     ...(container.env ?? []),
-    {
-      name: m.add((indent) =>
-        [
-          '{{- if $.Values.sharding.enabled }}',
-          // Kubernetes labels each StatefulSet pod with its ordinal (apps.kubernetes.io/pod-index, 1.28+).
-          `${indent}- name: SHARD_INDEX`,
-          `${indent}  valueFrom:`,
-          `${indent}    fieldRef:`,
-          `${indent}      fieldPath: metadata.labels['apps.kubernetes.io/pod-index']`,
-          '{{- end }}',
-          `{{- with $.Values.extraEnv }}{{ toYaml . | nindent ${indent.length} }}{{ end }}`,
-        ].join('\n'),
-      ),
-    },
+    { name: m.add((indent) => `{{- with $.Values.extraEnv }}{{ toYaml . | nindent ${indent.length} }}{{ end }}`) },
   ];
   container.resources = m.add((indent, key) => `${indent}${key}:\n{{- toYaml $.Values.resources | nindent ${indent.length + 2} }}`);
   for (const volume of pod.volumes ?? []) {
@@ -270,9 +255,9 @@ extraArgs: []
 # More environment variables for the operator container (each flag has a CHAMAN_* equivalent).
 extraEnv: []
 
-# Sharding: a StatefulSet of shardCount pods; pod I serves the namespaces whose hash modulo
-# shardCount is I (--shard-count, --shard-index from the pod's ordinal), each with its own Lease
-# chaman-operator-shard-I. Replaces the Deployment and its replicas.
+# Sharding: a StatefulSet of shardCount pods instead of the Deployment; pod I (its ordinal, read
+# from the pod name) serves the namespaces whose hash modulo shardCount is I, with its own Lease
+# chaman-operator-shard-I.
 sharding:
   enabled: false
   shardCount: 2
@@ -365,7 +350,6 @@ export function renderChart(sources: ChartSources): Record<string, string> {
       type: 'application',
       version: sources.version,
       appVersion: values.image.tag,
-      kubeVersion: '>=1.28.0-0',
       keywords: ['chaman', 'onss', 'rsz', 'operator'],
     });
   files[`${CHART_DIR}/.helmignore`] = `${GENERATED}*.tgz\n`;

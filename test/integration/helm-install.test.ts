@@ -72,6 +72,18 @@ describe('helm install on the control plane', () => {
   });
 });
 
+describe('the sharded variant', () => {
+  it('its StatefulSet passes the API server\'s validation (server-side dry run)', async () => {
+    const rendered = parseYamlDocuments(
+      await helm(['template', RELEASE, CHART_PATH, '--namespace', RELEASE, ...setValues({ fullnameOverride: `${RELEASE}-sharded`, 'sharding.enabled': true, 'sharding.shardCount': 3 })]),
+    );
+    const statefulSet = rendered.filter((o) => o.kind === 'StatefulSet');
+    expect(statefulSet).toHaveLength(1);
+    const out = await kubectl(admin, ['apply', '--server-side', '--dry-run=server', '--field-manager=chaman-helm-test', '-f', '-'], JSON.stringify(statefulSet[0]));
+    expect(out).toMatch(/statefulset\.apps\/\S+ serverside-applied \(server dry run\)/);
+  });
+});
+
 describe('the cluster-wide release\'s ServiceAccount, with its own token', () => {
   let sa: string;
   beforeAll(async () => {

@@ -89,7 +89,7 @@ describe('chart settings', () => {
     expect(deployment.spec.template.spec.volumes).toContainEqual(expect.objectContaining({ secret: expect.objectContaining({ secretName: 'my-chaman' }) }));
   });
 
-  it('sharding: a StatefulSet of shardCount pods, shard index from the pod ordinal, one Lease per shard', async () => {
+  it('sharding: a StatefulSet of shardCount pods (the operator takes its shard from the pod ordinal), one Lease per shard', async () => {
     const objects = await template({ 'sharding.enabled': true, 'sharding.shardCount': 3 });
     expect(objects.filter((o) => o.kind === 'Deployment')).toEqual([]);
     const set = find(objects, 'StatefulSet', 'chaman-operator', 'chaman-system');
@@ -97,9 +97,8 @@ describe('chart settings', () => {
     expect(set.spec.serviceName).toBe('chaman-operator-metrics');
     expect(set.spec.strategy).toBeUndefined();
     const container = set.spec.template.spec.containers[0];
-    expect(container.args).toEqual(['run', '--leader-elect', '--shard-count=3', '--shard-index=$(SHARD_INDEX)']);
-    expect(container.env).toContainEqual({ name: 'SHARD_INDEX', valueFrom: { fieldRef: { fieldPath: "metadata.labels['apps.kubernetes.io/pod-index']" } } });
-    // $(SHARD_INDEX) expands only from a variable defined earlier in env: keep SHARD_INDEX out of extraEnv's way.
+    expect(container.args).toEqual(['run', '--leader-elect', '--shard-count=3']);
+    expect(container.env).toContainEqual({ name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } });
     const lease = find(objects, 'Role', 'chaman-operator-leader-election', 'chaman-system').rules.find((r: { resourceNames?: string[] }) => r.resourceNames);
     expect(lease.resourceNames).toEqual(['chaman-operator', 'chaman-operator-shard-0', 'chaman-operator-shard-1', 'chaman-operator-shard-2']);
   });
