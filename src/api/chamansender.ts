@@ -3,7 +3,7 @@ import { EMAIL_PATTERN, PHONE_COUNTRY_CODE_PATTERN, PHONE_NUMBER_PATTERN, SENDER
 import { LANGUAGES } from '../domain/types.ts';
 import { conditions, localRef, observedGeneration } from './common.ts';
 import { immutable, int, obj, oneOf, str, type Schema } from './openapi.ts';
-import type { CrdSource } from './crd.ts';
+import { AGE_COLUMN, READY_COLUMNS, type CrdSource } from './crd.ts';
 
 const contact = obj(
   'Contact data of the person who manages the sender\'s channels (R1). Chaman needs it before any channel can be created.',
@@ -78,8 +78,7 @@ export const chamanSenderCrd: CrdSource = {
   status,
   printerColumns: [
     { name: 'Sender', type: 'string', jsonPath: '.spec.senderNumber' },
-    { name: 'Ready', type: 'string', jsonPath: '.status.conditions[?(@.type=="Ready")].status' },
-    { name: 'Reason', type: 'string', jsonPath: '.status.conditions[?(@.type=="Ready")].reason', priority: 1 },
-    { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
+    ...READY_COLUMNS,
+    AGE_COLUMN,
   ],
 };

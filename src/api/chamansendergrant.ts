@@ -3,7 +3,7 @@
 // sender numbers. The CEL rules here are mirrored in cel-checks.ts for the offline `validate`.
 import { SENDER_NUMBER_PATTERN } from '../domain/contact.ts';
 import { conditions, observedGeneration } from './common.ts';
-import type { CrdSource } from './crd.ts';
+import { AGE_COLUMN, READY_COLUMNS, type CrdSource } from './crd.ts';
 import { arr, obj, oneOf, str, type CelRule, type Schema } from './openapi.ts';
 
 /** A namespace name (DNS-1123 label), as Kubernetes allows it. */
@@ -122,8 +122,8 @@ export const chamanSenderGrantCrd: CrdSource = {
   printerColumns: [
     { name: 'Senders', type: 'string', jsonPath: '.spec.senderNumbers' },
     { name: 'Namespaces', type: 'string', jsonPath: '.spec.namespaces' },
-    { name: 'Ready', type: 'string', jsonPath: '.status.conditions[?(@.type=="Ready")].status' },
+    ...READY_COLUMNS,
     { name: 'Selector', type: 'string', jsonPath: '.spec.namespaceSelector', priority: 1 },
-    { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
+    AGE_COLUMN,
   ],
 };

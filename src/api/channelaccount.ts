@@ -4,7 +4,7 @@
 import { USERNAME_PATTERN } from '../domain/contact.ts';
 import { CHANNEL_TYPES } from '../domain/types.ts';
 import { DURATION_PATTERN, K8S_NAME_MAX, conditions, keyedRef, localRef, observedGeneration } from './common.ts';
-import type { CrdSource } from './crd.ts';
+import { AGE_COLUMN, READY_COLUMNS, type CrdSource } from './crd.ts';
 import { arr, immutable, obj, oneOf, str, type CelRule, type Schema } from './openapi.ts';
 
 const username = str(
@@ -210,11 +210,10 @@ export const channelAccountCrd: CrdSource = {
   printerColumns: [
     { name: 'Type', type: 'string', jsonPath: '.spec.type' },
     { name: 'Sender', type: 'string', jsonPath: '.spec.senderRef.name' },
-    { name: 'Ready', type: 'string', jsonPath: '.status.conditions[?(@.type=="Ready")].status' },
-    { name: 'Reason', type: 'string', jsonPath: '.status.conditions[?(@.type=="Ready")].reason', priority: 1 },
+    ...READY_COLUMNS,
     { name: 'Cert-Expiry', type: 'string', jsonPath: '.status.nextCertificateExpiry' },
     { name: 'Client-ID', type: 'string', jsonPath: '.status.clientId' },
-    { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
+    AGE_COLUMN,
   ],
 };
 

@@ -10,6 +10,13 @@ export interface PrinterColumn {
   description?: string;
 }
 
+/** The columns every kind shows: Ready (with its reason at -o wide) and Age. */
+export const READY_COLUMNS: PrinterColumn[] = [
+  { name: 'Ready', type: 'string', jsonPath: '.status.conditions[?(@.type=="Ready")].status' },
+  { name: 'Reason', type: 'string', jsonPath: '.status.conditions[?(@.type=="Ready")].reason', priority: 1 },
+];
+export const AGE_COLUMN: PrinterColumn = { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' };
+
 export interface CrdSource {
   kind: string;
   plural: string;
