@@ -19,15 +19,14 @@ const ageOf = (meta: ObjectMeta): number => {
   // Every persisted object has one; an object without one is treated as the youngest.
   return Number.isNaN(time) ? Number.POSITIVE_INFINITY : time;
 };
+const byName = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 const keyOf = (meta: ObjectMeta): string => `${meta.namespace ?? ''}/${meta.name}`;
 
 /** Negative when `a` is older than `b` (creationTimestamp, then namespace/name). */
 export function compareAge(a: { metadata: ObjectMeta }, b: { metadata: ObjectMeta }): number {
   const byTime = ageOf(a.metadata) - ageOf(b.metadata);
   if (byTime !== 0 && !Number.isNaN(byTime)) return byTime < 0 ? -1 : 1;
-  const ka = keyOf(a.metadata);
-  const kb = keyOf(b.metadata);
-  return ka < kb ? -1 : ka > kb ? 1 : 0;
+  return byName(keyOf(a.metadata), keyOf(b.metadata));
 }
 
 /** `self` and its rivals, once each (an object may or may not be in its own rivals list), oldest first. */
@@ -112,7 +111,7 @@ export function grantFor(
   const number = sender.spec.senderNumber;
   const forNamespace = grants
     .filter((g) => inForce(g) && grantCoversNamespace(g, namespace, namespaceLabels))
-    .sort((a, b) => (a.metadata.name < b.metadata.name ? -1 : a.metadata.name > b.metadata.name ? 1 : 0));
+    .sort((a, b) => byName(a.metadata.name, b.metadata.name));
   const grant = forNamespace.find((g) => g.spec.senderNumbers.includes(number));
   if (grant) return { granted: true, why: 'Granted', grant: grant.metadata.name };
   return { granted: false, reason: 'NotGranted', message: notGrantedMessage(namespace, number, forNamespace, namespaceLabels === undefined) };
@@ -206,5 +205,5 @@ export function grantClaims(
     .filter((s) => !s.spec.credentialsSecretRef && grant.spec.senderNumbers.includes(s.spec.senderNumber))
     .map((s) => ({ namespace: s.metadata.namespace ?? 'default', name: s.metadata.name, senderNumber: s.spec.senderNumber }))
     .filter((c) => grantCoversNamespace(grant, c.namespace, namespaceLabels(c.namespace)))
-    .sort((a, b) => (`${a.namespace}/${a.name}` < `${b.namespace}/${b.name}` ? -1 : 1));
+    .sort((a, b) => byName(`${a.namespace}/${a.name}`, `${b.namespace}/${b.name}`));
 }

@@ -167,6 +167,7 @@ function checkGrants(
   for (const doc of senders) {
     const sender = doc.manifest as unknown as ChamanSender;
     if (grantFor(sender, grants, labels.get(doc.namespace), true).granted) continue;
+    const selectorUnchecked = !labels.has(doc.namespace) && grants.some((g) => g.spec.namespaceSelector && g.spec.senderNumbers.includes(sender.spec.senderNumber));
     reporter(doc)({
       rule: 'TENANCY',
       field: 'spec.senderNumber',
@@ -174,7 +175,8 @@ function checkGrants(
       message:
         `no ChamanSenderGrant in this input covers namespace ${doc.namespace} and sender number ${sender.spec.senderNumber}; unless the cluster has one, ` +
         `the operator will not act for this sender (NotGranted). A cluster admin applies ${grantSnippet(doc.namespace, sender.spec.senderNumber)}, ` +
-        'or give the sender its own credentials in spec.credentialsSecretRef.',
+        'or give the sender its own credentials in spec.credentialsSecretRef.' +
+        (selectorUnchecked ? ` (A namespaceSelector matches only a Namespace of the input: add Namespace ${doc.namespace} to check one offline.)` : ''),
     });
   }
 }

@@ -44,6 +44,14 @@ describe('validate: senders and grants', () => {
     expect(await findings('apiVersion: v1\nkind: Namespace\nmetadata: { name: payroll }', SENDER('payroll', '300010'), GRANT('{ senderNumbers: ["300010"], namespaceSelector: { matchExpressions: [{ key: kubernetes.io/metadata.name, operator: In, values: [payroll] }] } }'))).toEqual([]);
   });
 
+  it('says when a selector grant could not be checked because the Namespace is not in the input', async () => {
+    const [warning] = await findings(SENDER('payroll', '300010'), GRANT('{ senderNumbers: ["300010"], namespaceSelector: { matchLabels: { team: payroll } } }'));
+    expect(warning).toMatchObject({ rule: 'TENANCY', severity: 'warning' });
+    expect(warning!.message).toContain('add Namespace payroll to check one offline');
+    const [plain] = await findings(SENDER('payroll', '300010'));
+    expect(plain!.message).not.toContain('offline');
+  });
+
   it('still warns when the grant is for another number or another namespace', async () => {
     const other = await findings(SENDER('payroll', '300010'), GRANT('{ senderNumbers: ["300011"], namespaces: [payroll, hr] }'), SENDER('finance', '300011'));
     expect(other.map((f) => `${f.ns} ${f.rule}`).sort()).toEqual(['finance TENANCY', 'payroll TENANCY']);
