@@ -1,7 +1,7 @@
 // The real helm (helm.sh/helm/v3, built from its Go module by scripts/lib/gotool.ts as test/tools/helm),
 // for the chart's unit tests (lint, template) and its integration test (install on the control plane).
 import { execFile as execFileCallback } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -17,6 +17,7 @@ export const HELM_BUILD_TIMEOUT_MS = 20 * 60_000;
 
 // Helm keeps caches, config and release data under these; a throw-away home keeps the machine's out of it.
 const helmHome = mkdtempSync(join(tmpdir(), 'chaman-helm-home-'));
+process.once('exit', () => rmSync(helmHome, { recursive: true, force: true }));
 const helmEnv = {
   ...process.env,
   HELM_CACHE_HOME: join(helmHome, 'cache'),
