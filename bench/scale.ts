@@ -43,6 +43,7 @@ const { values } = parseArgs({
     'chaman-rate-limit': { type: 'string', default: '1000' },
     'resync-period': { type: 'string', default: '60s' },
     'timeout': { type: 'string', default: '3600' },
+    'apply-parallelism': { type: 'string', default: '4' },
   },
 });
 const SENDERS = Number(values.senders);
@@ -108,18 +109,24 @@ async function main(): Promise<void> {
   await sleep(2_000); // caches synced, first (empty) lists done
 
   // ---- apply → all Ready ----
-  const manifest = join(work, 'objects.yaml');
-  writeFileSync(manifest, objects(namespaces, certs).map((o) => stringify(o)).join('---\n'));
+  // kubectl applies one object at a time; a few kubectl processes over parts of the manifest (one
+  // namespace each) keep the apply from dominating on a slow machine. Each part has its Secrets first.
+  const parallelism = Number(values['apply-parallelism']);
+  const all = objects(namespaces, certs);
+  const parts = Array.from({ length: parallelism }, (_, k) => join(work, `objects-${k}.yaml`));
+  parts.forEach((file, k) =>
+    writeFileSync(file, all.filter((o) => namespaces.indexOf(o.metadata.namespace!) % parallelism === k).sort(secretsFirst).map((o) => stringify(o)).join('---\n')),
+  );
   const kubeBefore = (await scrapeKube(metricsUrl))!;
   const chamanBefore = emulator.requests();
-  log(`applying ${SENDERS} senders, ${ACCOUNTS} accounts and ${ACCOUNTS} Secrets with kubectl apply --server-side`);
+  log(`applying ${SENDERS} senders, ${ACCOUNTS} accounts and ${ACCOUNTS} Secrets with ${parallelism} × kubectl apply --server-side`);
   const t0 = performance.now();
-  await promisify(execFile)(kubectl, ['apply', '--server-side', '--field-manager', 'bench', '-f', manifest], { maxBuffer: 64 << 20 });
+  await Promise.all(parts.map((file) => promisify(execFile)(kubectl, ['apply', '--server-side', '--field-manager', 'bench', '-f', file], { maxBuffer: 64 << 20 })));
   const applyMs = performance.now() - t0;
-  log(`applied in ${(applyMs / 1000).toFixed(1)} s; waiting for Ready`);
-  await waitFor(`all ${OBJECTS} objects Ready`, async () => (await countReady(kube, namespaces)) === OBJECTS, Number(values.timeout) * 1000, 1_000, async () => {
-    const rss = procStatus(operator.pid!).VmRSS;
-    log(`  ${await countReady(kube, namespaces)}/${OBJECTS} Ready, operator RSS ${mb(rss)}`);
+  log(`applied in ${(applyMs / 1000).toFixed(1)} s; waiting until every object is Ready or stuck (Invalid, Stalled)`);
+  let settled = await census(kube, namespaces);
+  await waitFor(`all ${OBJECTS} objects Ready or stuck`, async () => (settled = await census(kube, namespaces)).ready + settled.stuck.length === OBJECTS, Number(values.timeout) * 1000, 1_000, async () => {
+    log(`  ${settled.ready}/${OBJECTS} Ready, ${settled.stuck.length} stuck, operator RSS ${mb(procStatus(operator.pid!).VmRSS)}`);
   });
   const readyMs = performance.now() - t0;
   await sleep(3_000); // the echo of the last status writes, the last events
@@ -150,7 +157,7 @@ async function main(): Promise<void> {
   const steady = ops(chamanConverged, chamanSteady);
   const rows: [string, string][] = [
     ['objects', `${SENDERS} senders, ${ACCOUNTS} accounts (1 SOAP + ${PER_SENDER - 1} REST per sender), ${ACCOUNTS} Secrets, ${namespaces.length} namespaces`],
-    ['apply → all Ready', `${s(readyMs)} (floor ${s(floorMs)} = apply ${s(applyMs)} + Chaman ${s(chamanFloorMs)} + Kubernetes ${s(kubeFloorMs)}): ${(readyMs / floorMs).toFixed(2)}×`],
+    [settled.stuck.length ? `apply → all Ready or stuck (${settled.stuck.length} stuck)` : 'apply → all Ready', `${s(readyMs)} (floor ${s(floorMs)} = apply ${s(applyMs)} + Chaman ${s(chamanFloorMs)} + Kubernetes ${s(kubeFloorMs)}): ${(readyMs / floorMs).toFixed(2)}×`],
     ['Kubernetes writes per object', `${(writes.total / OBJECTS).toFixed(2)} (${fmt(writes.byVerb, OBJECTS)})`],
     ['Chaman calls per account', `${(mutating / ACCOUNTS).toFixed(2)} mutating, ${(reads / ACCOUNTS).toFixed(2)} reads (${converge.map(([op, n]) => `${op} ${n}`).join(', ')})`],
     ['operator RSS after convergence', `${mb(status.VmRSS)} (peak ${mb(status.VmHWM)}); after the steady window ${mb(statusSteady.VmRSS)}`],
@@ -158,6 +165,9 @@ async function main(): Promise<void> {
   ];
   console.log(`\nscale benchmark: ${SENDERS}×${PER_SENDER}, concurrency ${CONCURRENCY}, Chaman rate limit ${values['chaman-rate-limit']}/s, ${process.platform} ${navigatorCores()} cores`);
   for (const [k, v] of rows) console.log(`  ${k.padEnd(44)} ${v}`);
+  const reasons = new Map<string, number>();
+  for (const r of settled.stuck) reasons.set(r, (reasons.get(r) ?? 0) + 1);
+  for (const [r, n] of reasons) console.log(`  stuck: ${n} × ${r}`);
   const warnings = stderr.join('').split('\n').filter((l) => l.includes('"level":"warn"') || l.includes('"level":"error"'));
   if (warnings.length) console.log(`\n  operator warnings/errors: ${warnings.length} (first: ${warnings[0]!.slice(0, 300)})`);
 }
@@ -249,17 +259,29 @@ async function pool(n: number, task: (i: number) => Promise<unknown>): Promise<v
   }));
 }
 
-type Ready = KubeObject & { metadata: { generation?: number }; status?: { conditions?: { type: string; status: string; observedGeneration?: number }[] } };
+const secretsFirst = (a: KubeObject, b: KubeObject) => Number(b.kind === 'Secret') - Number(a.kind === 'Secret');
 
-async function countReady(kube: KubeClient, namespaces: string[]): Promise<number> {
+type Condition = { type: string; status: string; reason?: string; message?: string; observedGeneration?: number };
+type Status = KubeObject & { metadata: { generation?: number }; status?: { conditions?: Condition[] } };
+
+/** Objects Ready for their generation, and the reasons of those stuck (Invalid or Stalled, for their generation). */
+async function census(kube: KubeClient, namespaces: string[]): Promise<{ ready: number; stuck: string[] }> {
   let ready = 0;
+  const stuck: string[] = [];
   for (const namespace of namespaces) {
     for (const rt of [RESOURCES.chamanSenders, RESOURCES.channelAccounts]) {
-      const list = await kube.request<KubeList<Ready>>({ verb: 'list', resource: rt.plural, method: 'GET', path: resourcePath(rt, namespace) });
-      ready += list.items.filter((o) => o.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True' && c.observedGeneration === o.metadata.generation)).length;
+      const list = await kube.request<KubeList<Status>>({ verb: 'list', resource: rt.plural, method: 'GET', path: resourcePath(rt, namespace) });
+      for (const o of list.items) {
+        const current = (type: string) => o.status?.conditions?.find((c) => c.type === type && c.status === 'True' && c.observedGeneration === o.metadata.generation);
+        if (current('Ready')) ready++;
+        else {
+          const why = current('Invalid') ?? current('Stalled');
+          if (why) stuck.push(`${rt.kind} ${why.type}/${why.reason}: ${(why.message ?? '').replace(/\(sender \d+\)|sender \d+|\(acc[^)]*\)?/g, '…').slice(0, 140)}`);
+        }
+      }
     }
   }
-  return ready;
+  return { ready, stuck };
 }
 
 async function deleteEverything(kube: KubeClient, namespaces: string[]): Promise<void> {
@@ -351,9 +373,13 @@ async function waitFor(what: string, fn: () => Promise<boolean>, timeoutMs: numb
   }
 }
 
-// Last, so every declaration above is initialised before main runs.
+// Last, so every declaration above is initialised before main runs. Ctrl-C still cleans up.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void cleanup().finally(() => process.exit(130)));
+async function cleanup(): Promise<void> {
+  for (const c of cleanups.splice(0).reverse()) await c().catch((err) => console.error('cleanup:', (err as Error).message));
+}
 try {
   await main();
 } finally {
-  for (const c of cleanups.reverse()) await c().catch((err) => console.error('cleanup:', (err as Error).message));
+  await cleanup();
 }
