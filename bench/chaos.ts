@@ -68,7 +68,7 @@ async function cleanUp(): Promise<void> {
 
 // A hard deadline for the whole run, and Ctrl-C: stop everything this run started, then exit.
 const deadlineTimer = setTimeout(() => void abort(`hard deadline of ${values.deadline} s reached`, 2), Number(values.deadline) * 1000);
-process.once('SIGINT', () => void abort('interrupted', 130));
+process.on('SIGINT', () => void abort('interrupted', 130)); // on, not once: a second Ctrl-C (or timeout(1) forwarding one) must not cut the clean-up short
 process.on('uncaughtException', (error) => void abort(`failed: ${error.stack ?? error.message}`, 2));
 process.on('unhandledRejection', (error) => void abort(`failed: ${(error as Error)?.stack ?? String(error)}`, 2));
 async function abort(reason: string, code: number): Promise<void> {
@@ -141,10 +141,18 @@ const deleted = new Map<string, DeletedObject>();
 let edits = 0;
 const sinceChaos = () => performance.now() - chaosStarted;
 
+let selfExits = 0;
 async function killer(): Promise<void> {
   while (operator.kills < KILLS && !finishing) {
     await sleep(between(2_000, 9_000)); // a few seconds per process, as a crash loop gives (Node itself takes 1–2 s to start)
     while (killsPaused) await sleep(200);
+    if (!operator.running) {
+      // It exited by itself: a chaos run of an operator that cannot start measures nothing.
+      if (++selfExits >= 3) throw new Error(`the operator exited by itself ${selfExits} times in a row; see ${join(runDir, 'operator.log')}`);
+      operator.start();
+      continue;
+    }
+    selfExits = 0;
     await operator.kill();
     await sleep(between(200, 1_500));
     operator.start();
