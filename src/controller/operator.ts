@@ -39,6 +39,11 @@ export interface OperatorOptions {
   /** Pod name or host name: the Event reportingInstance and the lease identity. */
   identity: string;
   leaderElection?: { namespace: string; name: string; leaseDurationMs?: number; renewDeadlineMs?: number; retryPeriodMs?: number };
+  /**
+   * Write each grant's status (claims, Ready). Default: when watching every namespace, since the claims
+   * of an operator confined to some namespaces would be partial (and its RBAC reads grants only).
+   */
+  writeGrantStatus?: boolean;
   /** Replica I of N works on the namespaces whose hash modulo N is I (caches stay cluster-wide). */
   shard?: Shard;
   /** How long stop() lets reconciles in flight finish before it cuts them short. Default 20 s. */
@@ -297,9 +302,10 @@ export class Operator {
     if (this.working && this.owns(namespace)) this.queue.add(objectKey(namespace, name, SENDER));
   }
 
-  /** Grants are cluster-scoped: the first shard writes their status. */
+  /** Grants are cluster-scoped: the first shard writes their status (see writeGrantStatus). */
   private enqueueGrant(name: string): void {
-    if (this.working && (this.o.shard?.index ?? 0) === 0) this.queue.add(objectKey(undefined, name, GRANT));
+    const writes = this.o.writeGrantStatus ?? this.o.namespaces.length === 0;
+    if (this.working && writes && (this.o.shard?.index ?? 0) === 0) this.queue.add(objectKey(undefined, name, GRANT));
   }
 
   private enqueueGrants(): void {

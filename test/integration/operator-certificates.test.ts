@@ -47,8 +47,11 @@ describe('certificate rotation', () => {
     expect(seen.has(0)).toBe(false);
     const order = h.emulator.requests(since).recent.filter((r) => r.method !== 'GET').map((r) => r.operation);
     expect(order).toEqual(['addCertificate', 'removeCertificate']);
-    const ready = await h.waitForCondition('ChannelAccount', 'rest', 'Ready', 'True');
-    expect(ready.status?.certificates?.[0]?.serialNumber).toBe(serial);
+    // Status follows once the rotation's reconcile ends (a quick update shows no Updating in between).
+    await waitFor('status shows the new certificate', async () => {
+      const ready = await h.waitForCondition('ChannelAccount', 'rest', 'Ready', 'True');
+      return ready.status?.certificates?.length === 1 && ready.status.certificates[0]!.serialNumber === serial;
+    });
   });
 });
 

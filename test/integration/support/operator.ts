@@ -34,7 +34,7 @@ export interface Harness {
   logs: string[];
   running: RunningOperator | undefined;
   /** `wrapChaman` decorates the operator's Chaman clients (to fail one chosen call, for instance). */
-  startOperator(settings?: Partial<Settings>, token?: string, options?: { wrapChaman?: (client: ChamanClient) => ChamanClient; namespaces?: string[] }): Promise<RunningOperator>;
+  startOperator(settings?: Partial<Settings>, token?: string, options?: { wrapChaman?: (client: ChamanClient) => ChamanClient; namespaces?: string[]; writeGrantStatus?: boolean }): Promise<RunningOperator>;
   apply(object: Record<string, unknown>): Promise<KubeObject>;
   get<T = ChannelAccount>(kind: 'ChannelAccount' | 'ChamanSender', name: string): Promise<T | undefined>;
   waitForCondition<T = ChannelAccount>(kind: 'ChannelAccount' | 'ChamanSender', name: string, type: string, status: string, reason?: string, timeoutMs?: number): Promise<T>;
@@ -88,6 +88,7 @@ export async function startHarness(namespace: string, emulatorOptions: Partial<E
         chaman: factory({ kind: 'token', token: operatorToken }),
         clientFactory: factory,
         namespaces: options.namespaces ?? [namespace],
+        ...(options.writeGrantStatus !== undefined ? { writeGrantStatus: options.writeGrantStatus } : {}),
         concurrency: 4,
         settings: {
           defaultDeletionPolicy: 'Delete',
