@@ -3,8 +3,8 @@
 // SIGKILL is a real one and every restart starts from nothing but what Kubernetes and Chaman hold.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { freePort } from '../../src/devtools/free-port.ts';
 
 const root = join(import.meta.dirname, '..', '..');
 const cli = join(root, 'src', 'cli.ts');
@@ -14,17 +14,6 @@ const live = new Set<ChildProcess>();
 process.once('exit', () => {
   for (const child of live) child.kill('SIGKILL');
 });
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
-}
 
 function spawnLogged(args: string[], logFile: string, entry = cli): { child: ChildProcess; exited: Promise<void> } {
   const fd = openSync(logFile, 'a');

@@ -1,8 +1,8 @@
 // `chaman-operator run` as a real child process, for what only a process shows: SIGKILL, SIGTERM,
 // two replicas and their Lease. Its stdout and stderr are kept for grepping.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { freePort } from '../../../src/devtools/free-port.ts';
 import { kubeconfigPath } from './cluster.ts';
 
 const root = join(import.meta.dirname, '..', '..', '..');
@@ -17,16 +17,7 @@ export interface OperatorProcess {
 }
 
 /** A free TCP port on loopback, so the test knows where /metrics is. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
-}
+export { freePort };
 
 export async function startOperatorProcess(options: { namespace: string; chamanUrl: string; tokenFile: string; kubeconfig?: string; extraArgs?: string[] }): Promise<OperatorProcess> {
   const metricsPort = await freePort();
