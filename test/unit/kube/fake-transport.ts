@@ -1,5 +1,6 @@
 // An in-memory Transport for unit tests of the kube adapters: the test scripts each response.
 // (Integration tests use the real API server; this only exercises our own logic.)
+import { afterEach } from 'vitest';
 import type { Transport, TransportRequest, TransportResponse } from '../../../src/kube/client.ts';
 
 export type Responder = (req: TransportRequest, url: URL) => TransportResponse | Promise<TransportResponse>;
@@ -106,4 +107,13 @@ export function cm(namespace: string, name: string, rv: string, data: Record<str
 
 export function list(items: unknown[], rv: string, cont?: string) {
   return { apiVersion: 'v1', kind: 'ConfigMapList', metadata: { resourceVersion: rv, continue: cont }, items };
+}
+
+/** A list whose members (informers, clients) are stopped after each test of the file. */
+export function stoppedAfterEach<T extends { stop(): Promise<void> }>(): T[] {
+  const started: T[] = [];
+  afterEach(async () => {
+    await Promise.all(started.splice(0).map((x) => x.stop()));
+  });
+  return started;
 }

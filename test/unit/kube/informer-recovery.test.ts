@@ -2,17 +2,14 @@
 // comes back after an API-server outage (issue 9 item 12). The fake transport stands in for the
 // network; the real API server is exercised in test/integration/informer-recovery.test.ts.
 import { Writable } from 'node:stream';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ManualClock, flushMicrotasks } from '../../../src/kube/clock.ts';
 import { KubeClient, RESOURCES, type KubeObject } from '../../../src/kube/client.ts';
 import { Informer, type InformerOptions } from '../../../src/kube/informer.ts';
 import { createLogger } from '../../../src/observability/logger.ts';
-import { FakeTransport, WatchStreamResponse, isList, isWatch, jsonResponse, list } from './fake-transport.ts';
+import { FakeTransport, WatchStreamResponse, isList, isWatch, jsonResponse, list, stoppedAfterEach } from './fake-transport.ts';
 
-const informers: Informer[] = [];
-afterEach(async () => {
-  await Promise.all(informers.splice(0).map((i) => i.stop()));
-});
+const informers = stoppedAfterEach<Informer>();
 
 function setup(extra: Partial<InformerOptions<KubeObject>> = {}) {
   const clock = new ManualClock();

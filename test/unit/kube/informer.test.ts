@@ -1,13 +1,10 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ManualClock, flushMicrotasks } from '../../../src/kube/clock.ts';
 import { KubeClient, RESOURCES, type KubeObject, type RequestRecord } from '../../../src/kube/client.ts';
 import { Informer, METADATA_ACCEPT, METADATA_LIST_ACCEPT, type InformerOptions, type WatchRestartReason } from '../../../src/kube/informer.ts';
-import { FakeTransport, WatchStreamResponse, cm, isList, isWatch, jsonResponse, list } from './fake-transport.ts';
+import { FakeTransport, WatchStreamResponse, cm, isList, isWatch, jsonResponse, list, stoppedAfterEach } from './fake-transport.ts';
 
-const informers: Informer[] = [];
-afterEach(async () => {
-  await Promise.all(informers.splice(0).map((i) => i.stop()));
-});
+const informers = stoppedAfterEach<Informer>();
 
 function setup(extra: Partial<InformerOptions<KubeObject>> = {}) {
   const clock = new ManualClock();
