@@ -53,11 +53,14 @@ export class ChamanClients {
       }
       return this.operatorClient;
     }
+    const key = `${namespace}/${ref.name}`;
+    // The metadata cache tells whether the Secret changed: no read while the client made from it is current.
+    const known = this.perSecret.get(key);
+    if (known && known.version === this.kube.secretVersion(namespace, ref.name)) return known.client;
     const secret = await this.kube.readSecret(namespace, ref.name);
     if (secret === 'absent') {
       throw new NeedsUserError(`spec.credentialsSecretRef: Secret "${ref.name}" does not exist in namespace ${namespace}; create it with "token", or "tls.crt" and "tls.key".`, { stalledReason: 'SecretNotFound' });
     }
-    const key = `${namespace}/${ref.name}`;
     const cached = this.perSecret.get(key);
     if (cached?.version === secret.resourceVersion) return cached.client;
     const token = text(secret.data.token)?.trim();

@@ -39,8 +39,6 @@ const rtOf = (o: ChamanSender | ChannelAccount) => (o.kind === 'ChamanSender' ? 
 export class InformerKubeStore implements KubeStore {
   private readonly informers: Informers;
   private readonly objects: KubeObjects;
-  /** Content of referenced Secrets, keyed by uid and resourceVersion: read once per version. */
-  private readonly secretCache = new Map<string, SecretContent & { uid: string }>();
 
   constructor(informers: Informers, objects: KubeObjects) {
     this.informers = informers;
@@ -71,25 +69,15 @@ export class InformerKubeStore implements KubeStore {
     return [...this.informers.accounts.byIndex(INDEX.accountsBySender, `${namespace}/${senderName}`)];
   }
 
+  /** Read at each reconcile that needs it and kept no longer (SPEC: no Secret content beyond one reconcile). */
   async readSecret(namespace: string, name: string): Promise<SecretContent | 'absent'> {
-    const key = `${namespace}/${name}`;
-    const meta = this.informers.secrets.get(namespace, name);
-    const cached = this.secretCache.get(key);
-    // The metadata informer tells whether the Secret changed: no GET while it did not.
-    if (meta && cached && cached.uid === meta.metadata.uid && cached.resourceVersion === meta.metadata.resourceVersion) return cached;
     const secret = await this.objects.getSecretData(namespace, name);
-    if (!secret) {
-      this.secretCache.delete(key);
-      return 'absent';
-    }
-    const content = { data: secret.data as Record<string, Uint8Array>, resourceVersion: secret.resourceVersion, uid: secret.uid };
-    this.secretCache.set(key, content);
-    return content;
+    if (!secret) return 'absent';
+    return { data: secret.data as Record<string, Uint8Array>, resourceVersion: secret.resourceVersion };
   }
 
-  /** Forgets Secret content nobody references any more (called when a Secret is deleted). */
-  forgetSecret(namespace: string, name: string): void {
-    this.secretCache.delete(`${namespace}/${name}`);
+  secretVersion(namespace: string, name: string): string | undefined {
+    return this.informers.secrets.get(namespace, name)?.metadata.resourceVersion;
   }
 
   async applyAccountStatus(account: ChannelAccount, status: ChannelAccountStatus): Promise<string | undefined> {

@@ -305,7 +305,8 @@ export class Operator {
   /** Grants are cluster-scoped: the first shard writes their status (see writeGrantStatus). */
   private enqueueGrant(name: string): void {
     const writes = this.o.writeGrantStatus ?? this.o.namespaces.length === 0;
-    if (this.working && writes && (this.o.shard?.index ?? 0) === 0) this.queue.add(objectKey(undefined, name, GRANT));
+    // A second later: a burst of sender changes (a team applying 100 senders) costs one status write, not 100.
+    if (this.working && writes && (this.o.shard?.index ?? 0) === 0) this.queue.addAfter(objectKey(undefined, name, GRANT), 1000);
   }
 
   private enqueueGrants(): void {
@@ -409,10 +410,7 @@ export class Operator {
       .on('update', (old, s) => {
         if (old.metadata.resourceVersion !== s.metadata.resourceVersion) onSecret(s);
       })
-      .on('delete', (s) => {
-        this.store.forgetSecret(s.metadata.namespace ?? 'default', s.metadata.name ?? '');
-        onSecret(s);
-      });
+      .on('delete', onSecret);
 
     const onConfigMap = (cm: KubeObject) => {
       for (const ref of cm.metadata.ownerReferences ?? []) {

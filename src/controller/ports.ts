@@ -32,8 +32,10 @@ export interface KubeStore {
   grants(): ChamanSenderGrant[];
   /** A namespace's labels, or undefined when they cannot be read. */
   namespaceLabels(namespace: string): Record<string, string> | undefined;
-  /** A Secret's content, read when needed (only referenced Secrets are ever read). */
+  /** A Secret's content, read when needed (only referenced Secrets are ever read), never cached. */
   readSecret(namespace: string, name: string): Promise<SecretContent | 'absent'>;
+  /** A Secret's resourceVersion from the metadata cache (no content), to tell whether it changed. */
+  secretVersion(namespace: string, name: string): string | undefined;
   /**
    * Server-side apply of the status under one field manager; no call when nothing changed. Returns the
    * object's new resourceVersion, which a status write moves too.

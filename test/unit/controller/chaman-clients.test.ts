@@ -21,7 +21,11 @@ function fakeClient(auth: ChamanAuth): ChamanClient & { auth: ChamanAuth; closed
 function setup() {
   let secret: SecretContent = { data: { token: new TextEncoder().encode('token-1') }, resourceVersion: '1' };
   const built: ReturnType<typeof fakeClient>[] = [];
-  const kube = { readSecret: async () => secret } as unknown as KubeStore;
+  let reads = 0;
+  const kube = {
+    readSecret: async () => (reads++, secret),
+    secretVersion: () => secret.resourceVersion, // the metadata cache
+  } as unknown as KubeStore;
   const clients = new ChamanClients(undefined, (auth) => {
     const client = fakeClient(auth);
     built.push(client);
@@ -32,6 +36,7 @@ function setup() {
     clients,
     built,
     sender,
+    reads: () => reads,
     rotate(token: string, resourceVersion: string) {
       secret = { data: { token: new TextEncoder().encode(token) }, resourceVersion };
     },
@@ -39,11 +44,12 @@ function setup() {
 }
 
 describe('ChamanClients', () => {
-  it('reuses the client while the Secret is unchanged', async () => {
+  it('reuses the client while the Secret is unchanged, without reading the Secret again', async () => {
     const t = setup();
     const first = await t.clients.forSender(t.sender);
     expect(await t.clients.forSender(t.sender)).toBe(first);
     expect(t.built).toHaveLength(1);
+    expect(t.reads()).toBe(1);
   });
 
   it('closes the client it replaces when the Secret changed, and only that one', async () => {
