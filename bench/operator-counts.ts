@@ -13,7 +13,7 @@ import { makeCa, makeCertificate } from '../src/devtools/certificates.ts';
 import { parseDuration } from '../src/domain/duration.ts';
 import { DEFAULT_SHA1_CUTOFF } from '../src/domain/types.ts';
 import { startEmulator } from '../src/emulator/server.ts';
-import { RESOURCES, createKubeClient, resourcePath, type KubeObject } from '../src/kube/client.ts';
+import { RESOURCES, createKubeClient, resourcePath, type KubeObject, type ResourceType } from '../src/kube/client.ts';
 import { countKubeRequests } from '../src/kube/index.ts';
 import { createLogger } from '../src/observability/logger.ts';
 import { createOperatorMetrics } from '../src/observability/metrics.ts';
@@ -41,7 +41,7 @@ const operator = new Operator({
   clientFactory: factory,
   namespaces: [namespace],
   concurrency: 4,
-  settings: { defaultDeletionPolicy: 'Delete', certExpiryWarningMs: 30 * 86_400_000, resyncPeriodMs: parseDuration(values.resync!), sha1Cutoff: DEFAULT_SHA1_CUTOFF },
+  settings: { defaultDeletionPolicy: 'Delete', certExpiryWarningMs: 30 * 86_400_000, resyncPeriodMs: parseDuration(values.resync!), sha1Cutoff: DEFAULT_SHA1_CUTOFF, reconcileTimeoutMs: 60_000, requireSenderGrant: false },
   metrics,
   logger: createLogger({ level: 'silent', destination: new Writable({ write: (_c, _e, done) => done() }) }),
   identity: 'bench',
@@ -76,7 +76,7 @@ await emulator.stop();
 await operatorKube.close();
 await kube.close();
 
-async function waitReady(rt: typeof RESOURCES.chamanSenders, name: string): Promise<void> {
+async function waitReady(rt: ResourceType, name: string): Promise<void> {
   for (;;) {
     const o = await kube.request<{ metadata: { generation: number }; status?: { conditions?: { type: string; status: string; observedGeneration: number }[] } }>({ verb: 'get', resource: rt.plural, method: 'GET', path: resourcePath(rt, namespace, name) });
     if (o.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True' && c.observedGeneration === o.metadata.generation)) return;

@@ -21,6 +21,7 @@ import { isReadyForGeneration, mergeConditions, type Condition } from './conditi
 import { INDEX, InformerKubeStore, type Informers } from './kube-store.ts';
 import { ConvergedAccounts } from './list-resync.ts';
 import type { EventSink, KindContext, Settings } from './ports.ts';
+import type { ManagedObject } from './managed.ts';
 import { ReconcileDriver, type DriverDeps } from './reconcile-driver.ts';
 import { leaseName, ownsNamespace, type Shard } from './sharding.ts';
 import { startOrder, type Queued } from './start-order.ts';
@@ -93,6 +94,11 @@ export class Operator {
   private readonly accountDriver: ReconcileDriver<ChannelAccount, HeldAccount>;
   private readonly elector: LeaderElector | undefined;
   private readonly converged = new ConvergedAccounts();
+  /**
+   * The resourceVersion of each object's last metadata write by a reconcile (guard, record, finalizer):
+   * its echo from the watch needs no new reconcile, which would only read Chaman again.
+   */
+  private readonly ownWrites = new Map<string, string>();
   private readonly clients: ChamanClients;
   private readonly chamanFor: KindContext['chamanFor'];
   /** Aborted when the work must stop at once: shutdown past its deadline, or leadership lost. */
@@ -166,7 +172,11 @@ export class Operator {
       }),
     });
     const deps: DriverDeps = {
-      updateMetadata: (object, change) => this.store.updateMetadata(object as never, change),
+      updateMetadata: async (object, change) => {
+        const written: ManagedObject = await this.store.updateMetadata(object as never, change);
+        if (written.metadata.uid && written.metadata.resourceVersion) this.ownWrites.set(written.metadata.uid, written.metadata.resourceVersion);
+        return written as typeof object;
+      },
       events,
       metrics: o.metrics,
       logger: o.logger,
@@ -327,6 +337,14 @@ export class Operator {
     if (this.working && this.owns(a.metadata.namespace)) this.queue.add(objectKey(a.metadata.namespace, a.metadata.name, ACCOUNT));
   }
 
+  /** Whether this update is the echo of the operator's own metadata write (then forgotten). */
+  private isOwnWrite(o: KubeObject): boolean {
+    const uid = o.metadata.uid ?? '';
+    if (this.ownWrites.get(uid) !== o.metadata.resourceVersion) return false;
+    this.ownWrites.delete(uid);
+    return true;
+  }
+
   private wireEvents(): void {
     const { senders, accounts, secrets, configMaps } = this.informers;
     const accountsOf = (namespace: string | undefined, senderName: string) => accounts.byIndex(INDEX.accountsBySender, `${namespace}/${senderName}`);
@@ -349,7 +367,7 @@ export class Operator {
         this.scheduleResync(s);
       })
       .on('update', (old, s) => {
-        if (specOrIntentChanged(old, s)) this.enqueueSender(s.metadata.namespace, s.metadata.name);
+        if (specOrIntentChanged(old, s) && !this.isOwnWrite(s)) this.enqueueSender(s.metadata.namespace, s.metadata.name);
         if (readiness(old) !== readiness(s)) wakeAccountsOf(s);
         if (old.metadata.deletionTimestamp !== s.metadata.deletionTimestamp) onSenderComeOrGone(s);
       })
@@ -387,6 +405,7 @@ export class Operator {
       .on('update', (old, a) => {
         // Our own status writes come back as updates: they need no reconcile (and would cost a Chaman read).
         if (old.metadata.deletionTimestamp !== a.metadata.deletionTimestamp) onAccountAddedOrGone(a);
+        else if (this.isOwnWrite(a)) return;
         else if (specOrIntentChanged(old, a)) {
           this.enqueueAccount(a);
           wakeClaimers(old);
@@ -394,6 +413,7 @@ export class Operator {
         }
       })
       .on('delete', (a) => {
+        this.ownWrites.delete(a.metadata.uid ?? '');
         onAccountAddedOrGone(a);
         const sender = senders.get(a.metadata.namespace, a.spec.senderRef.name);
         const id = a.metadata.annotations?.[ANNOTATIONS.externalName];
