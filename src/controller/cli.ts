@@ -41,6 +41,7 @@ const FLAGS: Record<string, Flag> = {
   'require-sender-grant': { env: 'CHAMAN_REQUIRE_SENDER_GRANT', help: 'act for a sender with the operator-wide credentials only when a ChamanSenderGrant covers it (true or false)', default: 'true' },
   'shard-count': { env: 'CHAMAN_SHARD_COUNT', help: 'replicas that share the namespaces by hash, each with its own Lease', default: '1' },
   'shard-index': { env: 'CHAMAN_SHARD_INDEX', help: "this replica's shard (default: the ordinal of a StatefulSet pod name)" },
+  'secret-label-selector': { env: 'CHAMAN_SECRET_LABEL_SELECTOR', help: 'watch only the Secrets with these labels (a change to another referenced Secret waits for the next resync)' },
   'leader-elect': { env: 'CHAMAN_LEADER_ELECT', help: 'elect a leader with a Lease (for several replicas)', boolean: true },
   'leader-election-namespace': { env: 'POD_NAMESPACE', help: 'namespace of the Lease', default: 'chaman-system' },
   'metrics-addr': { env: 'CHAMAN_METRICS_ADDR', help: 'address of /metrics', default: ':8080' },
@@ -108,6 +109,7 @@ export function readConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
     rateLimit: positive('chaman-rate-limit'),
     sha1Cutoff,
     shard: resolveShard(Number(get('shard-count')), get('shard-index') === undefined ? undefined : Number(get('shard-index')), env.POD_NAME),
+    secretLabelSelector: get('secret-label-selector'),
     leaderElect: get('leader-elect') === 'true',
     leaderElectionNamespace: get('leader-election-namespace')!,
     metricsAddr: get('metrics-addr')!,
@@ -174,6 +176,7 @@ export async function runOperatorCli(argv: string[]): Promise<number> {
       requireSenderGrant: config.requireSenderGrant,
     },
     shutdownTimeoutMs: config.shutdownTimeoutMs,
+    ...(config.secretLabelSelector ? { secretLabelSelector: config.secretLabelSelector } : {}),
     ...(config.shard.count > 1 ? { shard: config.shard } : {}),
     // A replica that lost its Lease exits, so a fresh one campaigns (the work has already stopped).
     onLostLeadership: () => lostLeadership(),

@@ -47,6 +47,11 @@ export interface OperatorOptions {
   writeGrantStatus?: boolean;
   /** Replica I of N works on the namespaces whose hash modulo N is I (caches stay cluster-wide). */
   shard?: Shard;
+  /**
+   * Watch only the Secrets with these labels (e.g. `chaman.io/watch=true`). A referenced Secret without
+   * them is still read when its account reconciles, but a change to it waits for the next resync.
+   */
+  secretLabelSelector?: string;
   /** How long stop() lets reconciles in flight finish before it cuts them short. Default 20 s. */
   shutdownTimeoutMs?: number;
   /** Leadership was lost: the operator has stopped its work; the process should exit so a fresh replica campaigns. */
@@ -130,7 +135,7 @@ export class Operator {
     this.informers = {
       senders,
       accounts,
-      secrets: new Informer({ ...common, resource: RESOURCES.secrets, metadataOnly: true, hooks: restart('secrets') }),
+      secrets: new Informer({ ...common, resource: RESOURCES.secrets, metadataOnly: true, ...(o.secretLabelSelector ? { labelSelector: o.secretLabelSelector } : {}), hooks: restart('secrets') }),
       configMaps: new Informer({
         ...common,
         resource: RESOURCES.configMaps,
@@ -263,7 +268,9 @@ export class Operator {
       const client = (await this.chamanFor(sender)).withSignal(signal);
       const listed = await client.listAccounts(sender.spec.senderNumber);
       const stale = this.converged.needingReconcile(sender.spec.senderNumber, accounts, listed);
-      for (const a of stale) this.enqueueAccount(a);
+      // Secrets outside --secret-label-selector are not watched: their accounts look at them at each resync.
+      const unwatched = accounts.filter((a) => referencedSecrets(a.spec).some((name) => !this.informers.secrets.get(a.metadata.namespace, name)));
+      for (const a of new Set([...stale, ...unwatched])) this.enqueueAccount(a);
       this.o.logger.debug({ object: key, accounts: accounts.length, reconciling: stale.length }, 'resynced by list');
       return { requeueAfterMs: next };
     } catch (error) {
