@@ -86,8 +86,13 @@ export class ReconcileDriver<O extends ManagedObject, R> {
       result = settled.result;
       return await this.conclude(state, scope, settled);
     } catch (error) {
-      // Only a failed status write can land here: retry the key with backoff.
+      // Only a failed status write can land here.
       if (this.d.stopSignal.aborted) return undefined;
+      if (classifyError(error).class === 'conflict') {
+        // The copy was stale: its status is not written over a newer one; try again from a fresh copy.
+        result = 'conflict';
+        return afterConflict();
+      }
       result = 'error';
       log.warn({ err: error }, 'could not record the outcome of the reconcile');
       return { requeueAfterMs: this.d.backoff(key), failed: true };
@@ -304,7 +309,7 @@ export class ReconcileDriver<O extends ManagedObject, R> {
       case 'conflict':
         // Lost a race on a stale copy: the work queue gives the next try a fresh one. Not an error.
         log.debug({ err: error }, 'conflict on a stale copy; trying again');
-        return { requeueAfterMs: 200 + Math.round(Math.random() * 800) };
+        return afterConflict();
       case 'kubernetes': {
         const delay = this.d.backoff(key, verdict.retryAfterMs);
         log.warn({ err: error, retryInMs: delay }, 'Kubernetes API error; will retry');
@@ -338,6 +343,11 @@ export class ReconcileDriver<O extends ManagedObject, R> {
       this.d.events.warning(object as never, reason, message);
     }
   }
+}
+
+/** A write lost a race on a stale copy: soon again, from the cache's fresher copy; not a failure. */
+function afterConflict(): WorkResult {
+  return { requeueAfterMs: 200 + Math.round(Math.random() * 800) };
 }
 
 function hasFinalizer(object: ManagedObject): boolean {

@@ -112,14 +112,17 @@ export class KubeObjects {
 
   /**
    * Writes `status` with server-side apply on the status subresource, under the one field manager,
-   * unless `current.status` already equals it (then no request, returns undefined). The operator
-   * owns the whole status: fields left out of `status` are removed by the apply.
+   * unless `current.status` already equals it (then no request, returns undefined), with `current`'s
+   * resourceVersion as a precondition. The operator owns the whole status: fields left out of
+   * `status` are removed by the apply.
    */
   async applyStatus<T extends KubeObject>(rt: ResourceType, current: KubeObject, status: Record<string, unknown>): Promise<T | undefined> {
     if (jsonEqual(normalize(status), normalize(current.status ?? {}))) return undefined;
-    const { name, namespace } = current.metadata;
+    const { name, namespace, resourceVersion } = current.metadata;
     if (!name) throw new Error('applyStatus: the object has no name');
-    const body = { apiVersion: apiVersionOf(rt), kind: rt.kind, metadata: { name, namespace }, status: normalize(status) };
+    // The resourceVersion is a precondition: a status computed from a stale copy is refused (409), never
+    // written over a newer one.
+    const body = { apiVersion: apiVersionOf(rt), kind: rt.kind, metadata: { name, namespace, ...(resourceVersion ? { resourceVersion } : {}) }, status: normalize(status) };
     return this.client.request<T>({
       verb: 'apply',
       resource: `${rt.plural}/status`,

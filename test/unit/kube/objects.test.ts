@@ -34,7 +34,7 @@ describe('KubeObjects', () => {
     expect(t.records).toHaveLength(0);
   });
 
-  it('applyStatus sends a server-side apply on the status subresource under one field manager', async () => {
+  it('applyStatus sends a server-side apply on the status subresource under one field manager, with the resourceVersion as a precondition', async () => {
     const t = setup();
     t.transport.on(() => true, () => jsonResponse(200, { ...account, status: { observedGeneration: 3 } }));
     await t.objects.applyStatus(RESOURCES.channelAccounts, account, { observedGeneration: 3 });
@@ -43,7 +43,7 @@ describe('KubeObjects', () => {
     expect(req.parsed.pathname).toBe('/apis/chaman.io/v1alpha1/namespaces/payroll/channelaccounts/dimona/status');
     expect(Object.fromEntries(req.parsed.searchParams)).toEqual({ fieldManager: 'chaman-operator', force: 'true' });
     expect(req.headers['Content-Type']).toBe('application/apply-patch+yaml');
-    expect(JSON.parse(req.body!)).toEqual({ apiVersion: 'chaman.io/v1alpha1', kind: 'ChannelAccount', metadata: { name: 'dimona', namespace: 'payroll' }, status: { observedGeneration: 3 } });
+    expect(JSON.parse(req.body!)).toEqual({ apiVersion: 'chaman.io/v1alpha1', kind: 'ChannelAccount', metadata: { name: 'dimona', namespace: 'payroll', resourceVersion: '41' }, status: { observedGeneration: 3 } });
     expect(t.records[0]).toMatchObject({ verb: 'apply', resource: 'channelaccounts/status', status: 200 });
   });
 
