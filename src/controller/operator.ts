@@ -365,7 +365,10 @@ export class Operator {
     // Tenancy: a sender's standing depends on the other senders of its number and on the grants.
     const onSenderComeOrGone = (s: ChamanSender) => {
       onSender(s);
-      for (const other of senders.byIndex(INDEX.sendersByNumber, s.spec.senderNumber)) this.enqueueSender(other.metadata.namespace, other.metadata.name);
+      for (const other of senders.byIndex(INDEX.sendersByNumber, s.spec.senderNumber)) {
+        // Not itself again: queued a second time while already running, it would run twice.
+        if (other.metadata.uid !== s.metadata.uid) this.enqueueSender(other.metadata.namespace, other.metadata.name);
+      }
       this.enqueueGrants();
     };
     senders
@@ -396,7 +399,10 @@ export class Operator {
     // One Chaman account, one ChannelAccount: when a claim comes or goes, the other claimers look again.
     const wakeClaimers = (a: ChannelAccount) => {
       const id = a.metadata.annotations?.[ANNOTATIONS.externalName];
-      if (id) for (const other of accounts.byIndex(INDEX.accountsByExternalName, `${a.metadata.namespace}/${a.spec.senderRef.name}/${id}`)) this.enqueueAccount(other);
+      if (!id) return;
+      for (const other of accounts.byIndex(INDEX.accountsByExternalName, `${a.metadata.namespace}/${a.spec.senderRef.name}/${id}`)) {
+        if (other.metadata.uid !== a.metadata.uid) this.enqueueAccount(other);
+      }
     };
     const onAccountAddedOrGone = (a: ChannelAccount) => {
       this.enqueueAccount(a);
