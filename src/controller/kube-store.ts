@@ -3,7 +3,8 @@ import type { ChamanSender, ChamanSenderGrant, ChamanSenderStatus, ChannelAccoun
 import { RESOURCES, isNotFound, type KubeObject } from '../kube/client.ts';
 import type { Informer } from '../kube/informer.ts';
 import type { KubeObjects } from '../kube/objects.ts';
-import { FINALIZER, MANAGED_BY_LABEL } from './annotations.ts';
+import { referencedSecrets } from './account-inputs.ts';
+import { ANNOTATIONS, FINALIZER, MANAGED_BY_LABEL } from './annotations.ts';
 import { NeedsUserError } from './error-policy.ts';
 import type { KubeStore, MetadataChange, SecretContent } from './ports.ts';
 
@@ -20,6 +21,26 @@ export const INDEX = {
   /** ChannelAccounts by `namespace/senderName/externalName` (one Chaman account, one ChannelAccount). */
   accountsByExternalName: 'byExternalName',
 } as const;
+
+/** The keys of those indexes: one definition, for the index functions and the lookups alike. */
+export const INDEX_KEY = {
+  /** A sender, or a Secret: `namespace/name`. */
+  inNamespace: (namespace: string | undefined, name: string): string => `${namespace}/${name}`,
+  /** A claim on a Chaman account: `namespace/senderName/externalName`. */
+  claim: (namespace: string | undefined, senderName: string, externalName: string): string => `${namespace}/${senderName}/${externalName}`,
+} as const;
+
+/** Adds the operator's indexes to its informers. */
+export function addIndexes(accounts: Informers['accounts'], senders: Informers['senders']): void {
+  accounts.addIndex(INDEX.accountsBySender, (a) => [INDEX_KEY.inNamespace(a.metadata.namespace, a.spec.senderRef.name)]);
+  accounts.addIndex(INDEX.accountsBySecret, (a) => referencedSecrets(a.spec).map((s) => INDEX_KEY.inNamespace(a.metadata.namespace, s)));
+  accounts.addIndex(INDEX.accountsByExternalName, (a) => {
+    const id = a.metadata.annotations?.[ANNOTATIONS.externalName];
+    return id ? [INDEX_KEY.claim(a.metadata.namespace, a.spec.senderRef.name, id)] : [];
+  });
+  senders.addIndex(INDEX.sendersByCredentials, (s) => (s.spec.credentialsSecretRef ? [INDEX_KEY.inNamespace(s.metadata.namespace, s.spec.credentialsSecretRef.name)] : []));
+  senders.addIndex(INDEX.sendersByNumber, (s) => [s.spec.senderNumber]);
+}
 
 export interface Informers {
   senders: Informer<ChamanSender & KubeObject>;
@@ -54,7 +75,7 @@ export class InformerKubeStore implements KubeStore {
   }
 
   accountsClaiming(namespace: string, senderName: string, externalId: string): ChannelAccount[] {
-    return [...this.informers.accounts.byIndex(INDEX.accountsByExternalName, `${namespace}/${senderName}/${externalId}`)];
+    return [...this.informers.accounts.byIndex(INDEX.accountsByExternalName, INDEX_KEY.claim(namespace, senderName, externalId))];
   }
 
   grants(): ChamanSenderGrant[] {
@@ -66,7 +87,7 @@ export class InformerKubeStore implements KubeStore {
   }
 
   accountsOfSender(namespace: string, senderName: string): ChannelAccount[] {
-    return [...this.informers.accounts.byIndex(INDEX.accountsBySender, `${namespace}/${senderName}`)];
+    return [...this.informers.accounts.byIndex(INDEX.accountsBySender, INDEX_KEY.inNamespace(namespace, senderName))];
   }
 
   /** Read at each reconcile that needs it and kept no longer (SPEC: no Secret content beyond one reconcile). */

@@ -18,7 +18,7 @@ import { ChamanSenderKind } from './chaman-sender-kind.ts';
 import type { HeldAccount } from './channel-account-external.ts';
 import { ChannelAccountKind } from './channel-account-kind.ts';
 import { isReadyForGeneration, mergeConditions, type Condition } from './conditions.ts';
-import { INDEX, InformerKubeStore, type Informers } from './kube-store.ts';
+import { INDEX, INDEX_KEY, InformerKubeStore, addIndexes, type Informers } from './kube-store.ts';
 import { ConvergedAccounts } from './list-resync.ts';
 import type { EventSink, KindContext, Settings } from './ports.ts';
 import type { ManagedObject } from './managed.ts';
@@ -116,15 +116,8 @@ export class Operator {
     const restart = (resource: string) => informerMetricsHooks(o.metrics, resource);
     const common = { client: o.kube, namespaces: o.namespaces, logger: o.logger };
     const accounts = new Informer<ChannelAccount & KubeObject>({ ...common, resource: RESOURCES.channelAccounts, transform: typed(RESOURCES.channelAccounts), hooks: restart('channelaccounts') });
-    accounts.addIndex(INDEX.accountsBySender, (a) => [`${a.metadata.namespace}/${a.spec.senderRef.name}`]);
-    accounts.addIndex(INDEX.accountsBySecret, (a) => referencedSecrets(a.spec).map((s) => `${a.metadata.namespace}/${s}`));
-    accounts.addIndex(INDEX.accountsByExternalName, (a) => {
-      const id = a.metadata.annotations?.[ANNOTATIONS.externalName];
-      return id ? [`${a.metadata.namespace}/${a.spec.senderRef.name}/${id}`] : [];
-    });
     const senders = new Informer<ChamanSender & KubeObject>({ ...common, resource: RESOURCES.chamanSenders, transform: typed(RESOURCES.chamanSenders), hooks: restart('chamansenders') });
-    senders.addIndex(INDEX.sendersByCredentials, (s) => (s.spec.credentialsSecretRef ? [`${s.metadata.namespace}/${s.spec.credentialsSecretRef.name}`] : []));
-    senders.addIndex(INDEX.sendersByNumber, (s) => [s.spec.senderNumber]);
+    addIndexes(accounts, senders);
     // Grants and namespace labels matter only when grants are required (and need cluster-wide RBAC).
     const tenancy = o.settings.requireSenderGrant
       ? {
@@ -354,7 +347,7 @@ export class Operator {
 
   private wireEvents(): void {
     const { senders, accounts, secrets, configMaps } = this.informers;
-    const accountsOf = (namespace: string | undefined, senderName: string) => accounts.byIndex(INDEX.accountsBySender, `${namespace}/${senderName}`);
+    const accountsOf = (namespace: string | undefined, senderName: string) => accounts.byIndex(INDEX.accountsBySender, INDEX_KEY.inNamespace(namespace, senderName));
     const wakeAccountsOf = (s: ChamanSender) => {
       for (const a of accountsOf(s.metadata.namespace, s.metadata.name)) this.enqueueAccount(a);
     };
@@ -400,7 +393,7 @@ export class Operator {
     const wakeClaimers = (a: ChannelAccount) => {
       const id = a.metadata.annotations?.[ANNOTATIONS.externalName];
       if (!id) return;
-      for (const other of accounts.byIndex(INDEX.accountsByExternalName, `${a.metadata.namespace}/${a.spec.senderRef.name}/${id}`)) {
+      for (const other of accounts.byIndex(INDEX.accountsByExternalName, INDEX_KEY.claim(a.metadata.namespace, a.spec.senderRef.name, id))) {
         if (other.metadata.uid !== a.metadata.uid) this.enqueueAccount(other);
       }
     };
@@ -434,7 +427,7 @@ export class Operator {
       });
 
     const onSecret = (s: KubeObject) => {
-      const ref = `${s.metadata.namespace}/${s.metadata.name}`;
+      const ref = INDEX_KEY.inNamespace(s.metadata.namespace, s.metadata.name ?? '');
       for (const a of accounts.byIndex(INDEX.accountsBySecret, ref)) this.enqueueAccount(a);
       for (const sender of senders.byIndex(INDEX.sendersByCredentials, ref)) onSender(sender);
     };
