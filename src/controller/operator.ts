@@ -39,7 +39,7 @@ export interface OperatorOptions {
   logger: Logger;
   /** Pod name or host name: the Event reportingInstance and the lease identity. */
   identity: string;
-  leaderElection?: { namespace: string; name: string; leaseDurationMs?: number; renewDeadlineMs?: number; retryPeriodMs?: number };
+  leaderElection?: { namespace: string; name: string };
   /**
    * Write each grant's status (claims, Ready). Default: when watching every namespace, since the claims
    * of an operator confined to some namespaces would be partial (and its RBAC reads grants only).
@@ -190,13 +190,11 @@ export class Operator {
     const mine = <T extends KubeObject>(informer: Informer<T>) => () => [...informer.values()].filter((obj) => this.owns(obj.metadata.namespace));
     o.metrics.observeObjects(o.shard && o.shard.count > 1 ? { senders: mine(this.informers.senders), accounts: mine(this.informers.accounts) } : { senders: () => this.informers.senders.values(), accounts: () => this.informers.accounts.values() });
     if (o.leaderElection) {
-      const { namespace, name, ...timings } = o.leaderElection;
       this.elector = new LeaderElector({
         client: o.kube,
-        namespace,
-        name: leaseName(name, o.shard),
+        namespace: o.leaderElection.namespace,
+        name: leaseName(o.leaderElection.name, o.shard),
         identity: o.identity,
-        ...timings,
         onStartedLeading: () => {
           o.metrics.leader.set({}, 1);
           o.logger.info('became leader');
