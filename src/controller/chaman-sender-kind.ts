@@ -7,6 +7,7 @@ import type { ChamanClient, ChamanSenderInfo } from '../chaman/types.ts';
 import type { Contact } from '../domain/types.ts';
 import { isReadyForGeneration, mergeConditions, outcomeConditions, type Condition, type Outcome } from './conditions.ts';
 import { invalidOutcome } from './error-policy.ts';
+import type { SeenSenders } from './list-resync.ts';
 import type { Connection, ExternalClient, ManagedKind, Observation, ObjectPolicies, ReconcileScope, Updated } from './managed.ts';
 import type { KindContext } from './ports.ts';
 
@@ -33,7 +34,7 @@ export class ChamanSenderKind implements ManagedKind<ChamanSender, ChamanSenderI
     const refusal = this.ctx.tenancy.senderRefusal(sender);
     if (refusal) return { result: 'error', stop: refusal, event: { reason: refusal.ready.reason, message: refusal.ready.message } };
     const chaman = (await this.ctx.chamanFor(sender)).withSignal(scope.signal);
-    return { external: new ChamanContactClient(sender, chaman) };
+    return { external: new ChamanContactClient(sender, chaman, this.ctx.seenSenders) };
   }
 
   async connectForDeletion(sender: ChamanSender): Promise<Connection<ChamanSenderInfo>> {
@@ -50,7 +51,11 @@ export class ChamanSenderKind implements ManagedKind<ChamanSender, ChamanSenderI
       };
     }
     // Nothing to delete in Chaman: the contact data stays with the sender number.
-    return { external: new ChamanContactClient(sender, undefined) };
+    return { external: new ChamanContactClient(sender, undefined, this.ctx.seenSenders) };
+  }
+
+  afterConverged(sender: ChamanSender, info: ChamanSenderInfo): void {
+    this.ctx.seenSenders.record(sender.metadata.uid ?? '', info);
   }
 
   composeStatus(sender: ChamanSender, outcome: Outcome, _info: ChamanSenderInfo | undefined, now: Date): { status: ChamanSenderStatus } {
@@ -91,13 +96,20 @@ function sameContact(a: Contact | null, b: Contact): boolean {
 class ChamanContactClient implements ExternalClient<ChamanSenderInfo> {
   private readonly sender: ChamanSender;
   private readonly chaman: ChamanClient | undefined;
+  private readonly seen: SeenSenders;
 
-  constructor(sender: ChamanSender, chaman: ChamanClient | undefined) {
+  constructor(sender: ChamanSender, chaman: ChamanClient | undefined, seen: SeenSenders) {
     this.sender = sender;
     this.chaman = chaman;
+    this.seen = seen;
   }
 
+  /** Woken by its accounts (their counts) or a retry, a sender whose contact Chaman last showed as wanted is not read again. */
   async observe(): Promise<Observation<ChamanSenderInfo>> {
+    const { uid = '' } = this.sender.metadata;
+    const seen = this.seen.lastSeen(uid, this.sender.spec.senderNumber);
+    if (seen && sameContact(seen.contact, wantedContact(this.sender))) return { resource: seen, differences: [] };
+    this.seen.forget(uid);
     const info = await this.client().getSender(this.sender.spec.senderNumber);
     if (sameContact(info.contact, wantedContact(this.sender))) return { resource: info, differences: [] };
     const drift = info.contact !== null && isReadyForGeneration(this.sender.status as never, this.sender.metadata.generation);

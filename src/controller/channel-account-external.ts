@@ -10,6 +10,7 @@ import { ANNOTATIONS } from './annotations.ts';
 import { isReadyForGeneration } from './conditions.ts';
 import { certificateUpload, createRequest, type DesiredAccount } from './desired-account.ts';
 import { NeedsUserError } from './error-policy.ts';
+import type { ConvergedAccounts } from './list-resync.ts';
 import type { ExternalClient, Observation, Updated } from './managed.ts';
 
 /** What Chaman holds for an account, and which version of the FTP password Secret it was given. */
@@ -22,6 +23,8 @@ export interface AccountInputsForChaman {
   /** Undefined while deleting: only observe and delete are used then. */
   desired?: DesiredAccount;
   passwordSecretVersion?: string;
+  /** What Chaman last showed of each account; forgotten before any write. */
+  known: ConvergedAccounts;
 }
 
 export class ChamanAccountClient implements ExternalClient<HeldAccount> {
@@ -38,17 +41,31 @@ export class ChamanAccountClient implements ExternalClient<HeldAccount> {
     this.inputs = inputs;
   }
 
-  /** Finds the account: by external name, or (a create of unknown outcome, or Observe) by looking for it. */
+  /**
+   * Finds the account: by external name, or (a create of unknown outcome, or Observe) by looking for it.
+   * What Chaman last showed is trusted only to conclude that nothing needs doing; any difference is
+   * planned again from a fresh read.
+   */
   async observe(): Promise<Observation<HeldAccount>> {
+    const externalId = this.object.metadata.annotations?.[ANNOTATIONS.externalName];
+    const seen = externalId && this.inputs.desired ? this.inputs.known.lastSeen(this.senderNumber, externalId) : undefined;
+    if (seen) {
+      const trusted = this.compare(seen);
+      if (trusted.differences.length === 0) return trusted;
+    }
     const found = await this.find();
     if (!found.account) return { differences: [], ...(found.vanished ? { vanished: true } : {}), ...(found.ambiguous ? { ambiguous: found.ambiguous } : {}) };
-    const held: HeldAccount = { account: found.account, ...this.heldPasswordVersion() };
+    return this.compare(found.account);
+  }
+
+  private compare(account: ChamanAccount): Observation<HeldAccount> {
+    const held: HeldAccount = { account, ...this.heldPasswordVersion() };
     const desired = this.inputs.desired;
-    if (!desired) return { resource: held, externalName: found.account.id, differences: [] };
-    const known = this.object.status?.passwordSecretVersion;
-    const passwordChanged = desired.type === 'FTP' && known !== undefined && this.inputs.passwordSecretVersion !== undefined && known !== this.inputs.passwordSecretVersion;
-    this.plan = planAccountUpdate(desired, found.account, { passwordChanged });
-    return { resource: held, externalName: found.account.id, differences: this.plan.differences, drift: this.isDrift(desired) };
+    if (!desired) return { resource: held, externalName: account.id, differences: [] };
+    const given = this.object.status?.passwordSecretVersion;
+    const passwordChanged = desired.type === 'FTP' && given !== undefined && this.inputs.passwordSecretVersion !== undefined && given !== this.inputs.passwordSecretVersion;
+    this.plan = planAccountUpdate(desired, account, { passwordChanged });
+    return { resource: held, externalName: account.id, differences: this.plan.differences, drift: this.isDrift(desired) };
   }
 
   async create(idempotencyKey: string): Promise<{ resource: HeldAccount; externalName: string }> {
@@ -70,12 +87,14 @@ export class ChamanAccountClient implements ExternalClient<HeldAccount> {
         { reason: 'RequiresReplacement', stalledReason: 'RequiresReplacement' },
       );
     }
+    this.inputs.known.forget(this.senderNumber, held.account.id); // unknown until it converges again
     for (const step of plan.steps) await this.run(held.account, step);
     const after = await this.chaman.getAccount(this.senderNumber, held.account.id);
     return { resource: { ...held, account: after } };
   }
 
   async delete(observation: Observation<HeldAccount>): Promise<void> {
+    this.inputs.known.forget(this.senderNumber, observation.externalName!);
     try {
       await this.chaman.deleteAccount(this.senderNumber, observation.externalName!);
     } catch (error) {

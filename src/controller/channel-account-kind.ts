@@ -53,6 +53,7 @@ export class ChannelAccountKind implements ManagedKind<ChannelAccount, HeldAccou
       external: new ChamanAccountClient(account, chaman, sender.spec.senderNumber, {
         desired: inputs.desired,
         ...(inputs.passwordSecretVersion ? { passwordSecretVersion: inputs.passwordSecretVersion } : {}),
+        known: this.ctx.converged,
       }),
     };
   }
@@ -66,7 +67,7 @@ export class ChannelAccountKind implements ManagedKind<ChannelAccount, HeldAccou
     const refusal = this.ctx.tenancy.senderRefusal(sender) ?? this.ctx.tenancy.adoptionRefusal(account);
     if (refusal) return { release: `Nothing was deleted in Chaman: ${refusal.ready.message}` };
     const chaman = (await this.ctx.chamanFor(sender)).withSignal(scope.signal);
-    return { external: new ChamanAccountClient(account, chaman, sender.spec.senderNumber, {}) };
+    return { external: new ChamanAccountClient(account, chaman, sender.spec.senderNumber, { known: this.ctx.converged }) };
   }
 
   async afterConverged(account: ChannelAccount, held: HeldAccount): Promise<void> {

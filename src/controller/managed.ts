@@ -82,7 +82,7 @@ export interface ManagedKind<O extends ManagedObject, R> {
    */
   connectForDeletion(object: O, scope: ReconcileScope): Promise<Connection<R> | { release: string }>;
   /** After convergence: publish what others read (e.g. the REST client ID). */
-  afterConverged?(object: O, resource: R, scope: ReconcileScope): Promise<void>;
+  afterConverged?(object: O, resource: R, scope: ReconcileScope): Promise<void> | void;
   /** The whole status for an outcome; `resource` undefined keeps what status last said about Chaman. */
   composeStatus(object: O, outcome: Outcome, resource: R | undefined, now: Date): { status: NonNullable<O['status']>; requeueAt?: Date };
   /** Returns the object's resourceVersion after the write (a status write moves it too). */

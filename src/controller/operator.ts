@@ -19,7 +19,7 @@ import type { HeldAccount } from './channel-account-external.ts';
 import { ChannelAccountKind } from './channel-account-kind.ts';
 import { isReadyForGeneration, mergeConditions, type Condition } from './conditions.ts';
 import { INDEX, INDEX_KEY, InformerKubeStore, addIndexes, type Informers } from './kube-store.ts';
-import { ConvergedAccounts } from './list-resync.ts';
+import { ConvergedAccounts, SeenSenders } from './list-resync.ts';
 import type { EventSink, KindContext, Settings } from './ports.ts';
 import type { ManagedObject } from './managed.ts';
 import { ReconcileDriver, type DriverDeps } from './reconcile-driver.ts';
@@ -83,6 +83,11 @@ function specOrIntentChanged(old: KubeObject, next: KubeObject): boolean {
   );
 }
 
+/** chaman.io/reconcile-requested-at changed: the user asks for a fresh look at Chaman. */
+function reconcileRequested(old: KubeObject, next: KubeObject): boolean {
+  return old.metadata.annotations?.[ANNOTATIONS.reconcileRequestedAt] !== next.metadata.annotations?.[ANNOTATIONS.reconcileRequestedAt];
+}
+
 /** What accounts wait on: whether their sender is Ready for its generation. */
 function readiness(s: ChamanSender): string {
   const ready = s.status?.conditions?.find((c) => c.type === 'Ready');
@@ -99,6 +104,7 @@ export class Operator {
   private readonly accountDriver: ReconcileDriver<ChannelAccount, HeldAccount>;
   private readonly elector: LeaderElector | undefined;
   private readonly converged = new ConvergedAccounts();
+  private readonly seenSenders = new SeenSenders();
   /**
    * The resourceVersion of each object's last metadata write by a reconcile (guard, record, finalizer):
    * its echo from the watch needs no new reconcile, which would only read Chaman again.
@@ -156,6 +162,7 @@ export class Operator {
       chamanFor: (sender) => clients.forSender(sender),
       catalog: (client, signal, type) => catalog.get(client, signal, type),
       converged: this.converged,
+      seenSenders: this.seenSenders,
       tenancy: new TenancyGate(this.store, o.settings),
       settings: o.settings,
     };
@@ -251,6 +258,7 @@ export class Operator {
   private async resync(key: string, sender: ChamanSender): Promise<WorkResult> {
     const period = this.o.settings.resyncPeriodMs;
     const next = period * (0.9 + Math.random() * 0.2);
+    this.seenSenders.forget(sender.metadata.uid ?? ''); // its contact data is read again
     this.enqueueSender(sender.metadata.namespace, sender.metadata.name);
     const accounts = this.store.accountsOfSender(sender.metadata.namespace ?? 'default', sender.metadata.name);
     if (accounts.length === 0 || !isReadyForGeneration(sender.status as never, sender.metadata.generation)) return { requeueAfterMs: next };
@@ -368,11 +376,15 @@ export class Operator {
         this.scheduleResync(s);
       })
       .on('update', (old, s) => {
+        if (reconcileRequested(old, s)) this.seenSenders.forget(s.metadata.uid ?? '');
         if (specOrIntentChanged(old, s) && !this.isOwnWrite(s)) this.enqueueSender(s.metadata.namespace, s.metadata.name);
         if (readiness(old) !== readiness(s)) wakeAccountsOf(s);
         if (old.metadata.deletionTimestamp !== s.metadata.deletionTimestamp) onSenderComeOrGone(s);
       })
-      .on('delete', onSenderComeOrGone);
+      .on('delete', (s) => {
+        this.seenSenders.forget(s.metadata.uid ?? '');
+        onSenderComeOrGone(s);
+      });
     const allSenders = () => senders.forEach((s) => this.enqueueSender(s.metadata.namespace, s.metadata.name));
     this.informers.grants
       ?.on('add', allSenders)
@@ -395,6 +407,12 @@ export class Operator {
         if (other.metadata.uid !== a.metadata.uid) this.enqueueAccount(other);
       }
     };
+    /** What Chaman last showed of the account is no longer trusted: its next reconcile reads it. */
+    const forgetSeen = (a: ChannelAccount) => {
+      const sender = senders.get(a.metadata.namespace, a.spec.senderRef.name);
+      const id = a.metadata.annotations?.[ANNOTATIONS.externalName];
+      if (sender && id) this.converged.forget(sender.spec.senderNumber, id);
+    };
     const onAccountAddedOrGone = (a: ChannelAccount) => {
       this.enqueueAccount(a);
       wakeClaimers(a);
@@ -407,7 +425,8 @@ export class Operator {
     accounts
       .on('add', onAccountAddedOrGone)
       .on('update', (old, a) => {
-        // Our own status writes come back as updates: they need no reconcile (and would cost a Chaman read).
+        if (reconcileRequested(old, a)) forgetSeen(a);
+        // Our own status writes come back as updates: they need no reconcile.
         if (old.metadata.deletionTimestamp !== a.metadata.deletionTimestamp) onAccountAddedOrGone(a);
         else if (this.isOwnWrite(a)) return;
         else if (specOrIntentChanged(old, a)) {
@@ -419,9 +438,7 @@ export class Operator {
       .on('delete', (a) => {
         this.ownWrites.delete(a.metadata.uid ?? '');
         onAccountAddedOrGone(a);
-        const sender = senders.get(a.metadata.namespace, a.spec.senderRef.name);
-        const id = a.metadata.annotations?.[ANNOTATIONS.externalName];
-        if (sender && id) this.converged.forget(sender.spec.senderNumber, id);
+        forgetSeen(a);
       });
 
     const onSecret = (s: KubeObject) => {

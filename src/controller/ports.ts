@@ -4,7 +4,7 @@ import type { SecretData } from '../api/semantic.ts';
 import type { ChamanSender, ChamanSenderGrant, ChamanSenderStatus, ChannelAccount, ChannelAccountStatus } from '../api/types.generated.ts';
 import type { ChamanClient } from '../chaman/types.ts';
 import type { ChannelType, Permission } from '../domain/types.ts';
-import type { ConvergedAccounts } from './list-resync.ts';
+import type { ConvergedAccounts, SeenSenders } from './list-resync.ts';
 import type { TenancyGate } from './tenancy-gate.ts';
 
 export interface SecretContent {
@@ -76,6 +76,8 @@ export interface KindContext {
   catalog(client: ChamanClient, signal: AbortSignal, type?: ChannelType): Promise<Permission[]>;
   /** Accounts as they last converged, so a resync by list finds which ones differ. */
   converged: ConvergedAccounts;
+  /** Each sender's data as Chaman last showed it, until its next resync. */
+  seenSenders: SeenSenders;
   /** Who may act for which sender (grants, one sender per number, one claim per account). */
   tenancy: TenancyGate;
   settings: Settings;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ChannelAccount } from '../../../src/api/types.generated.ts';
 import type { ChamanAccount } from '../../../src/chaman/types.ts';
-import { ConvergedAccounts, accountDigest } from '../../../src/controller/list-resync.ts';
+import { ConvergedAccounts, SeenSenders, accountDigest } from '../../../src/controller/list-resync.ts';
 
 const chaman = (id: string, over: Partial<ChamanAccount> = {}): ChamanAccount => ({
   id,
@@ -59,5 +59,56 @@ describe('ConvergedAccounts.needingReconcile', () => {
     seen.record('300010', chaman('a'));
     expect(seen.needingReconcile('300011', [object('a', 'a')], [chaman('a')])).toHaveLength(1);
     expect(seen.needingReconcile('300010', [object('a', 'a')], [chaman('a')])).toHaveLength(0);
+  });
+});
+
+describe('ConvergedAccounts.lastSeen', () => {
+  it('is the converged account until a list shows another state, which then replaces it', () => {
+    const known = new ConvergedAccounts();
+    known.record('300010', chaman('a'));
+    expect(known.lastSeen('300010', 'a')).toEqual(chaman('a'));
+    const byHand = chaman('a', { name: 'changed by hand' });
+    expect(known.needingReconcile('300010', [object('a', 'a')], [byHand])).toHaveLength(1);
+    expect(known.lastSeen('300010', 'a')).toEqual(byHand);
+    // Still not converged to it: the next list reconciles it again until it converges.
+    expect(known.needingReconcile('300010', [object('a', 'a')], [byHand])).toHaveLength(1);
+    known.record('300010', chaman('a'));
+    expect(known.needingReconcile('300010', [object('a', 'a')], [chaman('a')])).toHaveLength(0);
+  });
+
+  it('is unknown once the list no longer holds the account (its reconcile must read it and find it gone)', () => {
+    const known = new ConvergedAccounts();
+    known.record('300010', chaman('a'));
+    expect(known.needingReconcile('300010', [object('a', 'a')], [])).toHaveLength(1);
+    expect(known.lastSeen('300010', 'a')).toBeUndefined();
+  });
+
+  it('keeps no account of Chaman that no object names, and nothing for an account never seen', () => {
+    const known = new ConvergedAccounts();
+    known.needingReconcile('300010', [object('a', 'a')], [chaman('a'), chaman('other')]);
+    expect(known.size).toBe(0);
+    expect(known.lastSeen('300010', 'other')).toBeUndefined();
+  });
+
+  it('refreshes what was seen of an account that is not Ready yet, and still reconciles it', () => {
+    const known = new ConvergedAccounts();
+    known.record('300010', chaman('a'));
+    const listed = chaman('a', { permissions: ['DimonaConsultation'] });
+    expect(known.needingReconcile('300010', [object('a', 'a', false)], [listed])).toHaveLength(1);
+    expect(known.lastSeen('300010', 'a')).toEqual(listed);
+  });
+});
+
+describe('SeenSenders', () => {
+  const info = (senderNumber: string) => ({ senderNumber, organization: null, contact: null });
+
+  it('answers for the object and number it was recorded for, until forgotten', () => {
+    const seen = new SeenSenders();
+    seen.record('uid-1', info('300010'));
+    expect(seen.lastSeen('uid-1', '300010')).toEqual(info('300010'));
+    expect(seen.lastSeen('uid-1', '300011')).toBeUndefined(); // its number was changed since
+    expect(seen.lastSeen('uid-2', '300010')).toBeUndefined();
+    seen.forget('uid-1');
+    expect(seen.lastSeen('uid-1', '300010')).toBeUndefined();
   });
 });
