@@ -54,8 +54,8 @@ export class ChamanSenderKind implements ManagedKind<ChamanSender, ChamanSenderI
     return { external: new ChamanContactClient(sender, undefined, this.ctx.seenSenders) };
   }
 
-  afterConverged(sender: ChamanSender, info: ChamanSenderInfo): void {
-    this.ctx.seenSenders.record(sender.metadata.uid ?? '', info);
+  afterConverged(sender: ChamanSender, info: ChamanSenderInfo, scope: ReconcileScope): void {
+    this.ctx.seenSenders.record(sender.metadata.uid ?? '', info, scope.now.getTime());
   }
 
   composeStatus(sender: ChamanSender, outcome: Outcome, _info: ChamanSenderInfo | undefined, now: Date): { status: ChamanSenderStatus } {

@@ -70,9 +70,9 @@ export class ChannelAccountKind implements ManagedKind<ChannelAccount, HeldAccou
     return { external: new ChamanAccountClient(account, chaman, sender.spec.senderNumber, { known: this.ctx.converged }) };
   }
 
-  async afterConverged(account: ChannelAccount, held: HeldAccount): Promise<void> {
+  async afterConverged(account: ChannelAccount, held: HeldAccount, scope: ReconcileScope): Promise<void> {
     const sender = this.ctx.kube.getSender(account.metadata.namespace ?? 'default', account.spec.senderRef.name);
-    if (sender) this.ctx.converged.record(sender.spec.senderNumber, held.account);
+    if (sender) this.ctx.converged.record(sender.spec.senderNumber, held.account, scope.now.getTime());
     const target = account.spec.rest?.clientIdConfigMap;
     if (target && held.account.clientId) await this.ctx.kube.publishClientId(account, target.name, target.key ?? 'clientId', held.account.clientId);
   }

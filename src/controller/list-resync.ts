@@ -24,9 +24,10 @@ export function accountDigest(account: ChamanAccount): string {
   return createHash('sha256').update(JSON.stringify(stable)).digest('base64url').slice(0, 22);
 }
 
-/** One account as the operator knows it: what Chaman last showed, and the digest it last converged to. */
+/** One account as the operator knows it: what Chaman last showed and when, and the digest it last converged to. */
 interface Known {
   seen: ChamanAccount;
+  seenAt: number;
   converged?: string;
 }
 
@@ -37,9 +38,20 @@ export class ConvergedAccounts {
     return `${senderNumber}/${accountId}`;
   }
 
-  /** The account matched its spec as Chaman held it then. */
-  record(senderNumber: string, account: ChamanAccount): void {
-    this.known.set(ConvergedAccounts.key(senderNumber, account.id), { seen: account, converged: accountDigest(account) });
+  /**
+   * The account matched its spec as Chaman held it at `nowMs`. Given back what `lastSeen` answered (the
+   * same object), nothing was read: it was seen no later than before.
+   */
+  record(senderNumber: string, account: ChamanAccount, nowMs: number): void {
+    const key = ConvergedAccounts.key(senderNumber, account.id);
+    const known = this.known.get(key);
+    const seenAt = known?.seen === account ? known.seenAt : nowMs;
+    this.known.set(key, { seen: account, seenAt, converged: accountDigest(account) });
+  }
+
+  /** Whether Chaman showed every one of these accounts at `sinceMs` or later (a resync then has nothing to learn). */
+  allSeenSince(senderNumber: string, accountIds: readonly (string | undefined)[], sinceMs: number): boolean {
+    return accountIds.every((id) => id !== undefined && (this.known.get(ConvergedAccounts.key(senderNumber, id))?.seenAt ?? -Infinity) >= sinceMs);
   }
 
   /**
@@ -64,7 +76,7 @@ export class ConvergedAccounts {
    * not Ready for their generation, without an account id yet, gone from the list, or listed in a
    * state other than the one they last converged to. What the list shows becomes what was last seen.
    */
-  needingReconcile(senderNumber: string, objects: readonly ChannelAccount[], listed: readonly ChamanAccount[]): ChannelAccount[] {
+  needingReconcile(senderNumber: string, objects: readonly ChannelAccount[], listed: readonly ChamanAccount[], nowMs: number): ChannelAccount[] {
     const byId = new Map(listed.map((a) => [a.id, a]));
     return objects.filter((object) => {
       if (object.metadata.deletionTimestamp) return false; // its own reconcile runs until it is gone
@@ -77,24 +89,31 @@ export class ConvergedAccounts {
         this.known.delete(key); // its reconcile reads it again and finds it gone
         return true;
       }
-      if (known) known.seen = account;
+      if (known) Object.assign(known, { seen: account, seenAt: nowMs });
       if (!isReadyForGeneration(object.status as never, object.metadata.generation)) return true;
       return known?.converged !== accountDigest(account);
     });
   }
 }
 
-/** Each sender's data as Chaman last showed it (by object uid), until the sender's next resync reads it again. */
+/** Each sender's data as Chaman last showed it (by object uid) and when, until the sender's next resync reads it again. */
 export class SeenSenders {
-  private readonly seen = new Map<string, ChamanSenderInfo>();
+  private readonly seen = new Map<string, { info: ChamanSenderInfo; seenAt: number }>();
 
-  record(uid: string, info: ChamanSenderInfo): void {
-    this.seen.set(uid, info);
+  /** As ConvergedAccounts.record: given back what `lastSeen` answered, it was seen no later than before. */
+  record(uid: string, info: ChamanSenderInfo, nowMs: number): void {
+    const known = this.seen.get(uid);
+    this.seen.set(uid, { info, seenAt: known?.info === info ? known.seenAt : nowMs });
   }
 
   lastSeen(uid: string, senderNumber: string): ChamanSenderInfo | undefined {
-    const info = this.seen.get(uid);
-    return info?.senderNumber === senderNumber ? info : undefined;
+    const known = this.seen.get(uid);
+    return known?.info.senderNumber === senderNumber ? known.info : undefined;
+  }
+
+  seenSince(uid: string, senderNumber: string, sinceMs: number): boolean {
+    const known = this.seen.get(uid);
+    return known !== undefined && known.info.senderNumber === senderNumber && known.seenAt >= sinceMs;
   }
 
   forget(uid: string): void {

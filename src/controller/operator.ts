@@ -105,6 +105,7 @@ export class Operator {
   private readonly elector: LeaderElector | undefined;
   private readonly converged = new ConvergedAccounts();
   private readonly seenSenders = new SeenSenders();
+  private readonly now: () => Date;
   /**
    * The resourceVersion of each object's last metadata write by a reconcile (guard, record, finalizer):
    * its echo from the watch needs no new reconcile, which would only read Chaman again.
@@ -119,6 +120,7 @@ export class Operator {
 
   constructor(o: OperatorOptions) {
     this.o = o;
+    this.now = o.now ?? (() => new Date());
     const restart = (resource: string) => informerMetricsHooks(o.metrics, resource);
     const common = { client: o.kube, namespaces: o.namespaces, logger: o.logger };
     const accounts = new Informer<ChannelAccount & KubeObject>({ ...common, resource: RESOURCES.channelAccounts, transform: typed(RESOURCES.channelAccounts), hooks: restart('channelaccounts') });
@@ -185,7 +187,7 @@ export class Operator {
       events,
       metrics: o.metrics,
       logger: o.logger,
-      now: o.now ?? (() => new Date()),
+      now: this.now,
       reconcileTimeoutMs: o.settings.reconcileTimeoutMs,
       stopSignal: this.work.signal,
       backoff: (key, hintMs) => this.queue.backoffDelay(this.queue.numRequeues(key) + 1, hintMs),
@@ -243,33 +245,48 @@ export class Operator {
     this.queue.start();
     this.enqueueAll();
     this.enqueueGrants();
-    this.informers.senders.forEach((s) => this.scheduleResync(s));
+    this.informers.senders.forEach((s) => this.scheduleResync(s, 'spread'));
   }
 
-  /** The first resync of a sender falls at a random point of the period, so resyncs are spread, not bunched. */
-  private scheduleResync(s: ChamanSender): void {
-    if (this.working && this.owns(s.metadata.namespace)) this.queue.addAfter(objectKey(s.metadata.namespace, s.metadata.name, RESYNC), Math.random() * this.o.settings.resyncPeriodMs);
+  /**
+   * At start, the first resync of each sender falls at a random point of the period, so resyncs are
+   * spread, not bunched. A sender added later was just reconciled: its first resync is a period away.
+   */
+  private scheduleResync(s: ChamanSender, first: 'spread' | 'period'): void {
+    const period = this.o.settings.resyncPeriodMs;
+    const delay = first === 'spread' ? Math.random() * period : period * (0.9 + Math.random() * 0.2);
+    if (this.working && this.owns(s.metadata.namespace)) this.queue.addAfter(objectKey(s.metadata.namespace, s.metadata.name, RESYNC), delay);
   }
 
   /**
    * One sender's resync: one list call finds which of its accounts differ from how they last converged,
-   * and only those are reconciled; the sender itself is reconciled too (its contact data).
+   * and only those are reconciled; the sender itself is reconciled too (its contact data). Skipped while
+   * Chaman showed the sender and all its accounts within the last half period (they were just created
+   * or read): it would learn nothing.
    */
   private async resync(key: string, sender: ChamanSender): Promise<WorkResult> {
     const period = this.o.settings.resyncPeriodMs;
     const next = period * (0.9 + Math.random() * 0.2);
-    this.seenSenders.forget(sender.metadata.uid ?? ''); // its contact data is read again
-    this.enqueueSender(sender.metadata.namespace, sender.metadata.name);
-    const accounts = this.store.accountsOfSender(sender.metadata.namespace ?? 'default', sender.metadata.name);
+    const { uid = '', namespace = 'default', name } = sender.metadata;
+    const number = sender.spec.senderNumber;
+    const accounts = this.store.accountsOfSender(namespace, name);
+    // Secrets outside --secret-label-selector are not watched: their accounts look at them at each resync.
+    for (const a of accounts) if (referencedSecrets(a.spec).some((secret) => !this.informers.secrets.get(namespace, secret))) this.enqueueAccount(a);
+    const nowMs = this.now().getTime();
+    const since = nowMs - period / 2;
+    if (this.seenSenders.seenSince(uid, number, since) && this.converged.allSeenSince(number, accounts.map((a) => a.metadata.annotations?.[ANNOTATIONS.externalName]), since)) {
+      this.o.logger.debug({ object: key }, 'resync skipped: Chaman was read within the last half period');
+      return { requeueAfterMs: next };
+    }
+    this.seenSenders.forget(uid); // its contact data is read again
+    this.enqueueSender(namespace, name);
     if (accounts.length === 0 || !isReadyForGeneration(sender.status as never, sender.metadata.generation)) return { requeueAfterMs: next };
     try {
       const signal = AbortSignal.any([AbortSignal.timeout(this.o.settings.reconcileTimeoutMs), this.work.signal]);
       const client = (await this.chamanFor(sender)).withSignal(signal);
-      const listed = await client.listAccounts(sender.spec.senderNumber);
-      const stale = this.converged.needingReconcile(sender.spec.senderNumber, accounts, listed);
-      // Secrets outside --secret-label-selector are not watched: their accounts look at them at each resync.
-      const unwatched = accounts.filter((a) => referencedSecrets(a.spec).some((name) => !this.informers.secrets.get(a.metadata.namespace, name)));
-      for (const a of new Set([...stale, ...unwatched])) this.enqueueAccount(a);
+      const listed = await client.listAccounts(number);
+      const stale = this.converged.needingReconcile(number, accounts, listed, nowMs);
+      for (const a of stale) this.enqueueAccount(a);
       this.o.logger.debug({ object: key, accounts: accounts.length, reconciling: stale.length }, 'resynced by list');
       return { requeueAfterMs: next };
     } catch (error) {
@@ -373,7 +390,7 @@ export class Operator {
     senders
       .on('add', (s) => {
         onSenderComeOrGone(s);
-        this.scheduleResync(s);
+        this.scheduleResync(s, 'period');
       })
       .on('update', (old, s) => {
         if (reconcileRequested(old, s)) this.seenSenders.forget(s.metadata.uid ?? '');

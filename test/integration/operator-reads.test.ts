@@ -57,6 +57,16 @@ describe('reads', () => {
     expect(await calls('getSender')).toBe(sendersRead);
   });
 
+  it('a sender just added is not listed again before a period has passed, and then listed without reading its accounts', async () => {
+    const started = Date.now();
+    h = await harnessWithSender('reads-first-resync', { resyncPeriodMs: 8000 });
+    await readyAccounts(3);
+    await new Promise((r) => setTimeout(r, Math.max(0, started + 6000 - Date.now())));
+    expect(await calls('listAccounts')).toBe(0); // its first resync is a period after it was added, not at random
+    await waitFor('its first resync', async () => ((await calls('listAccounts')) >= 1 ? true : undefined), 10_000);
+    expect(await calls('getAccount')).toBe(0);
+  });
+
   it('a resync lists each sender once and reads only the account the list shows changed by hand', async () => {
     h = await harnessWithSender('reads-resync', { resyncPeriodMs: 1500 });
     const ids = await readyAccounts(3);
