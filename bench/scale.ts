@@ -4,6 +4,10 @@
 //
 //   node bench/scale.ts --senders 100 --accounts-per-sender 10 [--kubeconfig /tmp/cp/kubeconfig]
 //        [--resync-period 60s] [--concurrency 4] [--chaman-rate-limit 1000] [--senders-per-namespace 10]
+//        [--node-options '--max-old-space-size=…'] [--cpu-prof DIR]
+//
+// The operator runs with the NODE_OPTIONS of manifests/base/deployment.yaml unless --node-options
+// says otherwise, so memory is measured as deployed. --cpu-prof writes a V8 CPU profile of it.
 //
 // It prints:
 // - the floor: the apply itself, plus what an ideal operator must do at the same concurrency, measured
@@ -12,7 +16,7 @@
 //   a scratch namespace); and the ratio (apply → all Ready) / floor;
 // - Kubernetes writes per object (the operator's chaman_kube_requests_total, scraped from /metrics);
 // - Chaman calls per account to converge (the emulator's request log);
-// - the operator's RSS after convergence and its peak (/proc/PID/status);
+// - the operator's RSS after convergence and its peak (/proc/PID/status), and its V8 heap in use;
 // - CPU and calls over a steady-state window that holds a full resync (--resync-period, default 60 s
 //   here so the window stays short; the operator's own default is 10m).
 // Accounts: per sender 1 SOAP and M−1 REST, each with its own certificate Secret.
@@ -23,7 +27,7 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } fro
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { parseArgs, promisify } from 'node:util';
-import { stringify } from 'yaml';
+import { parseAllDocuments, stringify } from 'yaml';
 import { ChamanHttpClient } from '../src/chaman/http-client.ts';
 import { apply, readManifests, waitForCrdsEstablished } from '../src/devtools/apply.ts';
 import { makeCa, makeCertificate, type MadeCertificate } from '../src/devtools/certificates.ts';
@@ -44,6 +48,8 @@ const { values } = parseArgs({
     'resync-period': { type: 'string', default: '60s' },
     'timeout': { type: 'string', default: '3600' },
     'apply-parallelism': { type: 'string', default: '4' },
+    'node-options': { type: 'string' },
+    'cpu-prof': { type: 'string' },
   },
 });
 const SENDERS = Number(values.senders);
@@ -86,9 +92,12 @@ async function main(): Promise<void> {
   // ---- the operator, as a real process ----
   const metricsPort = await freePort();
   const metricsUrl = `http://127.0.0.1:${metricsPort}/metrics`;
+  const nodeOptions = values['node-options'] ?? deploymentNodeOptions();
+  log(`operator: NODE_OPTIONS="${nodeOptions}"${values['cpu-prof'] ? `, CPU profile in ${values['cpu-prof']}` : ''}`);
   const operator = spawn(
     process.execPath,
     [
+      ...(values['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', values['cpu-prof']] : []),
       join(root, 'src', 'cli.ts'), 'run', '--kubeconfig', kubeconfig,
       ...namespaces.flatMap((n) => ['--namespace', n]),
       '--chaman-url', emulator.url, '--chaman-token-file', tokenFile,
@@ -96,7 +105,7 @@ async function main(): Promise<void> {
       '--resync-period', values['resync-period']!,
       '--metrics-addr', `127.0.0.1:${metricsPort}`, '--health-addr', '127.0.0.1:0', '--log-level', 'warn',
     ],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
+    { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, NODE_OPTIONS: nodeOptions } },
   );
   const stderr: string[] = [];
   operator.stderr!.on('data', (d) => stderr.push(String(d)));
@@ -125,7 +134,9 @@ async function main(): Promise<void> {
   const applyMs = performance.now() - t0;
   log(`applied in ${(applyMs / 1000).toFixed(1)} s; waiting until every object is Ready or stuck (Invalid, Stalled)`);
   let settled = await census(kube, namespaces);
-  await waitFor(`all ${OBJECTS} objects Ready or stuck`, async () => (settled = await census(kube, namespaces)).ready + settled.stuck.length === OBJECTS, Number(values.timeout) * 1000, 1_000, async () => {
+  // Listing every object costs the API server too: at 10k, once every 5 s.
+  const censusEveryMs = Math.max(1_000, Math.min(5_000, OBJECTS / 2));
+  await waitFor(`all ${OBJECTS} objects Ready or stuck`, async () => (settled = await census(kube, namespaces)).ready + settled.stuck.length === OBJECTS, Number(values.timeout) * 1000, censusEveryMs, async () => {
     log(`  ${settled.ready}/${OBJECTS} Ready, ${settled.stuck.length} stuck, operator RSS ${mb(procStatus(operator.pid!).VmRSS)}`);
   });
   const readyMs = performance.now() - t0;
@@ -133,16 +144,25 @@ async function main(): Promise<void> {
   const kubeConverged = (await scrapeKube(metricsUrl))!;
   const chamanConverged = emulator.requests();
   const status = procStatus(operator.pid!);
+  const metricsConverged = await (await fetch(metricsUrl)).text();
+  const heapConverged = sumOf(metricsConverged, 'nodejs_heap_size_used_bytes');
+  const resyncsListed = sumOf(metricsConverged, 'chaman_resyncs_total', 'outcome="listed"');
 
   // ---- steady state over a full resync ----
   const windowMs = RESYNC_MS + 15_000;
   log(`steady state: ${windowMs / 1000} s (resync period ${values['resync-period']})`);
   const cpu0 = cpuSeconds(operator.pid!);
+  const threads0 = threadCpu(operator.pid!);
   await sleep(windowMs);
   const cpuPercent = ((cpuSeconds(operator.pid!) - cpu0) / (windowMs / 1000)) * 100;
+  const threadPercent = [...threadCpu(operator.pid!)]
+    .map(([name, sec]) => [name, ((sec - (threads0.get(name) ?? 0)) / (windowMs / 1000)) * 100] as const)
+    .filter(([, pct]) => pct >= 0.05)
+    .sort((a, b) => b[1] - a[1]);
   const kubeSteady = (await scrapeKube(metricsUrl))!;
   const chamanSteady = emulator.requests();
   const statusSteady = procStatus(operator.pid!);
+  const heapSteady = sumOf(await (await fetch(metricsUrl)).text(), 'nodejs_heap_size_used_bytes');
 
   // ---- report ----
   const floorMs = applyMs + chamanFloorMs + kubeFloorMs;
@@ -160,10 +180,13 @@ async function main(): Promise<void> {
     [settled.stuck.length ? `apply → all Ready or stuck (${settled.stuck.length} stuck)` : 'apply → all Ready', `${s(readyMs)} (floor ${s(floorMs)} = apply ${s(applyMs)} + Chaman ${s(chamanFloorMs)} + Kubernetes ${s(kubeFloorMs)}): ${(readyMs / floorMs).toFixed(2)}×`],
     ['Kubernetes writes per object', `${(writes.total / OBJECTS).toFixed(2)} (${fmt(writes.byVerb, OBJECTS)})`],
     ['Chaman calls per account', `${(mutating / ACCOUNTS).toFixed(2)} mutating, ${(reads / ACCOUNTS).toFixed(2)} reads (${converge.map(([op, n]) => `${op} ${n}`).join(', ')})`],
-    ['operator RSS after convergence', `${mb(status.VmRSS)} (peak ${mb(status.VmHWM)}); after the steady window ${mb(statusSteady.VmRSS)}`],
-    [`steady state, ${windowMs / 1000} s with a full resync`, `${cpuPercent.toFixed(1)}% CPU; Kubernetes ${steadyWrites.total} writes, ${steadyReads.total} reads; Chaman ${steady.map(([op, n]) => `${op} ${n}`).join(', ') || 'no calls'}`],
+    // A resync that lists also reads its sender's contact data: at a short --resync-period they fall inside the convergence.
+    ['  of which by resyncs', `${((2 * resyncsListed) / ACCOUNTS).toFixed(2)} reads per account (${resyncsListed} resyncs listed; --resync-period ${values['resync-period']})`],
+    ['operator RSS after convergence', `${mb(status.VmRSS)} (peak ${mb(status.VmHWM)}, V8 heap in use ${mb(heapConverged / 1024)}); after the steady window ${mb(statusSteady.VmRSS)} (heap ${mb(heapSteady / 1024)})`],
+    ['reconciles to converge', reconcileSummary(metricsConverged)],
+    [`steady state, ${windowMs / 1000} s with a full resync`, `${cpuPercent.toFixed(1)}% CPU (${threadPercent.map(([n, p]) => `${n} ${p.toFixed(1)}%`).join(', ')}); Kubernetes ${steadyWrites.total} writes, ${steadyReads.total} reads; Chaman ${steady.map(([op, n]) => `${op} ${n}`).join(', ') || 'no calls'}`],
   ];
-  console.log(`\nscale benchmark: ${SENDERS}×${PER_SENDER}, concurrency ${CONCURRENCY}, Chaman rate limit ${values['chaman-rate-limit']}/s, ${process.platform} ${navigatorCores()} cores`);
+  console.log(`\nscale benchmark: ${SENDERS}×${PER_SENDER}, concurrency ${CONCURRENCY}, Chaman rate limit ${values['chaman-rate-limit']}/s, NODE_OPTIONS="${nodeOptions}", ${process.platform} ${navigatorCores()} cores`);
   for (const [k, v] of rows) console.log(`  ${k.padEnd(44)} ${v}`);
   const reasons = new Map<string, number>();
   for (const r of settled.stuck) reasons.set(r, (reasons.get(r) ?? 0) + 1);
@@ -303,6 +326,34 @@ async function deleteEverything(kube: KubeClient, namespaces: string[]): Promise
 const WRITE_VERBS = ['create', 'update', 'patch', 'apply', 'delete'];
 type KubeCounts = Record<string, number>;
 
+/** NODE_OPTIONS as the Deployment sets them (the V8 heap limit the memory figures depend on). */
+function deploymentNodeOptions(): string {
+  const docs = parseAllDocuments(readFileSync(join(root, 'manifests', 'base', 'deployment.yaml'), 'utf8')).map((d) => d.toJS());
+  const env = docs.find((d) => d?.kind === 'Deployment')?.spec.template.spec.containers[0].env as { name: string; value?: string }[];
+  return env.find((e) => e.name === 'NODE_OPTIONS')?.value ?? '';
+}
+
+/** The sum of a metric's samples in /metrics text whose labels contain `having` (name without labels matches too). */
+function sumOf(text: string, name: string, having = ''): number {
+  let sum = 0;
+  for (const line of text.split('\n')) {
+    if ((line.startsWith(`${name}{`) && line.includes(having)) || (!having && line.startsWith(`${name} `))) sum += Number(line.split(' ').at(-1));
+  }
+  return sum;
+}
+
+/** Reconciles per kind, their mean duration, and the mean wait in the work queue, from /metrics. */
+function reconcileSummary(text: string): string {
+  const parts = ['ChannelAccount', 'ChamanSender'].map((kind) => {
+    const n = sumOf(text, 'chaman_reconcile_duration_seconds_count', `kind="${kind}"`);
+    const ms = (sumOf(text, 'chaman_reconcile_duration_seconds_sum', `kind="${kind}"`) / Math.max(n, 1)) * 1000;
+    return `${kind} ${n} (mean ${ms.toFixed(0)} ms)`;
+  });
+  const waits = sumOf(text, 'chaman_workqueue_queue_duration_seconds_count');
+  const waitMs = (sumOf(text, 'chaman_workqueue_queue_duration_seconds_sum') / Math.max(waits, 1)) * 1000;
+  return `${parts.join(', ')}; mean wait in the queue ${waitMs.toFixed(0)} ms`;
+}
+
 /** chaman_kube_requests_total by verb (the operator's own count of its Kubernetes requests). */
 async function scrapeKube(url: string): Promise<KubeCounts | undefined> {
   try {
@@ -345,11 +396,25 @@ function procStatus(pid: number): { VmRSS: number; VmHWM: number } {
   return { VmRSS: kb('VmRSS'), VmHWM: kb('VmHWM') };
 }
 
-/** User + system CPU seconds of a process (clock ticks of 1/100 s on Linux). */
-function cpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+/** User + system CPU seconds of a process or thread (clock ticks of 1/100 s on Linux). */
+function cpuSeconds(pid: number, task?: string): number {
+  const stat = readFileSync(task ? `/proc/${pid}/task/${task}/stat` : `/proc/${pid}/stat`, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/** CPU seconds by thread name (the main thread is "node"; V8's GC and compiler helpers, libuv's pool). */
+function threadCpu(pid: number): Map<string, number> {
+  const byName = new Map<string, number>();
+  for (const task of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const name = readFileSync(`/proc/${pid}/task/${task}/comm`, 'utf8').trim();
+      byName.set(name, (byName.get(name) ?? 0) + cpuSeconds(pid, task));
+    } catch {
+      // the thread ended meanwhile
+    }
+  }
+  return byName;
 }
 
 function navigatorCores(): number {

@@ -275,6 +275,7 @@ export class Operator {
     const nowMs = this.now().getTime();
     const since = nowMs - period / 2;
     if (this.seenSenders.seenSince(uid, number, since) && this.converged.allSeenSince(number, accounts.map((a) => a.metadata.annotations?.[ANNOTATIONS.externalName]), since)) {
+      this.o.metrics.resyncs.inc({ outcome: 'skipped' });
       this.o.logger.debug({ object: key }, 'resync skipped: Chaman was read within the last half period');
       return { requeueAfterMs: next };
     }
@@ -287,10 +288,12 @@ export class Operator {
       const listed = await client.listAccounts(number);
       const stale = this.converged.needingReconcile(number, accounts, listed, nowMs);
       for (const a of stale) this.enqueueAccount(a);
+      this.o.metrics.resyncs.inc({ outcome: 'listed' });
       this.o.logger.debug({ object: key, accounts: accounts.length, reconciling: stale.length }, 'resynced by list');
       return { requeueAfterMs: next };
     } catch (error) {
       if (this.work.signal.aborted) return undefined;
+      this.o.metrics.resyncs.inc({ outcome: 'failed' });
       this.o.logger.warn({ object: key, err: error }, 'resync by list failed; will retry');
       return { requeueAfterMs: Math.min(next, this.queue.backoffDelay(this.queue.numRequeues(key) + 1)), failed: true };
     }

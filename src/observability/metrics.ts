@@ -90,6 +90,7 @@ export interface OperatorMetrics {
   readonly workqueueRetries: Counter<QueueLabels>;
   readonly workqueueQueueDuration: Histogram<QueueLabels>;
   readonly workqueueWorkDuration: Histogram<QueueLabels>;
+  readonly resyncs: Counter<'outcome'>;
   readonly drift: Counter<'kind' | 'action'>;
   readonly watchRestarts: Counter<'resource' | 'reason'>;
   readonly leader: Gauge;
@@ -213,6 +214,12 @@ export function createOperatorMetrics(): OperatorMetrics {
       help: 'How long a worker took to process a key.',
       labelNames: ['queue'] as const,
       buckets: QUEUE_BUCKETS,
+      registers,
+    }),
+    resyncs: new Counter({
+      name: 'chaman_resyncs_total',
+      help: 'Periodic resyncs of a sender by outcome: listed (one list of its accounts and one read of its contact data), skipped (Chaman was read within the last half period), failed.',
+      labelNames: ['outcome'] as const,
       registers,
     }),
     drift: new Counter({

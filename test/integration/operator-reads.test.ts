@@ -65,6 +65,7 @@ describe('reads', () => {
     expect(await calls('listAccounts')).toBe(0); // its first resync is a period after it was added, not at random
     await waitFor('its first resync', async () => ((await calls('listAccounts')) >= 1 ? true : undefined), 10_000);
     expect(await calls('getAccount')).toBe(0);
+    expect(await h.running!.metrics.registry.getSingleMetricAsString('chaman_resyncs_total')).toMatch(/chaman_resyncs_total\{outcome="listed"\} [1-9]/);
   });
 
   it('a resync lists each sender once and reads only the account the list shows changed by hand', async () => {
