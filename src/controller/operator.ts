@@ -20,6 +20,8 @@ import { ChannelAccountKind } from './channel-account-kind.ts';
 import { isReadyForGeneration, mergeConditions, type Condition } from './conditions.ts';
 import { INDEX, INDEX_KEY, InformerKubeStore, addIndexes, type Informers } from './kube-store.ts';
 import { ConvergedAccounts, SeenSenders } from './list-resync.ts';
+import { OwnWrites } from './own-writes.ts';
+import { isSingletonType } from '../domain/index.ts';
 import type { EventSink, KindContext, Settings } from './ports.ts';
 import type { ManagedObject } from './managed.ts';
 import { ReconcileDriver, type DriverDeps } from './reconcile-driver.ts';
@@ -107,10 +109,10 @@ export class Operator {
   private readonly seenSenders = new SeenSenders();
   private readonly now: () => Date;
   /**
-   * The resourceVersion of each object's last metadata write by a reconcile (guard, record, finalizer):
-   * its echo from the watch needs no new reconcile, which would only read Chaman again.
+   * The resourceVersions of the metadata writes of reconciles (guard, record, finalizer): their echoes
+   * from the watch need no new reconcile.
    */
-  private readonly ownWrites = new Map<string, string>();
+  private readonly ownWrites = new OwnWrites();
   private readonly clients: ChamanClients;
   private readonly chamanFor: KindContext['chamanFor'];
   /** Aborted when the work must stop at once: shutdown past its deadline, or leadership lost. */
@@ -180,9 +182,15 @@ export class Operator {
     });
     const deps: DriverDeps = {
       updateMetadata: async (object, change) => {
-        const written: ManagedObject = await this.store.updateMetadata(object as never, change);
-        if (written.metadata.uid && written.metadata.resourceVersion) this.ownWrites.set(written.metadata.uid, written.metadata.resourceVersion);
-        return written as typeof object;
+        const uid = object.metadata.uid ?? '';
+        let written: ManagedObject | undefined;
+        this.ownWrites.begin(uid);
+        try {
+          written = await this.store.updateMetadata(object as never, change);
+          return written as typeof object;
+        } finally {
+          this.ownWrites.end(uid, written?.metadata.resourceVersion);
+        }
       },
       events,
       metrics: o.metrics,
@@ -363,14 +371,6 @@ export class Operator {
     if (this.working && this.owns(a.metadata.namespace)) this.queue.add(objectKey(a.metadata.namespace, a.metadata.name, ACCOUNT));
   }
 
-  /** Whether this update is the echo of the operator's own metadata write (then forgotten). */
-  private isOwnWrite(o: KubeObject): boolean {
-    const uid = o.metadata.uid ?? '';
-    if (this.ownWrites.get(uid) !== o.metadata.resourceVersion) return false;
-    this.ownWrites.delete(uid);
-    return true;
-  }
-
   private wireEvents(): void {
     const { senders, accounts, secrets, configMaps } = this.informers;
     const accountsOf = (namespace: string | undefined, senderName: string) => accounts.byIndex(INDEX.accountsBySender, INDEX_KEY.inNamespace(namespace, senderName));
@@ -397,12 +397,15 @@ export class Operator {
       })
       .on('update', (old, s) => {
         if (reconcileRequested(old, s)) this.seenSenders.forget(s.metadata.uid ?? '');
-        if (specOrIntentChanged(old, s) && !this.isOwnWrite(s)) this.enqueueSender(s.metadata.namespace, s.metadata.name);
+        this.ownWrites.unlessEcho(s.metadata.uid ?? '', s.metadata.resourceVersion, () => {
+          if (specOrIntentChanged(old, s)) this.enqueueSender(s.metadata.namespace, s.metadata.name);
+        });
         if (readiness(old) !== readiness(s)) wakeAccountsOf(s);
         if (old.metadata.deletionTimestamp !== s.metadata.deletionTimestamp) onSenderComeOrGone(s);
       })
       .on('delete', (s) => {
         this.seenSenders.forget(s.metadata.uid ?? '');
+        this.ownWrites.forget(s.metadata.uid ?? '');
         onSenderComeOrGone(s);
       });
     const allSenders = () => senders.forEach((s) => this.enqueueSender(s.metadata.namespace, s.metadata.name));
@@ -437,7 +440,8 @@ export class Operator {
       this.enqueueAccount(a);
       wakeClaimers(a);
       this.enqueueSender(a.metadata.namespace, a.spec.senderRef.name); // counts, finalizer release
-      // R2: when a singleton rival comes or goes, the others may proceed.
+      // R2: when a singleton rival comes or goes, the others may proceed. Other types have no rivals.
+      if (!isSingletonType(a.spec.type)) return;
       for (const rival of accountsOf(a.metadata.namespace, a.spec.senderRef.name)) {
         if (rival.spec.type === a.spec.type && rival.metadata.uid !== a.metadata.uid) this.enqueueAccount(rival);
       }
@@ -446,17 +450,17 @@ export class Operator {
       .on('add', onAccountAddedOrGone)
       .on('update', (old, a) => {
         if (reconcileRequested(old, a)) forgetSeen(a);
-        // Our own status writes come back as updates: they need no reconcile.
-        if (old.metadata.deletionTimestamp !== a.metadata.deletionTimestamp) onAccountAddedOrGone(a);
-        else if (this.isOwnWrite(a)) return;
-        else if (specOrIntentChanged(old, a)) {
+        if (old.metadata.deletionTimestamp !== a.metadata.deletionTimestamp) return onAccountAddedOrGone(a);
+        // Our own writes come back as updates: they need no reconcile (status writes change no intent).
+        this.ownWrites.unlessEcho(a.metadata.uid ?? '', a.metadata.resourceVersion, () => {
+          if (!specOrIntentChanged(old, a)) return;
           this.enqueueAccount(a);
           wakeClaimers(old);
           wakeClaimers(a);
-        }
+        });
       })
       .on('delete', (a) => {
-        this.ownWrites.delete(a.metadata.uid ?? '');
+        this.ownWrites.forget(a.metadata.uid ?? '');
         onAccountAddedOrGone(a);
         forgetSeen(a);
       });

@@ -25,6 +25,7 @@ export const METRIC_NAMES = [
   'chaman_workqueue_queue_duration_seconds',
   'chaman_workqueue_work_duration_seconds',
   'chaman_drift_total',
+  'chaman_resyncs_total',
   'chaman_watch_restarts_total',
   'chaman_leader',
   'chaman_kube_requests_total',

@@ -57,6 +57,17 @@ describe('reads', () => {
     expect(await calls('getSender')).toBe(sendersRead);
   });
 
+  it('ten accounts of one sender applied at once are reconciled once each: no wake from a non-singleton sibling nor from the echo of their own writes', async () => {
+    h = await harnessWithSender('reads-once');
+    const pem = (await makeCertificate({ ca, freshKey: true })).pem;
+    const reconciles = async () => Number(/chaman_reconcile_total\{[^}]*kind="ChannelAccount"[^}]*\} (\d+)/.exec(await h.running!.metrics.registry.getSingleMetricAsString('chaman_reconcile_total'))?.[1] ?? 0);
+    for (let i = 0; i < 10; i++) await h.apply(tlsSecret(`cert-${i}`, pem));
+    await Promise.all(Array.from({ length: 10 }, (_, i) => h.apply(rest(`rest-${i}`, `cert-${i}`))));
+    for (let i = 0; i < 10; i++) await h.waitForCondition('ChannelAccount', `rest-${i}`, 'Ready', 'True');
+    await new Promise((r) => setTimeout(r, 1500)); // the last echoes
+    expect(await reconciles()).toBe(10);
+  });
+
   it('a sender just added is not listed again before a period has passed, and then listed without reading its accounts', async () => {
     const started = Date.now();
     h = await harnessWithSender('reads-first-resync', { resyncPeriodMs: 8000 });
