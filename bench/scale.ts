@@ -349,9 +349,14 @@ function reconcileSummary(text: string): string {
     const ms = (sumOf(text, 'chaman_reconcile_duration_seconds_sum', `kind="${kind}"`) / Math.max(n, 1)) * 1000;
     return `${kind} ${n} (mean ${ms.toFixed(0)} ms)`;
   });
+  const latency = ['get', 'patch', 'apply', 'create'].map((verb) => {
+    const n = sumOf(text, 'chaman_kube_request_duration_seconds_count', `verb="${verb}"`);
+    return `${verb} ${((sumOf(text, 'chaman_kube_request_duration_seconds_sum', `verb="${verb}"`) / Math.max(n, 1)) * 1000).toFixed(0)} ms`;
+  });
+  const chaman = ((sumOf(text, 'chaman_api_request_duration_seconds_sum', 'operation="createAccount"') / Math.max(sumOf(text, 'chaman_api_request_duration_seconds_count', 'operation="createAccount"'), 1)) * 1000).toFixed(0);
   const waits = sumOf(text, 'chaman_workqueue_queue_duration_seconds_count');
   const waitMs = (sumOf(text, 'chaman_workqueue_queue_duration_seconds_sum') / Math.max(waits, 1)) * 1000;
-  return `${parts.join(', ')}; mean wait in the queue ${waitMs.toFixed(0)} ms`;
+  return `${parts.join(', ')}; mean wait in the queue ${waitMs.toFixed(0)} ms; mean Kubernetes request ${latency.join(', ')}; mean Chaman create ${chaman} ms`;
 }
 
 /** chaman_kube_requests_total by verb (the operator's own count of its Kubernetes requests). */

@@ -15,6 +15,7 @@ import type { WorkQueueHooks } from './work-queue.ts';
 /** The slice of OperatorMetrics (src/observability/metrics.ts) the adapters report to. */
 export interface KubeMetricsSink {
   kubeRequests: { inc(labels: { verb: string; resource: string }): void };
+  kubeRequestDuration: { observe(labels: { verb: string }, seconds: number): void };
   watchRestarts: { inc(labels: { resource: string; reason: string }): void };
   workqueueDepth: { set(labels: { queue: string }, v: number): void };
   workqueueRetries: { inc(labels: { queue: string }): void };
@@ -24,7 +25,10 @@ export interface KubeMetricsSink {
 
 /** Counts every request of `client` in chaman_kube_requests_total{verb, resource}. */
 export function countKubeRequests(client: KubeClient, metrics: KubeMetricsSink): void {
-  client.onRequest((r) => metrics.kubeRequests.inc({ verb: r.verb, resource: r.resource }));
+  client.onRequest((r) => {
+    metrics.kubeRequests.inc({ verb: r.verb, resource: r.resource });
+    metrics.kubeRequestDuration.observe({ verb: r.verb }, r.durationMs / 1000);
+  });
 }
 
 /** Informer hooks feeding chaman_watch_restarts_total{resource, reason}. */

@@ -29,6 +29,7 @@ export const METRIC_NAMES = [
   'chaman_watch_restarts_total',
   'chaman_leader',
   'chaman_kube_requests_total',
+  'chaman_kube_request_duration_seconds',
 ] as const;
 export type MetricName = (typeof METRIC_NAMES)[number];
 
@@ -96,6 +97,7 @@ export interface OperatorMetrics {
   readonly watchRestarts: Counter<'resource' | 'reason'>;
   readonly leader: Gauge;
   readonly kubeRequests: Counter<'verb' | 'resource'>;
+  readonly kubeRequestDuration: Histogram<'verb'>;
 
   /** Per-object gauges are read from `source` at every scrape (replaces an earlier source). */
   observeObjects(source: ObjectSource): void;
@@ -240,6 +242,12 @@ export function createOperatorMetrics(): OperatorMetrics {
       name: 'chaman_kube_requests_total',
       help: 'Requests made by the operator to the Kubernetes API server, by verb and resource.',
       labelNames: ['verb', 'resource'] as const,
+      registers,
+    }),
+    kubeRequestDuration: new Histogram({
+      name: 'chaman_kube_request_duration_seconds',
+      help: 'Duration of requests to the Kubernetes API server by verb (watches: until their headers).',
+      labelNames: ['verb'] as const,
       registers,
     }),
   };
