@@ -169,8 +169,9 @@ export class EmulatorBackend {
   // ---- accounts ----
 
   #accountsOf(senderNumber: string): StoredAccount[] {
-    return Object.values(this.#store.state.accounts)
-      .filter((a) => a.senderNumber === senderNumber)
+    const accounts = this.#store.state.accounts;
+    return [...this.#store.accountIdsOf(senderNumber)]
+      .map((id) => accounts[id]!)
       .sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
   }
 
@@ -420,10 +421,9 @@ export class EmulatorBackend {
   }
 
   #newClientId(senderNumber: string): string {
-    const taken = new Set(Object.values(this.#store.state.accounts).map((a) => a.clientId));
     for (;;) {
       const clientId = domain.makeClientId(senderNumber, randomSuffix());
-      if (!taken.has(clientId)) return clientId;
+      if (!this.#store.clientIdTaken(clientId)) return clientId;
     }
   }
 

@@ -83,10 +83,34 @@ export class Store {
   #state: StateData;
   #journalFd: number | undefined;
   #journalLines = 0;
+  /** Account ids by sender number and every client id in use, so no request scans all accounts (10k+ in benchmarks). */
+  readonly #bySender = new Map<string, Set<string>>();
+  readonly #clientIds = new Set<string>();
 
   private constructor(dir: string | undefined, state: StateData) {
     this.#dir = dir;
     this.#state = state;
+    for (const account of Object.values(state.accounts)) this.#index(account, true);
+  }
+
+  /** The ids of a sender's accounts. */
+  accountIdsOf(senderNumber: string): Iterable<string> {
+    return this.#bySender.get(senderNumber) ?? [];
+  }
+
+  clientIdTaken(clientId: string): boolean {
+    return this.#clientIds.has(clientId);
+  }
+
+  #index(account: StoredAccount, present: boolean): void {
+    let ids = this.#bySender.get(account.senderNumber);
+    if (!ids) this.#bySender.set(account.senderNumber, (ids = new Set()));
+    if (present) ids.add(account.id);
+    else ids.delete(account.id);
+    if (account.clientId !== undefined) {
+      if (present) this.#clientIds.add(account.clientId);
+      else this.#clientIds.delete(account.clientId);
+    }
   }
 
   /** Opens (or creates) the data directory; without one, state lives in memory only. */
@@ -129,7 +153,15 @@ export class Store {
       fsyncSync(this.#journalFd);
       this.#journalLines++;
     }
-    for (const mutation of mutations) apply(this.#state, mutation);
+    for (const mutation of mutations) {
+      if (mutation.op === 'deleteAccount' && this.#state.accounts[mutation.id]) this.#index(this.#state.accounts[mutation.id]!, false);
+      if (mutation.op === 'putAccount') {
+        const previous = this.#state.accounts[mutation.account.id];
+        if (previous) this.#index(previous, false);
+        this.#index(mutation.account, true);
+      }
+      apply(this.#state, mutation);
+    }
     if (this.#journalLines >= COMPACT_EVERY) this.#compact(now);
   }
 
