@@ -4,7 +4,7 @@
 //
 //   node bench/scale.ts --senders 100 --accounts-per-sender 10 [--kubeconfig /tmp/cp/kubeconfig]
 //        [--resync-period 60s] [--concurrency 4] [--chaman-rate-limit 1000] [--senders-per-namespace 10]
-//        [--node-options '--max-old-space-size=…'] [--cpu-prof DIR]
+//        [--node-options='--max-old-space-size=…'] [--cpu-prof DIR] [--cluster-wide]
 //
 // The operator runs with the NODE_OPTIONS of manifests/base/deployment.yaml unless --node-options
 // says otherwise, so memory is measured as deployed. --cpu-prof writes a V8 CPU profile of it.
@@ -50,6 +50,8 @@ const { values } = parseArgs({
     'apply-parallelism': { type: 'string', default: '4' },
     'node-options': { type: 'string' },
     'cpu-prof': { type: 'string' },
+    // Watch every namespace (one watch per resource) rather than one watch per resource and namespace.
+    'cluster-wide': { type: 'boolean', default: false },
   },
 });
 const SENDERS = Number(values.senders);
@@ -99,7 +101,7 @@ async function main(): Promise<void> {
     [
       ...(values['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', values['cpu-prof']] : []),
       join(root, 'src', 'cli.ts'), 'run', '--kubeconfig', kubeconfig,
-      ...namespaces.flatMap((n) => ['--namespace', n]),
+      ...(values['cluster-wide'] ? [] : namespaces.flatMap((n) => ['--namespace', n])),
       '--chaman-url', emulator.url, '--chaman-token-file', tokenFile,
       '--concurrency', String(CONCURRENCY), '--chaman-rate-limit', values['chaman-rate-limit']!,
       '--resync-period', values['resync-period']!,
@@ -144,8 +146,11 @@ async function main(): Promise<void> {
   const kubeConverged = (await scrapeKube(metricsUrl))!;
   const chamanConverged = emulator.requests();
   const status = procStatus(operator.pid!);
+  const scrapeStarted = performance.now();
   const metricsConverged = await (await fetch(metricsUrl)).text();
+  const scrapeMs = performance.now() - scrapeStarted; // what each Prometheus scrape costs (per-object series are computed then)
   const heapConverged = sumOf(metricsConverged, 'nodejs_heap_size_used_bytes');
+  const heapTotalConverged = sumOf(metricsConverged, 'nodejs_heap_size_total_bytes');
   const resyncsListed = sumOf(metricsConverged, 'chaman_resyncs_total', 'outcome="listed"');
 
   // ---- steady state over a full resync ----
@@ -182,8 +187,9 @@ async function main(): Promise<void> {
     ['Chaman calls per account', `${(mutating / ACCOUNTS).toFixed(2)} mutating, ${(reads / ACCOUNTS).toFixed(2)} reads (${converge.map(([op, n]) => `${op} ${n}`).join(', ')})`],
     // A resync that lists also reads its sender's contact data: at a short --resync-period they fall inside the convergence.
     ['  of which by resyncs', `${((2 * resyncsListed) / ACCOUNTS).toFixed(2)} reads per account (${resyncsListed} resyncs listed; --resync-period ${values['resync-period']})`],
-    ['operator RSS after convergence', `${mb(status.VmRSS)} (peak ${mb(status.VmHWM)}, V8 heap in use ${mb(heapConverged / 1024)}); after the steady window ${mb(statusSteady.VmRSS)} (heap ${mb(heapSteady / 1024)})`],
+    ['operator RSS after convergence', `${mb(status.VmRSS)} (peak ${mb(status.VmHWM)}, V8 heap in use ${mb(heapConverged / 1024)} of ${mb(heapTotalConverged / 1024)}); after the steady window ${mb(statusSteady.VmRSS)} (heap ${mb(heapSteady / 1024)})`],
     ['reconciles to converge', reconcileSummary(metricsConverged)],
+    ['one /metrics scrape', `${scrapeMs.toFixed(0)} ms, ${(metricsConverged.length / 1024).toFixed(0)} KiB`],
     [`steady state, ${windowMs / 1000} s with a full resync`, `${cpuPercent.toFixed(1)}% CPU (${threadPercent.map(([n, p]) => `${n} ${p.toFixed(1)}%`).join(', ')}); Kubernetes ${steadyWrites.total} writes, ${steadyReads.total} reads; Chaman ${steady.map(([op, n]) => `${op} ${n}`).join(', ') || 'no calls'}`],
   ];
   console.log(`\nscale benchmark: ${SENDERS}×${PER_SENDER}, concurrency ${CONCURRENCY}, Chaman rate limit ${values['chaman-rate-limit']}/s, NODE_OPTIONS="${nodeOptions}", ${process.platform} ${navigatorCores()} cores`);

@@ -11,6 +11,7 @@ import { KubeObjects } from '../kube/objects.ts';
 import { informerMetricsHooks, queueMetricsHooks } from '../kube/index.ts';
 import { WorkQueue, objectKey, parseObjectKey, type WorkResult } from '../kube/work-queue.ts';
 import type { OperatorMetrics } from '../observability/metrics.ts';
+import { isSingletonType } from '../domain/index.ts';
 import { referencedSecrets } from './account-inputs.ts';
 import { ANNOTATIONS, MANAGED_BY_LABEL } from './annotations.ts';
 import { ChamanClients, CatalogCache, type ClientFactory } from './chaman-clients.ts';
@@ -21,7 +22,6 @@ import { isReadyForGeneration, mergeConditions, type Condition } from './conditi
 import { INDEX, INDEX_KEY, InformerKubeStore, addIndexes, type Informers } from './kube-store.ts';
 import { ConvergedAccounts, SeenSenders } from './list-resync.ts';
 import { OwnWrites } from './own-writes.ts';
-import { isSingletonType } from '../domain/index.ts';
 import type { EventSink, KindContext, Settings } from './ports.ts';
 import type { ManagedObject } from './managed.ts';
 import { ReconcileDriver, type DriverDeps } from './reconcile-driver.ts';
