@@ -3,7 +3,7 @@ import type { ChamanSender, ChannelAccount } from '../../../src/api/types.genera
 import { ManualClock } from '../../../src/kube/clock.ts';
 import { queueMetricsHooks } from '../../../src/kube/index.ts';
 import { WorkQueue } from '../../../src/kube/work-queue.ts';
-import { METRIC_NAMES, createOperatorMetrics, type ObjectSource } from '../../../src/observability/metrics.ts';
+import { Gauge, METRIC_NAMES, Registry, createOperatorMetrics, type ObjectSource } from '../../../src/observability/metrics.ts';
 
 type Conditions = { type: string; status: 'True' | 'False' | 'Unknown'; reason: string }[];
 
@@ -173,6 +173,19 @@ describe('createOperatorMetrics', () => {
     expect(samples(text, 'chaman_certificate_expiration_timestamp_seconds')).toEqual([]);
     expect(samples(text, 'chaman_resource_ready')).toEqual(['chaman_resource_ready{kind="ChannelAccount",namespace="payroll",name="rest"} 0']);
     expect(samples(text, 'chaman_resources')).toContain('chaman_resources{kind="ChannelAccount",state="Deleting"} 1');
+  });
+
+  it('writes the per-object samples exactly as prom-client would, escaping included', async () => {
+    const m = createOperatorMetrics();
+    const tricky = 'q"\\\nz';
+    const cert = { name: tricky, serial: '01', notBefore: '2026-01-01T00:00:00Z', notAfter: '2027-01-01T00:00:00Z' };
+    m.observeObjects({ senders: () => [], accounts: () => [account('a', READY, [cert])] });
+    const reference = new Registry();
+    const gauge = new Gauge({ name: 'chaman_certificate_expiration_timestamp_seconds', help: 'x', labelNames: ['namespace', 'account', 'sender', 'type', 'certificate', 'serial'], registers: [reference] });
+    gauge.set({ namespace: 'payroll', account: 'a', sender: 'apk', type: 'REST', certificate: tricky, serial: '01' }, 1798761600);
+    const ours = samples(await m.registry.metrics(), 'chaman_certificate_expiration_timestamp_seconds');
+    expect(ours).toEqual(samples(await reference.metrics(), 'chaman_certificate_expiration_timestamp_seconds'));
+    expect(ours[0]).toContain('certificate="q\\"\\\\\\nz"');
   });
 
   it('walks the caches once per scrape, not once per gauge', async () => {
