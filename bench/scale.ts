@@ -136,8 +136,9 @@ async function main(): Promise<void> {
   const applyMs = performance.now() - t0;
   log(`applied in ${(applyMs / 1000).toFixed(1)} s; waiting until every object is Ready or stuck (Invalid, Stalled)`);
   let settled = await census(kube, namespaces);
-  // Listing every object costs the API server too: at 10k, once every 5 s.
-  const censusEveryMs = Math.max(1_000, Math.min(5_000, OBJECTS / 2));
+  // Listing every object costs the API server too (at 10k, ~20 MB of JSON): 1 ms per object between
+  // two counts, so the count itself stays a small share of the API server's work.
+  const censusEveryMs = Math.max(1_000, Math.min(15_000, OBJECTS));
   await waitFor(`all ${OBJECTS} objects Ready or stuck`, async () => (settled = await census(kube, namespaces)).ready + settled.stuck.length === OBJECTS, Number(values.timeout) * 1000, censusEveryMs, async () => {
     log(`  ${settled.ready}/${OBJECTS} Ready, ${settled.stuck.length} stuck, operator RSS ${mb(procStatus(operator.pid!).VmRSS)}`);
   });
@@ -167,7 +168,11 @@ async function main(): Promise<void> {
   const kubeSteady = (await scrapeKube(metricsUrl))!;
   const chamanSteady = emulator.requests();
   const statusSteady = procStatus(operator.pid!);
-  const heapSteady = sumOf(await (await fetch(metricsUrl)).text(), 'nodejs_heap_size_used_bytes');
+  const metricsSteady = await (await fetch(metricsUrl)).text();
+  const heapSteady = sumOf(metricsSteady, 'nodejs_heap_size_used_bytes');
+  // What one resync costs, the figure that scales: CPU over the window per resync that listed.
+  const resyncsInWindow = sumOf(metricsSteady, 'chaman_resyncs_total', 'outcome="listed"') - resyncsListed;
+  const cpuPerResyncMs = ((cpuPercent / 100) * windowMs) / Math.max(resyncsInWindow, 1);
 
   // ---- report ----
   const floorMs = applyMs + chamanFloorMs + kubeFloorMs;
@@ -190,7 +195,7 @@ async function main(): Promise<void> {
     ['operator RSS after convergence', `${mb(status.VmRSS)} (peak ${mb(status.VmHWM)}, V8 heap in use ${mb(heapConverged / 1024)} of ${mb(heapTotalConverged / 1024)}); after the steady window ${mb(statusSteady.VmRSS)} (heap ${mb(heapSteady / 1024)})`],
     ['reconciles to converge', reconcileSummary(metricsConverged)],
     ['one /metrics scrape', `${scrapeMs.toFixed(0)} ms, ${(metricsConverged.length / 1024).toFixed(0)} KiB`],
-    [`steady state, ${windowMs / 1000} s with a full resync`, `${cpuPercent.toFixed(1)}% CPU (${threadPercent.map(([n, p]) => `${n} ${p.toFixed(1)}%`).join(', ')}); Kubernetes ${steadyWrites.total} writes, ${steadyReads.total} reads; Chaman ${steady.map(([op, n]) => `${op} ${n}`).join(', ') || 'no calls'}`],
+    [`steady state, ${windowMs / 1000} s with a full resync`, `${cpuPercent.toFixed(1)}% CPU, ${cpuPerResyncMs.toFixed(1)} ms per resync of a sender (${resyncsInWindow} resyncs; ${threadPercent.map(([n, p]) => `${n} ${p.toFixed(1)}%`).join(', ')}); Kubernetes ${steadyWrites.total} writes, ${steadyReads.total} reads; Chaman ${steady.map(([op, n]) => `${op} ${n}`).join(', ') || 'no calls'}`],
   ];
   console.log(`\nscale benchmark: ${SENDERS}×${PER_SENDER}, concurrency ${CONCURRENCY}, Chaman rate limit ${values['chaman-rate-limit']}/s, NODE_OPTIONS="${nodeOptions}", ${process.platform} ${navigatorCores()} cores`);
   for (const [k, v] of rows) console.log(`  ${k.padEnd(44)} ${v}`);
