@@ -34,7 +34,8 @@ import { makeCa, makeCertificate, type MadeCertificate } from '../src/devtools/c
 import { parseDuration } from '../src/domain/duration.ts';
 import { startEmulator } from '../src/emulator/server.ts';
 import { RESOURCES, createKubeClient, resourcePath, type KubeClient, type KubeList, type KubeObject } from '../src/kube/client.ts';
-import { freePort } from '../test/integration/support/operator-process.ts';
+import { freePort } from '../src/devtools/free-port.ts';
+import { sampleSum } from '../src/devtools/metrics-text.ts';
 
 const root = join(import.meta.dirname, '..');
 const { values } = parseArgs({
@@ -345,14 +346,7 @@ function deploymentNodeOptions(): string {
   return env.find((e) => e.name === 'NODE_OPTIONS')?.value ?? '';
 }
 
-/** The sum of a metric's samples in /metrics text whose labels contain `having` (name without labels matches too). */
-function sumOf(text: string, name: string, having = ''): number {
-  let sum = 0;
-  for (const line of text.split('\n')) {
-    if ((line.startsWith(`${name}{`) && line.includes(having)) || (!having && line.startsWith(`${name} `))) sum += Number(line.split(' ').at(-1));
-  }
-  return sum;
-}
+const sumOf = (text: string, name: string, having = ''): number => sampleSum(text, name, having) ?? 0;
 
 /** Reconciles per kind, their mean duration, and the mean wait in the work queue, from /metrics. */
 function reconcileSummary(text: string): string {

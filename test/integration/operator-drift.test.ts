@@ -2,6 +2,7 @@
 // nothing); adoption by external name; pause; and the steady state, which writes nothing at all.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { makeCa, makeCertificate, type MadeCa } from '../../src/devtools/certificates.ts';
+import { sampleSum } from '../../src/devtools/metrics-text.ts';
 import { waitFor } from './support/cluster.ts';
 import { account, harnessWithSender, stopHarness, tlsSecret, type Harness } from './support/operator.ts';
 
@@ -22,8 +23,7 @@ const rest = (extra: Record<string, unknown> = {}) =>
   account('rest', { type: 'REST', accountName: 'Dimona', permissions: ['DimonaDeclaration'], certificates: [{ name: 'main', secretRef: { name: 'rest-cert' } }], ...extra });
 
 async function metric(name: string, labels: string): Promise<number> {
-  const line = (await h.running!.metrics.registry.metrics()).split('\n').find((l) => l.startsWith(`${name}{`) && l.includes(labels));
-  return line ? Number(line.split(' ').at(-1)) : 0;
+  return sampleSum(await h.running!.metrics.registry.metrics(), name, labels) ?? 0;
 }
 
 describe('drift', () => {

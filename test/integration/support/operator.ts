@@ -2,6 +2,7 @@
 // real emulator over HTTP, watching one test namespace. Its logs are captured so tests can grep them.
 import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
+import { expect } from 'vitest';
 import type { ChamanSender, ChannelAccount } from '../../../src/api/types.generated.ts';
 import { ChamanHttpClient } from '../../../src/chaman/http-client.ts';
 import type { ChamanClient } from '../../../src/chaman/types.ts';
@@ -196,7 +197,9 @@ export async function harnessWithSender(prefix: string, settings: Partial<Settin
   return h;
 }
 
+/** Stops everything and checks that the Chaman token reached no log line (the operator's or the emulator's). */
 export async function stopHarness(h: Harness): Promise<void> {
   await h.stop();
   await deleteNamespace(h.namespace);
+  expect(h.logs.join('\n')).not.toContain(h.token);
 }
