@@ -14,7 +14,8 @@ Options:
   --data-dir DIR         where state is kept; acknowledged writes survive kill -9 [required]
   --host H               address to listen on (default 127.0.0.1; without TLS only loopback)
   --token NAME:SENDERS   a bearer token NAME that may manage SENDERS: sender numbers separated
-                         by commas, or * for all (repeatable), e.g. --token dev:*
+                         by commas, or * for all (repeatable), e.g. --token dev:*; a suffix
+                         :ro makes it read-only (403 on any write), e.g. --token ci:300010:ro
   --token-file F         read NAME:SENDERS lines from a file (keeps tokens out of the process list)
   --client CN:SENDERS    an mTLS client certificate (subject CN) and its senders (repeatable)
   --tls-cert F --tls-key F   serve HTTPS with this certificate and key (PEM files)
@@ -98,10 +99,14 @@ export function parseEmulatorArgs(argv: string[]): EmulatorOptions & { port: num
       .map((line) => line.trim())
       .filter((line) => line !== '' && !line.startsWith('#')),
   );
-  const tokens = Object.fromEntries([
-    ...fromFiles.map((t) => parseCredential(t, '--token-file')),
-    ...(values.token ?? []).map((t) => parseCredential(t, '--token')),
-  ]);
+  const readOnlyTokens: string[] = [];
+  const token = (text: string, flag: string): [string, SenderScope] => {
+    const readOnly = text.endsWith(':ro');
+    const parsed = parseCredential(readOnly ? text.slice(0, -3) : text, flag);
+    if (readOnly) readOnlyTokens.push(parsed[0]);
+    return parsed;
+  };
+  const tokens = Object.fromEntries([...fromFiles.map((t) => token(t, '--token-file')), ...(values.token ?? []).map((t) => token(t, '--token'))]);
   const clients = Object.fromEntries((values.client ?? []).map((c) => parseCredential(c, '--client')));
   if (Object.keys(tokens).length === 0 && Object.keys(clients).length === 0) {
     throw new UsageError('give at least one credential: --token NAME:SENDERS or --client CN:SENDERS');
@@ -135,6 +140,7 @@ export function parseEmulatorArgs(argv: string[]): EmulatorOptions & { port: num
     host,
     dataDir: values['data-dir'],
     tokens,
+    ...(readOnlyTokens.length ? { readOnlyTokens } : {}),
     clients,
     faults,
     logLevel: values['log-level'] ?? 'info',

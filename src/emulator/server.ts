@@ -28,6 +28,8 @@ export interface EmulatorOptions {
   dataDir?: string;
   /** bearer tokens: token value → the senders it may manage */
   tokens?: Record<string, SenderScope>;
+  /** tokens (of `tokens`) that may only read: any POST, PUT, PATCH or DELETE gets 403 (what `plan` needs) */
+  readOnlyTokens?: string[];
   /** mTLS: client certificate subject CN → the senders it may manage (needs `tls.clientCa`) */
   clients?: Record<string, SenderScope>;
   /** PEM contents (not file names) */
@@ -91,6 +93,7 @@ interface Credential {
   /** for logs: never the token itself */
   label: string;
   senders: SenderScope;
+  readOnly?: boolean;
 }
 
 interface Route {
@@ -145,6 +148,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   const tokens = new Map(Object.entries(options.tokens ?? {}));
   const clients = new Map(Object.entries(options.clients ?? {}));
   const tokenLabels = new Map([...tokens.keys()].map((token, index) => [token, `token#${index + 1}`]));
+  const readOnlyTokens = new Set(options.readOnlyTokens ?? []);
 
   // ---- request log ----
   const logSize = options.requestLogSize ?? 1000;
@@ -173,7 +177,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     if (typeof header === 'string') {
       const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
       const senders = match ? tokens.get(match[1]!) : undefined;
-      return senders !== undefined ? { label: tokenLabels.get(match![1]!)!, senders } : undefined;
+      return senders !== undefined ? { label: tokenLabels.get(match![1]!)!, senders, ...(readOnlyTokens.has(match![1]!) ? { readOnly: true } : {}) } : undefined;
     }
     const socket = req.socket as TLSSocket;
     if (typeof socket.getPeerCertificate === 'function' && socket.authorized) {
@@ -260,6 +264,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
             'if you are, enable the application Chaman for this credential in the access-management application.',
         );
       }
+      if (credential.readOnly && MUTATING.has(method)) {
+        throw new ProblemError('ACCESS_DENIED', `this credential is read-only in Chaman (R14): it may read, not ${method} ${path}. Use a credential that may manage the sender.`);
+      }
       const body = MUTATING.has(method) && method !== 'DELETE' ? await readJson(req) : undefined;
       const idempotencyKey = headerValue(req.headers['idempotency-key']);
       if (idempotencyKey !== undefined && (idempotencyKey.length === 0 || idempotencyKey.length > 255 || !/^[\x21-\x7e]+$/.test(idempotencyKey))) {
@@ -298,8 +305,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       send(res, problemReply('UNAUTHENTICATED', 'the admin endpoints need a credential of the emulator (a bearer token or client certificate)', path));
       return;
     }
-    if (credential.senders !== '*') {
-      send(res, problemReply('ACCESS_DENIED', 'the admin endpoints need a credential that may manage every sender ("*")', path));
+    if (credential.senders !== '*' || (credential.readOnly && req.method !== 'GET')) {
+      send(res, problemReply('ACCESS_DENIED', 'the admin endpoints need a credential that may manage every sender ("*"); a read-only one may only GET them', path));
       return;
     }
     try {
