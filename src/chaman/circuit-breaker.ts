@@ -8,6 +8,8 @@
 //   traffic flows again at the rate limit.
 // A probe is a slot in time, not a request in flight: a probe that never reports (its caller gave
 // up) cannot wedge the breaker, and there is still at most one probe per interval.
+// Retry-After pushes the next probe back, but never by more than `maxRetryAfterHintMs` (5 minutes):
+// an answer asking for a year must not silence a credential for a year (issue 16 item 5).
 
 export type CircuitState = 'closed' | 'open';
 
@@ -18,16 +20,20 @@ export interface CircuitBreakerOptions {
   failureThreshold?: number;
   /** while open, at most one probe per this many ms; default 1000 */
   probeIntervalMs?: number;
+  /** the longest a Retry-After may push the next probe back; default 5 minutes */
+  maxRetryAfterHintMs?: number;
   /** told on every change of state (for a metric or a log line) */
   onStateChange?: (state: CircuitState) => void;
 }
 
 export const DEFAULT_FAILURE_THRESHOLD = 5;
 export const DEFAULT_PROBE_INTERVAL_MS = 1_000;
+export const MAX_RETRY_AFTER_HINT_MS = 300_000;
 
 export class CircuitBreaker {
   readonly failureThreshold: number;
   readonly probeIntervalMs: number;
+  readonly maxRetryAfterHintMs: number;
   readonly #now: () => number;
   readonly #onStateChange: ((state: CircuitState) => void) | undefined;
   #state: CircuitState = 'closed';
@@ -40,9 +46,12 @@ export class CircuitBreaker {
     const threshold = options.failureThreshold ?? DEFAULT_FAILURE_THRESHOLD;
     const interval = options.probeIntervalMs ?? DEFAULT_PROBE_INTERVAL_MS;
     if (!Number.isInteger(threshold) || threshold < 1) throw new RangeError('failureThreshold must be an integer ≥ 1');
+    const hintCap = options.maxRetryAfterHintMs ?? MAX_RETRY_AFTER_HINT_MS;
     if (!(interval > 0)) throw new RangeError('probeIntervalMs must be > 0');
+    if (!(hintCap > 0)) throw new RangeError('maxRetryAfterHintMs must be > 0');
     this.failureThreshold = threshold;
     this.probeIntervalMs = interval;
+    this.maxRetryAfterHintMs = hintCap;
     this.#now = now;
     this.#onStateChange = options.onStateChange;
   }
@@ -77,12 +86,12 @@ export class CircuitBreaker {
 
   /**
    * No answer, a 5xx or a 429. `retryAfterMs` (from Retry-After) pushes the next probe back when the
-   * circuit is or becomes open: Chaman said when to come back.
+   * circuit is or becomes open: Chaman said when to come back (within `maxRetryAfterHintMs`).
    */
   recordFailure(retryAfterMs?: number): void {
     this.#consecutiveFailures++;
     const now = this.#now();
-    const hint = retryAfterMs !== undefined && retryAfterMs > 0 ? now + retryAfterMs : 0;
+    const hint = retryAfterMs !== undefined && retryAfterMs > 0 ? now + Math.min(retryAfterMs, this.maxRetryAfterHintMs) : 0;
     if (this.#state === 'open') {
       this.#nextProbeAt = Math.max(this.#nextProbeAt, hint);
       return;

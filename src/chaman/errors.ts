@@ -13,6 +13,7 @@ export type ChamanErrorCode =
   | 'RATE_LIMITED'
   | 'UNAVAILABLE'
   | 'CIRCUIT_OPEN'
+  | 'RESPONSE_TOO_LARGE'
   | 'ABORTED';
 
 export class ChamanError extends Error {
@@ -127,5 +128,22 @@ export class AbortedError extends ChamanError {
     // 499: "client closed request"; never retried by the client, the caller decides.
     super(`${what}: abandoned because ${why}; the outcome of a write already sent is unknown`, 'ABORTED', 499, false);
     this.cause = reason;
+  }
+}
+
+/**
+ * Chaman's answer was larger than the client's cap and was abandoned unread (its connection closed).
+ * No Chaman answer comes near it, so the URL is more likely wrong than Chaman; not retried by the
+ * client (the same call would get the same answer).
+ */
+export class ResponseTooLargeError extends ChamanError {
+  constructor(what: string, maxBytes: number) {
+    super(
+      `${what}: the answer is larger than ${maxBytes} bytes (${maxBytes / 1024 / 1024} MiB), the operator's cap on a Chaman answer, ` +
+        'and was not read further. No Chaman answer is that large: check that --chaman-url points at Chaman.',
+      'RESPONSE_TOO_LARGE',
+      502,
+      false,
+    );
   }
 }

@@ -4,7 +4,8 @@
 // - retries only where safe (GET/PUT/DELETE, and a POST carrying an Idempotency-Key), with capped
 //   exponential backoff and jitter, honouring Retry-After on 429 and 503;
 // - a ChamanTraffic shared by every client of the operator: one token bucket that bounds calls per
-//   second, and one circuit breaker that turns an outage into one probe per second;
+//   second; and a circuit breaker per client (per credential) that turns an outage, or a 429 for
+//   that credential, into one probe per second (Retry-After pushes it back, 5 minutes at most);
 // - `withSignal(signal)`: a view whose every attempt and every wait (token, backoff, Retry-After)
 //   stops at once when the signal aborts, with an AbortedError;
 // - an `onRequest` hook per HTTP attempt, for metrics by operation and status.
@@ -22,8 +23,9 @@ import type { ChannelType, Contact, Permission } from '../domain/types.ts';
 import { backoffDelayMs } from '../util/backoff.ts';
 import { sleep } from './abort.ts';
 import type { CircuitBreakerOptions } from './circuit-breaker.ts';
-import { AbortedError, ChamanError, RateLimitedError, UnavailableError } from './errors.ts';
+import { AbortedError, ChamanError, RateLimitedError, ResponseTooLargeError, UnavailableError } from './errors.ts';
 import { errorFromResponse, parseRetryAfter } from './problem.ts';
+import { MAX_RESPONSE_BYTES, parseBody } from './response-body.ts';
 import type { TokenBucket } from './token-bucket.ts';
 import { systemClock } from './token-bucket.ts';
 import type { Clock } from './token-bucket.ts';
@@ -86,8 +88,9 @@ export interface ChamanHttpClientOptions {
   /** Partial overrides of DEFAULT_RETRY_POLICY, or false for no retries. */
   retry?: Partial<RetryPolicy> | false;
   /**
-   * The rate limit and circuit breaker to share with other clients (one per operator). When given,
-   * `rateLimit` and `breaker` are ignored; without it the client makes its own from them.
+   * The rate limit to share with other clients (one per operator), and the settings of the circuit
+   * breaker this client makes for its own credential. When given, `rateLimit` and `breaker` are
+   * ignored; without it the client makes its own from them.
    */
   traffic?: ChamanTraffic;
   /** Calls per second (each attempt takes a token), or a shared bucket. Default: no limit. */
@@ -95,6 +98,8 @@ export interface ChamanHttpClientOptions {
   /** Circuit breaker settings, or false for none. Default: on (5 failures in a row, 1 probe per second). */
   breaker?: CircuitBreakerOptions | false;
   onRequest?: (event: ChamanRequestEvent) => void;
+  /** An answer larger than this is abandoned with a ResponseTooLargeError. Default 8 MiB. */
+  maxResponseBytes?: number;
   /** Max sockets to the server. Default 8. */
   connections?: number;
   /** For tests: backoff sleeps and durations. */
@@ -127,6 +132,7 @@ interface Shared {
   prefix: string;
   authorization: string | undefined;
   requestTimeoutMs: number;
+  maxResponseBytes: number;
   retry: RetryPolicy;
   traffic: ChamanTraffic;
   onRequest: ((event: ChamanRequestEvent) => void) | undefined;
@@ -177,8 +183,10 @@ export class ChamanHttpClient implements ChamanClient {
       prefix,
       authorization: auth.kind === 'token' ? `Bearer ${auth.token}` : undefined,
       requestTimeoutMs: options.requestTimeoutMs ?? 30_000,
+      maxResponseBytes: options.maxResponseBytes ?? MAX_RESPONSE_BYTES,
       retry: options.retry === false ? { ...DEFAULT_RETRY_POLICY, maxAttempts: 1 } : { ...DEFAULT_RETRY_POLICY, ...options.retry },
-      traffic: options.traffic ?? new ChamanTraffic({ rateLimit: options.rateLimit, breaker: options.breaker, clock }),
+      // A breaker per credential: another credential's 429 must not stop this one (issue 16 item 5).
+      traffic: (options.traffic ?? new ChamanTraffic({ rateLimit: options.rateLimit, breaker: options.breaker, clock })).forCredential(),
       onRequest: options.onRequest,
       clock,
       random: options.random ?? Math.random,
@@ -312,7 +320,7 @@ export class ChamanHttpClient implements ChamanClient {
       let error: ChamanError;
       let status: number | undefined;
       try {
-        const answer = await this.#attempt(call, signal);
+        const answer = await this.#attempt(call, what, signal);
         status = answer.status;
         if (answer.status >= 500 || answer.status === 429) traffic.recordFailure(answer.retryAfterMs);
         else traffic.recordAnswer();
@@ -326,6 +334,8 @@ export class ChamanHttpClient implements ChamanClient {
       } catch (cause) {
         if (signal?.aborted) {
           error = new AbortedError(what, signal.reason);
+        } else if (cause instanceof ResponseTooLargeError) {
+          error = cause; // Chaman (or what answers at the URL) is up: not a failure for the breaker
         } else {
           error = transportError(cause, what, requestTimeoutMs);
           traffic.recordFailure();
@@ -361,8 +371,8 @@ export class ChamanHttpClient implements ChamanClient {
     return this.backoffMs(attempt);
   }
 
-  async #attempt(call: Call, signal: AbortSignal | undefined): Promise<AnswerWithRetry> {
-    const { pool, prefix, authorization, requestTimeoutMs } = this.#shared;
+  async #attempt(call: Call, what: string, signal: AbortSignal | undefined): Promise<AnswerWithRetry> {
+    const { pool, prefix, authorization, requestTimeoutMs, maxResponseBytes } = this.#shared;
     const headers: Record<string, string> = { accept: call.accept === 'bytes' ? 'application/pkix-cert, application/problem+json' : 'application/json, application/problem+json' };
     if (authorization) headers.authorization = authorization;
     if (call.idempotencyKey !== undefined) headers['idempotency-key'] = call.idempotencyKey;
@@ -382,22 +392,7 @@ export class ChamanHttpClient implements ChamanClient {
       bodyTimeout: requestTimeoutMs,
       signal: signal ? AbortSignal.any([timeout, signal]) : timeout,
     });
-    const contentType = String(response.headers['content-type'] ?? '');
-    let parsed: unknown;
-    if (response.statusCode === 204) {
-      await response.body.dump();
-    } else if (response.statusCode < 400 && call.accept === 'bytes') {
-      parsed = new Uint8Array(await response.body.arrayBuffer());
-    } else if (contentType.includes('json')) {
-      const text = await response.body.text();
-      try {
-        parsed = text === '' ? undefined : JSON.parse(text);
-      } catch {
-        parsed = undefined;
-      }
-    } else {
-      await response.body.dump();
-    }
+    const parsed = await parseBody(response, call.accept, maxResponseBytes, what);
     const retryAfterMs = parseRetryAfter(response.headers['retry-after']);
     return { status: response.statusCode, body: parsed, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) };
   }

@@ -1,7 +1,9 @@
-// ChamanTraffic: what every Chaman client of one operator shares, whatever credential it uses —
-// one token bucket (the configured calls per second, for the whole operator) and one circuit
-// breaker (Chaman is one backend: when it is down for one credential it is down for all).
-// Create it once, pass it to every ChamanHttpClient (clientFactory does).
+// ChamanTraffic: how the Chaman clients of one operator pace their calls. The token bucket is one
+// for all credentials (the configured calls per second, for the whole operator: the government API
+// sees one client). The circuit breaker is one per credential (`forCredential`): a 429 is Chaman
+// throttling that credential, so it must not stop the others (issue 16 item 5); an outage still
+// opens every credential's breaker after a few failures, so it draws a trickle either way.
+// Create it once, pass it to every ChamanHttpClient (clientFactory does): each takes its own breaker.
 import { CircuitBreaker } from './circuit-breaker.ts';
 import type { CircuitBreakerOptions } from './circuit-breaker.ts';
 import { CircuitOpenError } from './errors.ts';
@@ -20,12 +22,20 @@ export interface ChamanTrafficOptions {
 export class ChamanTraffic {
   readonly bucket: TokenBucket | undefined;
   readonly breaker: CircuitBreaker | undefined;
+  readonly #breakerOptions: CircuitBreakerOptions | false | undefined;
+  readonly #clock: Clock;
 
   constructor(options: ChamanTrafficOptions = {}) {
-    const clock = options.clock ?? systemClock;
+    const clock = (this.#clock = options.clock ?? systemClock);
     const limit = options.rateLimit;
     this.bucket = limit === undefined ? undefined : limit instanceof TokenBucket ? limit : new TokenBucket({ ...limit, clock });
+    this.#breakerOptions = options.breaker;
     this.breaker = options.breaker === false ? undefined : new CircuitBreaker(options.breaker ?? {}, () => clock.now());
+  }
+
+  /** The traffic of one more credential: this token bucket, and a circuit breaker of its own. */
+  forCredential(): ChamanTraffic {
+    return new ChamanTraffic({ rateLimit: this.bucket, breaker: this.#breakerOptions, clock: this.#clock });
   }
 
   /**

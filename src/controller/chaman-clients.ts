@@ -22,8 +22,9 @@ export type ClientFactory = (auth: ChamanAuth) => ChamanClient;
 /**
  * Builds the operator's Chaman clients: the operator-wide one and one per sender credentials Secret.
  * All of them share one ChamanTraffic, made here from `rateLimit` and `breaker` unless `traffic` is
- * given: `--chaman-rate-limit` bounds the whole operator whatever the credential, and one circuit
- * breaker sees every failure of the one backend (issue 10 item 6, issue 9 item 13).
+ * given: `--chaman-rate-limit` bounds the whole operator whatever the credential (issue 10 item 6);
+ * each client keeps a circuit breaker of its own, so one credential's 429s or failures never stop
+ * another's calls (issue 9 item 13, issue 16 item 5).
  */
 export function clientFactory(base: Omit<ChamanHttpClientOptions, 'auth'>): ClientFactory {
   const traffic = base.traffic ?? new ChamanTraffic({ rateLimit: base.rateLimit, breaker: base.breaker, clock: base.clock });

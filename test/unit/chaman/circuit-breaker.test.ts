@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CircuitBreaker } from '../../../src/chaman/circuit-breaker.ts';
+import { CircuitBreaker, MAX_RETRY_AFTER_HINT_MS } from '../../../src/chaman/circuit-breaker.ts';
 import type { CircuitBreakerOptions, CircuitState } from '../../../src/chaman/circuit-breaker.ts';
 
 function setup(options: CircuitBreakerOptions = {}) {
@@ -138,5 +138,37 @@ describe('CircuitBreaker', () => {
     });
     t.fail(3);
     expect(t.breaker.state).toBe('open');
+  });
+});
+
+describe('CircuitBreaker: the Retry-After hint is capped (issue 16 item 5)', () => {
+  const YEAR_MS = 365 * 86_400_000;
+
+  it('five 429s asking for a year keep it open for at most MAX_RETRY_AFTER_HINT_MS (5 minutes), then it probes', () => {
+    const t = setup({ failureThreshold: 5 });
+    t.fail(5, YEAR_MS);
+    expect(t.breaker.state).toBe('open');
+    expect(MAX_RETRY_AFTER_HINT_MS).toBe(300_000);
+    expect(t.breaker.waitMs()).toBe(MAX_RETRY_AFTER_HINT_MS);
+    t.advance(MAX_RETRY_AFTER_HINT_MS - 1);
+    expect(t.breaker.admit().admitted).toBe(false);
+    t.advance(1);
+    expect(t.breaker.admit()).toEqual({ admitted: true, probe: true });
+  });
+
+  it('a failed probe asking for a year again pushes the next probe by the cap, not by a year', () => {
+    const t = setup({ failureThreshold: 1 });
+    t.fail(1, YEAR_MS);
+    t.advance(MAX_RETRY_AFTER_HINT_MS);
+    expect(t.breaker.admit().admitted).toBe(true);
+    t.fail(1, YEAR_MS);
+    expect(t.breaker.waitMs()).toBe(MAX_RETRY_AFTER_HINT_MS);
+  });
+
+  it('the cap is an option', () => {
+    const t = setup({ failureThreshold: 1, maxRetryAfterHintMs: 10_000 });
+    t.fail(1, YEAR_MS);
+    expect(t.breaker.waitMs()).toBe(10_000);
+    expect(() => new CircuitBreaker({ maxRetryAfterHintMs: 0 })).toThrow(/maxRetryAfterHintMs/);
   });
 });

@@ -63,3 +63,37 @@ describe('ChamanTraffic', () => {
     await expect(new ChamanTraffic().admit('x', controller.signal)).rejects.toThrow('deadline');
   });
 });
+
+describe('ChamanTraffic per credential (issue 16 item 5)', () => {
+  const YEAR_MS = 365 * 86_400_000;
+
+  it("five 429s asking for a year on credential A do not stop credential B's calls; A probes again within the 5-minute cap", async () => {
+    const clock = manualClock();
+    const shared = new ChamanTraffic({ rateLimit: { ratePerSecond: 100, burst: 10 }, clock });
+    const a = shared.forCredential();
+    const b = shared.forCredential();
+    for (let i = 0; i < 5; i++) {
+      await a.admit('Chaman listAccounts (sender 300010)');
+      a.recordFailure(YEAR_MS);
+    }
+    const refused = await a.admit('Chaman listAccounts (sender 300010)').catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(CircuitOpenError);
+    expect((refused as CircuitOpenError).retryAfterMs).toBeLessThanOrEqual(300_000);
+    await b.admit('Chaman listAccounts (sender 399999)');
+    b.recordAnswer();
+    clock.t += 300_000;
+    await a.admit('probe');
+  });
+
+  it('every credential takes its tokens from the one bucket (Chaman sees one client)', async () => {
+    const clock = manualClock();
+    const shared = new ChamanTraffic({ rateLimit: { ratePerSecond: 2, burst: 1 }, clock });
+    const a = shared.forCredential();
+    const b = shared.forCredential();
+    expect(a.bucket).toBe(shared.bucket);
+    expect(b.bucket).toBe(shared.bucket);
+    expect(a.breaker).not.toBe(b.breaker);
+    for (let i = 0; i < 4; i++) await (i % 2 ? a : b).admit('x');
+    expect(clock.t).toBe(1500);
+  });
+});
