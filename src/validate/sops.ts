@@ -19,14 +19,17 @@ export function findOnPath(name: string, path = process.env.PATH ?? ''): string 
   return undefined;
 }
 
-/** A decrypter running `<binary> --decrypt FILE`; at most `maxBytes` of output are taken. */
+/**
+ * A decrypter running `<binary> --decrypt -- FILE`; at most `maxBytes` of output are taken. The `--`
+ * ends sops's options: a file named `-x.yaml` or `--output=...` is a file, not an option.
+ */
 export function sopsDecrypter(binary: string, maxBytes: number): Decrypter {
   return (file) =>
     new Promise((resolve, reject) => {
-      execFile(binary, ['--decrypt', file], { encoding: 'buffer', maxBuffer: maxBytes, env: process.env }, (err, stdout, stderr) => {
+      execFile(binary, ['--decrypt', '--', file], { encoding: 'buffer', maxBuffer: maxBytes, env: process.env }, (err, stdout, stderr) => {
         if (!err) return resolve(stdout);
         const why = stderr.toString('utf8').trim().split('\n')[0]?.slice(0, 300) || (err as Error).message.split('\n')[0];
-        reject(new Error(`sops --decrypt ${file} failed: ${why}`));
+        reject(new Error(`sops --decrypt -- ${file} failed: ${why}`));
       });
     });
 }

@@ -99,12 +99,12 @@ describe('validate on a GitOps repository', () => {
 });
 
 describe('validate --decrypt-with sops', () => {
-  /** A `sops` on PATH that answers `--decrypt FILE` with FILE.plain, and records its calls. */
+  /** A `sops` on PATH that answers `--decrypt -- FILE` with FILE.plain, and records its calls. */
   function fakeSops(): string {
     const bin = mkdtempSync(join(tmpdir(), 'fake-sops-'));
     writeFileSync(
       join(bin, 'sops'),
-      `#!/bin/sh\necho "$@" >> "${bin}/calls"\n[ "$1" = "--decrypt" ] || exit 64\nif [ -f "$2.plain" ]; then cat "$2.plain"; else echo "Failed to get the data key required to decrypt the SOPS file." >&2; exit 128; fi\n`,
+      `#!/bin/sh\necho "$@" >> "${bin}/calls"\n[ "$1" = "--decrypt" ] && [ "$2" = "--" ] || exit 64\nif [ -f "$3.plain" ]; then cat "$3.plain"; else echo "Failed to get the data key required to decrypt the SOPS file." >&2; exit 128; fi\n`,
     );
     chmodSync(join(bin, 'sops'), 0o755);
     return bin;
@@ -136,7 +136,7 @@ describe('validate --decrypt-with sops', () => {
       'pensions-sftp info R17 spec.sftp.publicKeySecretRef',
       'pensions-sftp info R6-R10 spec.certificates[0].secretRef',
     ]);
-    expect(readFileSync(join(bin, 'calls'), 'utf8').trim()).toBe(`--decrypt ${join(dir, 'secrets.sops.yaml')}`);
+    expect(readFileSync(join(bin, 'calls'), 'utf8').trim()).toBe(`--decrypt -- ${join(dir, 'secrets.sops.yaml')}`);
     const out = run.stdout + run.stderr;
     expect(out).not.toContain(password);
     for (const piece of [...secretRuns(expired.privateKeyPem), ...secretRuns(expired.pem)]) {
