@@ -70,7 +70,7 @@ export function event(uid: string, reason: string, lastTimestamp: string, messag
   return { involvedObject: { uid }, type: 'Normal', reason, message, count: 1, lastTimestamp };
 }
 
-export function snapshot(parts: Partial<StatusSnapshot> & { target?: Partial<StatusTarget> } = {}): StatusSnapshot {
+export function snapshot(parts: Partial<Omit<StatusSnapshot, 'target'>> & { target?: Partial<StatusTarget> } = {}): StatusSnapshot {
   const accounts = parts.accounts ?? [readyRestAccount()];
   return {
     target: { namespace: 'payroll', kind: 'all', ...parts.target },
