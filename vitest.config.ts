@@ -12,6 +12,10 @@ export default defineConfig({
       },
       {
         extends: true,
+        test: { name: 'hostile', include: ['test/hostile/**/*.test.ts'] },
+      },
+      {
+        extends: true,
         test: { name: 'contract', include: ['test/contract/**/*.test.ts'], testTimeout: 30_000 },
       },
       {

@@ -7,11 +7,19 @@ import { createHash, createPublicKey, webcrypto } from 'node:crypto';
 import * as x509 from '@peculiar/x509';
 import { TAG, children, decodeOid, readTlv, readWhole, smallInteger } from './der.ts';
 import { error, warning } from './findings.ts';
+import { MAX_PEM_BLOCKS, scanPem } from './pem.ts';
 import type { CertificateDetails, ChannelType, Finding, RulePolicy } from './types.ts';
 
 x509.cryptoProvider.set(webcrypto as never);
 
-export type CertificateFormat = 'DER' | 'PEM' | 'PEM_BUNDLE' | 'PKCS12' | 'PRIVATE_KEY' | 'UNKNOWN';
+export type CertificateFormat = 'DER' | 'PEM' | 'PEM_BUNDLE' | 'PKCS12' | 'PRIVATE_KEY' | 'UNKNOWN' | 'TOO_LARGE' | 'TOO_MANY_BLOCKS';
+
+/**
+ * The largest certificate file read (R9): a certificate is 1 to 3 kB, a cert-manager tls.crt with its
+ * chain under 10 kB. Anything larger is refused by its size alone, before a byte of it is parsed.
+ */
+export const MAX_CERTIFICATE_FILE_BYTES = 64 * 1024;
+export { MAX_PEM_BLOCKS };
 export type KeyType = 'RSA' | 'EC' | 'Ed25519' | 'Ed448' | 'other';
 
 export interface InspectedCertificate {
@@ -51,11 +59,6 @@ export class CertificateFormatError extends Error {
 // ---------------------------------------------------------------------------------------------
 // Format detection
 
-interface PemBlock {
-  label: string;
-  body: string;
-}
-
 const CERTIFICATE_LABELS = new Set(['CERTIFICATE', 'X509 CERTIFICATE', 'TRUSTED CERTIFICATE']);
 const OID_PKCS7_PREFIX = '1.2.840.113549.1.7.';
 
@@ -66,13 +69,6 @@ function asText(bytes: Uint8Array): string | undefined {
   for (const b of sample) if (b === 9 || b === 10 || b === 13 || (b >= 32 && b < 127)) printable++;
   if (sample.length === 0 || printable / sample.length < 0.9) return undefined;
   return new TextDecoder('utf-8', { fatal: false }).decode(bytes);
-}
-
-function pemBlocks(text: string): PemBlock[] {
-  const blocks: PemBlock[] = [];
-  const re = /-----BEGIN ([A-Z0-9 #-]+)-----([\s\S]*?)-----END \1-----/g;
-  for (const m of text.matchAll(re)) blocks.push({ label: m[1]!, body: m[2]! });
-  return blocks;
 }
 
 function looksLikePrivateKeyText(text: string): boolean {
@@ -122,24 +118,29 @@ function berPfxShape(bytes: Uint8Array): boolean {
 
 interface Sniffed {
   format: CertificateFormat;
-  certificates: Uint8Array[];
+  /** the DER of the first certificate (the leaf): the only one decoded */
+  leaf?: Uint8Array;
+  certificateCount: number;
   containsPrivateKey: boolean;
 }
 
+/** The format of untrusted bytes: refused by size first, then read with linear scans only. */
 function sniff(bytes: Uint8Array): Sniffed {
+  if (bytes.length > MAX_CERTIFICATE_FILE_BYTES) return { format: 'TOO_LARGE', certificateCount: 0, containsPrivateKey: false };
   const text = asText(bytes);
   if (text !== undefined && (text.includes('-----BEGIN ') || looksLikePrivateKeyText(text))) {
-    const blocks = pemBlocks(text);
-    const certificates = blocks.filter((b) => CERTIFICATE_LABELS.has(b.label)).map((b) => pemBodyToDer(b.body));
     const containsPrivateKey = looksLikePrivateKeyText(text);
-    if (certificates.length > 1) return { format: 'PEM_BUNDLE', certificates, containsPrivateKey };
-    if (certificates.length === 1) return { format: 'PEM', certificates, containsPrivateKey };
-    if (containsPrivateKey) return { format: 'PRIVATE_KEY', certificates, containsPrivateKey };
-    if (blocks.some((b) => b.label === 'PKCS12')) return { format: 'PKCS12', certificates, containsPrivateKey };
-    return { format: 'UNKNOWN', certificates, containsPrivateKey };
+    const { blocks, tooManyBlocks } = scanPem(text);
+    if (tooManyBlocks) return { format: 'TOO_MANY_BLOCKS', certificateCount: 0, containsPrivateKey };
+    const certificates = blocks.filter((b) => CERTIFICATE_LABELS.has(b.label));
+    const found = { certificateCount: certificates.length, containsPrivateKey };
+    if (certificates.length > 0) return { format: certificates.length > 1 ? 'PEM_BUNDLE' : 'PEM', leaf: pemBodyToDer(certificates[0]!.body), ...found };
+    if (containsPrivateKey) return { format: 'PRIVATE_KEY', ...found };
+    if (blocks.some((b) => b.label === 'PKCS12')) return { format: 'PKCS12', ...found };
+    return { format: 'UNKNOWN', ...found };
   }
   const format = derShape(bytes);
-  return { format, certificates: format === 'DER' ? [bytes] : [], containsPrivateKey: format === 'PRIVATE_KEY' };
+  return { format, ...(format === 'DER' ? { leaf: bytes } : {}), certificateCount: format === 'DER' ? 1 : 0, containsPrivateKey: format === 'PRIVATE_KEY' };
 }
 
 /** What the bytes are, without parsing the certificate itself. */
@@ -158,8 +159,22 @@ export function containsPrivateKey(bytes: Uint8Array): boolean {
 
 const EXPORT_HINT = 'export the certificate alone as a .cer file (DER or PEM), e.g. `openssl pkcs12 -in file.pfx -nokeys -clcerts -out certificate.cer`';
 
-export function formatProblem(format: CertificateFormat): string | undefined {
+const bytesText = (n: number) => `${n.toLocaleString('en-US')} bytes`;
+
+/** R9 for a file over MAX_CERTIFICATE_FILE_BYTES; it was measured, not read. */
+export function sizeProblem(size: number): string {
+  return (
+    `R9: the certificate file is ${bytesText(size)}; the limit is ${bytesText(MAX_CERTIFICATE_FILE_BYTES)} (64 KiB), and a larger file is not read: ` +
+    'give the certificate alone (the leaf, e.g. tls.crt as cert-manager writes it, or a .cer file), not a CA bundle or another file'
+  );
+}
+
+export function formatProblem(format: CertificateFormat, size = 0): string | undefined {
   switch (format) {
+    case 'TOO_LARGE':
+      return sizeProblem(size);
+    case 'TOO_MANY_BLOCKS':
+      return `R9: the file holds more than ${MAX_PEM_BLOCKS} PEM blocks (-----BEGIN lines), and was not read further; give one certificate, or a chain whose first certificate is the leaf (a few blocks)`;
     case 'PKCS12':
       return `R9: this is a PKCS#12 (.pfx/.p12) file, which Chaman refuses; ${EXPORT_HINT}`;
     case 'PRIVATE_KEY':
@@ -346,9 +361,9 @@ function digitalSignature(cert: x509.X509Certificate): boolean | undefined {
  */
 export async function inspectCertificate(bytes: Uint8Array): Promise<InspectedCertificate> {
   const sniffed = sniff(bytes);
-  const problem = formatProblem(sniffed.format);
+  const problem = formatProblem(sniffed.format, bytes.length);
   if (problem !== undefined) throw new CertificateFormatError(sniffed.format, problem);
-  const der = sniffed.certificates[0]!;
+  const der = sniffed.leaf!;
   let cert: x509.X509Certificate;
   let subject: NameJson;
   let issuer: NameJson;
@@ -389,7 +404,7 @@ export async function inspectCertificate(bytes: Uint8Array): Promise<InspectedCe
     selfSigned,
     keyUsageDigitalSignature: digitalSignature(cert),
     format: sniffed.format as InspectedCertificate['format'],
-    certificateCount: sniffed.certificates.length,
+    certificateCount: sniffed.certificateCount,
     containsPrivateKey: sniffed.containsPrivateKey,
   };
 }
@@ -397,9 +412,9 @@ export async function inspectCertificate(bytes: Uint8Array): Promise<InspectedCe
 /** The DER bytes of the certificate (the leaf of a bundle); throws CertificateFormatError otherwise. */
 export function toDer(bytes: Uint8Array): Uint8Array {
   const sniffed = sniff(bytes);
-  const problem = formatProblem(sniffed.format);
+  const problem = formatProblem(sniffed.format, bytes.length);
   if (problem !== undefined) throw new CertificateFormatError(sniffed.format, problem);
-  return new Uint8Array(sniffed.certificates[0]!);
+  return new Uint8Array(sniffed.leaf!);
 }
 
 export function certificateDetails(inspected: InspectedCertificate, name: string, fileName: string): CertificateDetails {

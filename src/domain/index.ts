@@ -46,6 +46,8 @@ export {
   checkCertificateValidity,
   formatProblem,
   rfc3339,
+  MAX_CERTIFICATE_FILE_BYTES,
+  MAX_PEM_BLOCKS,
 } from './certificate.ts';
 export type { CertificateFormat, InspectedCertificate, KeyType } from './certificate.ts';
 export { SSH_RSA_MIN_BITS, SshKeyFormatError, checkSshPublicKey, toRfc4716, sameSshPublicKey } from './ssh.ts';
@@ -68,6 +70,7 @@ export {
   makeClientId,
   isValidClientId,
 } from './client-id.ts';
+export { ACCOUNT_ID_PATTERN, checkExternalName, foreignAccount, isAccountId } from './adoption.ts';
 export { ACCOUNT_NAME_MAX, CERTIFICATE_NAME_MAX, checkAccountRequest } from './account-request.ts';
 export type { AccountRequestContext, AccountRequestToCheck, CertificateToCheck } from './account-request.ts';
 export { parseDuration, formatDuration } from './duration.ts';
