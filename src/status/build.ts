@@ -96,11 +96,13 @@ function publicDetails(h: NonNullable<NonNullable<ChannelAccount['status']>['cer
 
 function secretView(name: string, key: string | undefined, role: SecretRole, secrets: Map<string, SecretSummary>): SecretView {
   const found = secrets.get(name);
+  if (found?.forbidden) return { name, ...(key ? { key } : {}), role, found: false, forbidden: true, keys: [] };
   return { name, ...(key ? { key } : {}), role, found: !!found, keys: found?.keys ?? [], ...(found?.resourceVersion ? { resourceVersion: found.resourceVersion } : {}) };
 }
 
 function secretProblems(secrets: SecretView[]): string[] {
   return secrets.flatMap((s) => {
+    if (s.forbidden) return [];
     if (!s.found) return [`Secret ${s.name} (${s.role}) not found`];
     if (s.key && !s.keys.includes(s.key)) return [`Secret ${s.name} (${s.role}) has no key ${s.key} (it has: ${s.keys.join(', ') || 'none'})`];
     return [];

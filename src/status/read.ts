@@ -2,7 +2,7 @@
 // senders and accounts, the Secrets they name, and the namespace's core/v1 Events about chaman.io objects.
 // A Secret's values are dropped here, as soon as it is read: only its key names and resourceVersion leave.
 import type { ChamanSender, ChannelAccount } from '../api/types.generated.ts';
-import { isNotFound, resourcePath, RESOURCES, type KubeClient, type KubeList, type KubeObject, type ResourceType } from '../kube/client.ts';
+import { isNotFound, KubeApiError, resourcePath, RESOURCES, type KubeClient, type KubeList, type KubeObject, type ResourceType } from '../kube/client.ts';
 import { referencedSecretNames, type CoreEvent, type SecretSummary, type StatusSnapshot, type StatusTarget } from './snapshot.ts';
 
 /** core/v1 Events: their involvedObject can be selected on the server (events.k8s.io/v1 names it `regarding`). */
@@ -38,8 +38,13 @@ async function readSecrets(kube: KubeClient, namespace: string, names: string[],
   const queue = [...names];
   const worker = async () => {
     for (let name = queue.shift(); name !== undefined; name = queue.shift()) {
-      const secret = await get<KubeObject & { data?: Record<string, string> }>(kube, RESOURCES.secrets, namespace, name, signal);
-      if (secret) found.set(name, summarizeSecret(secret));
+      try {
+        const secret = await get<KubeObject & { data?: Record<string, string> }>(kube, RESOURCES.secrets, namespace, name, signal);
+        if (secret) found.set(name, summarizeSecret(secret));
+      } catch (err) {
+        if (!(err instanceof KubeApiError && err.status === 403)) throw err;
+        found.set(name, { name, keys: [], forbidden: true });
+      }
     }
   };
   await Promise.all(Array.from({ length: Math.min(SECRET_READS_IN_FLIGHT, names.length) }, worker));

@@ -61,6 +61,7 @@ function certificateNode(c: CertificateView, now: Date): TreeNode {
 
 function secretNode(s: SecretView): TreeNode {
   const what = `Secret ${s.name}${s.key ? ` key ${s.key}` : ''} (${s.role})`;
+  if (s.forbidden) return { lines: [`${what}: not readable with your credentials (get on secrets is forbidden; the view role has none)`], children: [] };
   if (!s.found) return { lines: [`${what}: NOT FOUND`], children: [] };
   const keyState = s.key && !s.keys.includes(s.key) ? `MISSING KEY ${s.key}` : 'present';
   return { lines: [`${what}: ${keyState}; keys ${s.keys.join(', ') || '(none)'}; resourceVersion ${s.resourceVersion ?? '?'}`], children: [] };

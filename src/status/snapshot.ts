@@ -18,6 +18,8 @@ export interface SecretSummary {
   name: string;
   keys: string[];
   resourceVersion?: string;
+  /** The user running `status` may not read it (Kubernetes' view role does not carry Secrets): neither found nor missing. */
+  forbidden?: true;
 }
 
 /** A core/v1 Event, as far as `status` reads it. Events written through events.k8s.io/v1 read back the same way. */

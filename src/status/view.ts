@@ -58,6 +58,8 @@ export interface SecretView {
   key?: string;
   role: SecretRole;
   found: boolean;
+  /** True when the user running `status` may not read it: whether it exists is not known, and not held against readiness. */
+  forbidden?: true;
   /** The keys the Secret holds (names only), sorted. */
   keys: string[];
   resourceVersion?: string;

@@ -47,6 +47,12 @@ describe('buildStatusView: readiness', () => {
     expect(noKey.senders[0]!.accounts[0]!.problems).toEqual(['Secret dimona-cert (certificate) has no key tls.crt (it has: ca.crt)']);
   });
 
+  it('a Secret the user may not read (the view role has no Secrets) is shown as such, not held against readiness', () => {
+    const view = build(snapshot({ secrets: new Map([['dimona-cert', { name: 'dimona-cert', keys: [], forbidden: true }]]) }));
+    expect(view.senders[0]!.accounts[0]!.certificates[0]!.secret).toEqual({ name: 'dimona-cert', key: 'tls.crt', role: 'certificate', found: false, forbidden: true, keys: [] });
+    expect(view.ready).toBe(true);
+  });
+
   it('a sender being deleted is not Ready', () => {
     const s = readySender();
     s.metadata.deletionTimestamp = '2026-12-07T11:30:00Z';

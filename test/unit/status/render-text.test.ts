@@ -62,6 +62,11 @@ describe('renderText', () => {
     expect(created).toBeGreaterThan(drift);
   });
 
+  it('a Secret the user may not read says so', () => {
+    const out = text(snapshot({ secrets: new Map([['dimona-cert', { name: 'dimona-cert', keys: [], forbidden: true }]]) }));
+    expect(out).toContain('└─ Secret dimona-cert key tls.crt (certificate): not readable with your credentials (get on secrets is forbidden; the view role has none)');
+  });
+
   it('shows paused and the forced-reconcile pair when present', () => {
     const s = readySender('apk', { lastHandledReconcileAt: '2026-12-07T11:00:00Z' } as object);
     s.metadata.annotations = { 'chaman.io/paused': 'true', 'chaman.io/reconcile-requested-at': '2026-12-07T11:00:00Z' };
