@@ -8,8 +8,10 @@ ARG NODE_IMAGE=node:24-slim
 FROM ${NODE_IMAGE} AS deps
 WORKDIR /app
 COPY package.json package-lock.json .npmrc ./
+# Type declarations and source maps are never read at run time: a third of node_modules.
 RUN npm ci --omit=dev --omit=optional --ignore-scripts --no-audit --no-fund \
- && npm cache clean --force
+ && npm cache clean --force \
+ && node -e "const fs = require('node:fs'); for (const f of fs.readdirSync('node_modules', { recursive: true })) if (/\.(d\.[cm]?ts|map)$/.test(f)) fs.rmSync('node_modules/' + f, { recursive: true, force: true })"
 
 FROM ${NODE_IMAGE}
 ENV NODE_ENV=production
