@@ -7,6 +7,7 @@ const usage = `Usage: chaman-operator <command> [options]
 Commands:
   run        run the controller (reconciles ChamanSender and ChannelAccount against Chaman)
   validate   validate manifests offline: -f PATH [-f PATH]... [--output text|json]
+  plan       what applying manifests would do in Chaman, read-only: -f PATH... --chaman-url URL --chaman-token-file FILE
   status     the tree sender -> accounts -> certificates -> Secrets, from Kubernetes: sender NAME | account NAME | -n NS --all
   emulator   run the reference Chaman backend
   demo       local control plane + emulator + operator + examples
@@ -17,6 +18,7 @@ type CommandMain = (argv: string[]) => Promise<number | void>;
 
 const commands: Record<string, () => Promise<CommandMain>> = {
   validate: async () => (await import('./validate/cli.ts')).runValidateCli,
+  plan: async () => (await import('./plan/cli.ts')).runPlanCli,
   status: async () => (await import('./status/cli.ts')).runStatusCli,
   emulator: async () => (await import('./emulator/cli.ts')).runEmulatorCli,
   run: async () => (await import('./controller/cli.ts')).runOperatorCli,

@@ -1,0 +1,109 @@
+// A plan is a dry run of the operator's own reconcile: the same driver (reconcile-driver.ts) and the
+// same kinds (preconditions, tenancy, account inputs, planAccountUpdate) run on each object, with a
+// Chaman client that reads and records instead of writing, and a KubeStore that keeps what would be
+// written. Senders first, so their accounts see them as the operator would once they are Ready.
+import type { ChamanSender, ChannelAccount } from '../api/types.generated.ts';
+import type { ChamanClient } from '../chaman/types.ts';
+import { ChamanSenderKind } from '../controller/chaman-sender-kind.ts';
+import { ChannelAccountKind } from '../controller/channel-account-kind.ts';
+import { NeedsUserError } from '../controller/error-policy.ts';
+import { ConvergedAccounts, SeenSenders } from '../controller/list-resync.ts';
+import type { ManagedObject } from '../controller/managed.ts';
+import type { KindContext, Settings } from '../controller/ports.ts';
+import { ReconcileDriver, type DriverDeps } from '../controller/reconcile-driver.ts';
+import { TenancyGate } from '../controller/tenancy-gate.ts';
+import type { ChannelType, Permission } from '../domain/types.ts';
+import { createLogger } from '../observability/logger.ts';
+import { createOperatorMetrics } from '../observability/metrics.ts';
+import { keyOf, PlanStore } from './plan-store.ts';
+import { ChamanRecord, RecordingChamanClient } from './recording-chaman.ts';
+
+export interface ObjectRun {
+  kind: 'ChamanSender' | 'ChannelAccount';
+  key: string;
+  /** The object as the reconcile was given it. */
+  object: ChamanSender | ChannelAccount;
+  record: ChamanRecord;
+  events: { type: 'Normal' | 'Warning'; reason: string; message: string }[];
+  /** Annotations the reconcile would write (external name, create guard). */
+  annotations: Record<string, string | null>;
+  /** The reconcile wrote a status: it stopped on a condition (or, for an object in the input, ended). */
+  statusWritten: boolean;
+}
+
+export class DryRun {
+  readonly store: PlanStore;
+  private readonly reader: ChamanClient;
+  private readonly senderDriver: ReconcileDriver<ChamanSender, unknown>;
+  private readonly accountDriver: ReconcileDriver<ChannelAccount, unknown>;
+  readonly accountKind: ChannelAccountKind;
+  private current: ObjectRun | undefined;
+  private readonly catalogs = new Map<string, Promise<Permission[]>>();
+
+  constructor(store: PlanStore, reader: ChamanClient, settings: Settings, now: Date) {
+    this.store = store;
+    this.reader = reader;
+    const tenancy = new TenancyGate(store, settings);
+    const ctx: KindContext = {
+      kube: store,
+      chamanFor: async (sender) => {
+        const refusal = tenancy.senderRefusal(sender);
+        if (refusal) throw new NeedsUserError(refusal.ready.message, { reason: refusal.ready.reason, stalledReason: refusal.ready.reason });
+        return new RecordingChamanClient(this.reader, this.run().record);
+      },
+      catalog: (_client, _signal, type) => this.catalog(type),
+      converged: new ConvergedAccounts(),
+      seenSenders: new SeenSenders(),
+      tenancy,
+      settings,
+    };
+    const deps: DriverDeps = {
+      updateMetadata: async <T extends ManagedObject>(object: T, change: Parameters<DriverDeps['updateMetadata']>[1]) => {
+        Object.assign(this.run().annotations, change.annotations ?? {});
+        return (await store.updateMetadata(object as never, change)) as T;
+      },
+      events: {
+        normal: (_o, reason, message) => this.run().events.push({ type: 'Normal', reason, message }),
+        warning: (_o, reason, message) => this.run().events.push({ type: 'Warning', reason, message }),
+      },
+      metrics: createOperatorMetrics(),
+      logger: createLogger({ level: 'silent' }),
+      now: () => now,
+      reconcileTimeoutMs: settings.reconcileTimeoutMs,
+      stopSignal: new AbortController().signal,
+      backoff: () => 60_000,
+    };
+    this.senderDriver = new ReconcileDriver(new ChamanSenderKind(ctx), deps);
+    this.accountKind = new ChannelAccountKind(ctx);
+    this.accountDriver = new ReconcileDriver(this.accountKind, deps);
+  }
+
+  /** The catalog, read once per channel type for the whole plan. */
+  private catalog(type?: ChannelType): Promise<Permission[]> {
+    const key = type ?? '*';
+    let hit = this.catalogs.get(key);
+    if (!hit) this.catalogs.set(key, (hit = this.reader.listPermissions(type)));
+    return hit;
+  }
+
+  private run(): ObjectRun {
+    if (!this.current) throw new Error('no object is being planned');
+    return this.current;
+  }
+
+  /** One reconcile of one object; the object must be in the store's world (its status is written there). */
+  async reconcile(object: ChamanSender | ChannelAccount): Promise<ObjectRun> {
+    const kind = object.kind === 'ChamanSender' ? 'ChamanSender' : 'ChannelAccount';
+    const run: ObjectRun = { kind, key: keyOf(object), object: structuredClone(object), record: new ChamanRecord(), events: [], annotations: {}, statusWritten: false };
+    this.current = run;
+    this.store.statusWritten.delete(run.key);
+    try {
+      if (kind === 'ChamanSender') await this.senderDriver.reconcile(run.key, object as ChamanSender);
+      else await this.accountDriver.reconcile(run.key, object as ChannelAccount);
+    } finally {
+      this.current = undefined;
+    }
+    run.statusWritten = this.store.statusWritten.has(run.key);
+    return run;
+  }
+}
