@@ -24,6 +24,7 @@ import { backoffDelayMs } from '../util/backoff.ts';
 import { sleep } from './abort.ts';
 import type { CircuitBreakerOptions } from './circuit-breaker.ts';
 import { AbortedError, ChamanError, RateLimitedError, ResponseTooLargeError, UnavailableError } from './errors.ts';
+import { insecureHttpProblem } from './insecure-http.ts';
 import { errorFromResponse, parseRetryAfter } from './problem.ts';
 import { MAX_RESPONSE_BYTES, parseBody } from './response-body.ts';
 import type { TokenBucket } from './token-bucket.ts';
@@ -43,8 +44,11 @@ import type {
 type Pem = string | Buffer;
 
 export type ChamanAuth =
-  /** `Authorization: Bearer <token>`; `ca` to trust a private CA for https */
-  | { kind: 'token'; token: string; ca?: Pem }
+  /**
+   * `Authorization: Bearer <token>`; `ca` to trust a private CA for https. A function is asked on each
+   * attempt (a token file re-read when it changes: tokenFromFile).
+   */
+  | { kind: 'token'; token: string | (() => string); ca?: Pem }
   /** mTLS: the client certificate and its key (PEM); `ca` to trust a private CA */
   | { kind: 'mtls'; cert: Pem; key: Pem; ca?: Pem };
 
@@ -81,6 +85,8 @@ export interface ChamanHttpClientOptions {
   /** The Chaman server, e.g. `https://chaman.example` or `http://127.0.0.1:18443`; `/api/v1` is appended unless present. */
   baseUrl: string;
   auth: ChamanAuth;
+  /** Send a bearer token over plain http to a host that is not loopback. Default false: refused. */
+  allowInsecureHttp?: boolean;
   /** TCP + TLS handshake. Default 5 s. */
   connectTimeoutMs?: number;
   /** One attempt, from sending to the end of the body. Default 30 s. */
@@ -130,7 +136,8 @@ const API_PREFIX = '/api/v1';
 interface Shared {
   pool: Pool;
   prefix: string;
-  authorization: string | undefined;
+  /** the Authorization header of the next attempt (none with mTLS) */
+  authorization: (() => string) | undefined;
   requestTimeoutMs: number;
   maxResponseBytes: number;
   retry: RetryPolicy;
@@ -163,6 +170,8 @@ export class ChamanHttpClient implements ChamanClient {
     }
     this.#signal = undefined;
     const url = new URL(options.baseUrl);
+    const insecure = options.auth.kind === 'token' ? insecureHttpProblem(options.baseUrl, options.allowInsecureHttp ?? false) : undefined;
+    if (insecure) throw new Error(insecure);
     const path = url.pathname.replace(/\/+$/, '');
     const prefix = path.endsWith(API_PREFIX) ? path : `${path}${API_PREFIX}`;
     const connectTimeout = options.connectTimeoutMs ?? 5_000;
@@ -181,7 +190,7 @@ export class ChamanHttpClient implements ChamanClient {
         connectTimeout,
       }),
       prefix,
-      authorization: auth.kind === 'token' ? `Bearer ${auth.token}` : undefined,
+      authorization: auth.kind === 'token' ? bearer(auth.token) : undefined,
       requestTimeoutMs: options.requestTimeoutMs ?? 30_000,
       maxResponseBytes: options.maxResponseBytes ?? MAX_RESPONSE_BYTES,
       retry: options.retry === false ? { ...DEFAULT_RETRY_POLICY, maxAttempts: 1 } : { ...DEFAULT_RETRY_POLICY, ...options.retry },
@@ -374,7 +383,7 @@ export class ChamanHttpClient implements ChamanClient {
   async #attempt(call: Call, what: string, signal: AbortSignal | undefined): Promise<AnswerWithRetry> {
     const { pool, prefix, authorization, requestTimeoutMs, maxResponseBytes } = this.#shared;
     const headers: Record<string, string> = { accept: call.accept === 'bytes' ? 'application/pkix-cert, application/problem+json' : 'application/json, application/problem+json' };
-    if (authorization) headers.authorization = authorization;
+    if (authorization) headers.authorization = authorization();
     if (call.idempotencyKey !== undefined) headers['idempotency-key'] = call.idempotencyKey;
     let body: string | undefined;
     if (call.body !== undefined) {
@@ -426,6 +435,14 @@ function transportError(cause: unknown, what: string, timeoutMs: number): Chaman
   }
   const kind = typeof err?.code === 'string' ? err.code : typeof err?.name === 'string' ? err.name : 'error';
   return new UnavailableError(`${what}: connection failed (${kind}); the outcome of a write is unknown`, 503);
+}
+
+function bearer(token: string | (() => string)): () => string {
+  if (typeof token === 'string') {
+    const header = `Bearer ${token}`;
+    return () => header;
+  }
+  return () => `Bearer ${token()}`;
 }
 
 function seg(value: string): string {

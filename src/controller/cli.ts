@@ -3,6 +3,8 @@ import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { parseArgs } from 'node:util';
 import { ChamanHttpClient, type ChamanAuth } from '../chaman/http-client.ts';
+import { insecureHttpProblem } from '../chaman/insecure-http.ts';
+import { tokenFromFile } from '../chaman/token-file.ts';
 import { parseDuration } from '../domain/index.ts';
 import { DEFAULT_SHA1_CUTOFF } from '../domain/types.ts';
 import { createKubeClient } from '../kube/client.ts';
@@ -30,6 +32,8 @@ const FLAGS: Record<string, Flag> = {
   'chaman-client-cert': { env: 'CHAMAN_CLIENT_CERT', help: 'PEM client certificate for mTLS' },
   'chaman-client-key': { env: 'CHAMAN_CLIENT_KEY', help: 'PEM private key of the client certificate' },
   'chaman-ca': { env: 'CHAMAN_CA', help: 'PEM CA bundle that signs the Chaman server certificate' },
+  'allow-insecure-http': { env: 'CHAMAN_ALLOW_INSECURE_HTTP', help: 'accept a plain http:// --chaman-url off loopback (tokens then travel in clear text: test networks only)', boolean: true },
+  'chaman-credentials-secret': { env: 'CHAMAN_CREDENTIALS_SECRET', help: "the operator's own credentials Secret, NAMESPACE/NAME, which no ChamanSender may name (default: chaman-api in POD_NAMESPACE)" },
   concurrency: { env: 'CHAMAN_CONCURRENCY', help: 'reconciles in parallel', default: '4' },
   'resync-period': { env: 'CHAMAN_RESYNC_PERIOD', help: 'how often Chaman is read to find drift', default: '10m' },
   'reconcile-timeout': { env: 'CHAMAN_RECONCILE_TIMEOUT', help: 'deadline of one reconcile, Chaman calls included', default: '60s' },
@@ -89,12 +93,21 @@ export function readConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
   if (policy !== 'Delete' && policy !== 'Orphan') throw new Error('--default-deletion-policy must be Delete or Orphan');
   const requireGrant = get('require-sender-grant');
   if (requireGrant !== 'true' && requireGrant !== 'false') throw new Error('--require-sender-grant must be true or false');
+  const chamanUrl = get('chaman-url');
+  const allowInsecureHttp = get('allow-insecure-http') === 'true';
+  if (chamanUrl !== undefined) {
+    if (!URL.canParse(chamanUrl)) throw new Error(`--chaman-url: "${chamanUrl}" is not a URL such as https://chaman.example`);
+    const insecure = insecureHttpProblem(chamanUrl, allowInsecureHttp);
+    if (insecure) throw new Error(insecure);
+  }
   const sha1Cutoff = new Date(get('sha1-cutoff')!);
   if (Number.isNaN(sha1Cutoff.getTime())) throw new Error('--sha1-cutoff must be an RFC 3339 date');
   return {
     kubeconfig: get('kubeconfig'),
     namespaces: (get('namespace') ?? '').split(',').map((s) => s.trim()).filter(Boolean),
-    chamanUrl: get('chaman-url'),
+    chamanUrl,
+    allowInsecureHttp,
+    chamanCredentialsSecret: credentialsSecret(get('chaman-credentials-secret') ?? `${env.POD_NAMESPACE ?? 'chaman-system'}/chaman-api`),
     tokenFile: get('chaman-token-file'),
     clientCert: get('chaman-client-cert'),
     clientKey: get('chaman-client-key'),
@@ -118,10 +131,20 @@ export function readConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
   };
 }
 
-/** The operator-wide Chaman credentials, read from files (never from flags' values: no secret in `ps`). */
-function operatorAuth(config: RunConfig): ChamanAuth | undefined {
+/** `NAMESPACE/NAME` of the operator's own credentials Secret (the one manifests/base mounts). */
+function credentialsSecret(value: string): { namespace: string; name: string } {
+  const [namespace, name, ...rest] = value.split('/');
+  if (!namespace || !name || rest.length > 0) throw new Error(`--chaman-credentials-secret must be NAMESPACE/NAME, not "${value}"`);
+  return { namespace, name };
+}
+
+/**
+ * The operator-wide Chaman credentials, read from files (never from flags' values: no secret in `ps`).
+ * The token file is read again whenever it changes (a rotated Secret volume).
+ */
+export function operatorAuth(config: Pick<RunConfig, 'ca' | 'tokenFile' | 'clientCert' | 'clientKey'>): ChamanAuth | undefined {
   const ca = config.ca ? readFileSync(config.ca, 'utf8') : undefined;
-  if (config.tokenFile) return { kind: 'token', token: readFileSync(config.tokenFile, 'utf8').trim(), ...(ca ? { ca } : {}) };
+  if (config.tokenFile) return { kind: 'token', token: tokenFromFile(config.tokenFile), ...(ca ? { ca } : {}) };
   if (config.clientCert || config.clientKey) {
     if (!config.clientCert || !config.clientKey) throw new Error('--chaman-client-cert and --chaman-client-key go together');
     return { kind: 'mtls', cert: readFileSync(config.clientCert, 'utf8'), key: readFileSync(config.clientKey, 'utf8'), ...(ca ? { ca } : {}) };
@@ -147,6 +170,7 @@ export async function runOperatorCli(argv: string[]): Promise<number> {
   const identity = `${process.env.POD_NAME ?? hostname()}-${process.pid}`;
   const factory = clientFactory({
     baseUrl: config.chamanUrl!,
+    allowInsecureHttp: config.allowInsecureHttp,
     rateLimit: { ratePerSecond: config.rateLimit, burst: Math.max(1, Math.ceil(config.rateLimit * 2)) },
     onRequest: chamanRequestMetrics(metrics),
   });

@@ -1,13 +1,19 @@
 // What one credential or one answer can do to the operator's Chaman traffic (issue 16), against a
 // small HTTP server that answers as a misbehaving Chaman would:
 // - five 429s asking for a year on credential A do not stop credential B (item 5);
-// - an answer past the size cap is abandoned once the cap is passed, not buffered (item 8).
+// - an answer past the size cap is abandoned once the cap is passed, not buffered (item 8);
+// - a token goes over plain http only to loopback, and a rotated token file is used at once (item 8).
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChamanError } from '../../src/chaman/errors.ts';
 import type { Clock } from '../../src/chaman/token-bucket.ts';
+import { ChamanHttpClient } from '../../src/chaman/http-client.ts';
 import { clientFactory } from '../../src/controller/chaman-clients.ts';
+import { operatorAuth } from '../../src/controller/cli.ts';
 
 const YEAR_S = 365 * 86_400;
 const MiB = 1024 * 1024;
@@ -110,5 +116,37 @@ describe('answers past the size cap (issue 16 item 8)', () => {
     const c = client();
     expect(await c.listAccounts('300010')).toHaveLength(2000);
     await c.close();
+  });
+});
+
+describe('the bearer token (issue 16 item 8)', () => {
+  it('is not sent over plain http to a host off loopback, unless allowInsecureHttp says it is meant', () => {
+    const token = 'never-in-an-error-0123456789';
+    const make = (baseUrl: string, allowInsecureHttp?: boolean) =>
+      new ChamanHttpClient({ baseUrl, auth: { kind: 'token', token }, ...(allowInsecureHttp !== undefined ? { allowInsecureHttp } : {}) });
+    const error = (() => {
+      try {
+        make('http://chaman.example/api/v1');
+      } catch (e) {
+        return e as Error;
+      }
+    })();
+    expect(error?.message).toMatch(/^--chaman-url http:\/\/chaman\.example: plain http:\/\/ would send the bearer token in clear text.*--allow-insecure-http/);
+    expect(error?.message).not.toContain(token);
+    for (const ok of [make('http://chaman.example', true), make('https://chaman.example'), make(url)]) void ok.close();
+    // mTLS over http sends no secret (and no certificate either): not this check's business
+    void new ChamanHttpClient({ baseUrl: 'http://chaman.example', auth: { kind: 'mtls', cert: '', key: '' } }).close();
+  });
+
+  it('from --chaman-token-file is read again when the file changes (a rotated Secret), without a restart', async () => {
+    handler = (req, res) => (req.headers.authorization === 'Bearer token-2' ? json(res, 200, []) : json(res, 401, { code: 'UNAUTHORIZED', message: 'unknown token' }));
+    const file = join(mkdtempSync(join(tmpdir(), 'token-file-')), 'token');
+    writeFileSync(file, 'token-1\n');
+    const auth = operatorAuth({ tokenFile: file, ca: undefined, clientCert: undefined, clientKey: undefined })!;
+    const client = clientFactory({ baseUrl: url, retry: false, breaker: false })(auth);
+    expect(await codeOf(client.listAccounts('300010'))).toBe('ACCESS_DENIED');
+    writeFileSync(file, 'token-2\n');
+    expect(await codeOf(client.listAccounts('300010'))).toBe('ok');
+    await client.close();
   });
 });
