@@ -20,7 +20,7 @@ Options:
   -w, --watch           print again whenever what is shown changes, until interrupted (Ctrl-C)
       --interval D      how often --watch reads Kubernetes (default 2s)
       --events N        Events shown per object (default 5)
-      --kubeconfig FILE kubeconfig (default: $KUBECONFIG, else ~/.kube/config, else in-cluster)
+      --kubeconfig FILE kubeconfig (default: $KUBECONFIG, else in-cluster in a Pod, else ~/.kube/config)
 
 Exit status: 0 when everything shown is Ready; 1 when something shown is not Ready or not found;
 2 usage or I/O error (including an API server that refuses a read). With --watch: the status of the

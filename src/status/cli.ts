@@ -24,7 +24,7 @@ export async function runStatusCli(argv: string[]): Promise<number> {
   let kube: KubeClient;
   let target: StatusTarget;
   try {
-    // As `run` resolves it: the flag, else $KUBECONFIG (its first file), else ~/.kube/config or in-cluster.
+    // As `run` resolves it: the flag, else $KUBECONFIG (its first file), else in-cluster in a Pod, else ~/.kube/config.
     const file = args.kubeconfig ?? (process.env.KUBECONFIG ?? '').split(delimiter).find(Boolean);
     const kc = loadKubeConfig(file);
     const contextNamespace = kc.contexts.find((c) => c.name === kc.currentContext)?.namespace;
