@@ -4,6 +4,8 @@ export const ANNOTATIONS = {
   paused: 'chaman.io/paused',
   reconcileRequestedAt: 'chaman.io/reconcile-requested-at',
   createPending: 'chaman.io/create-pending',
+  /** Written with create-pending: what identifies the intended create (an account's name), so a lookup after a lost answer still finds it once the spec changed. */
+  createIntent: 'chaman.io/create-intent',
   createSucceeded: 'chaman.io/create-succeeded',
   createFailed: 'chaman.io/create-failed',
 } as const;

@@ -2,9 +2,9 @@
 // create, update, delete. Knows Chaman's API (through the ChamanClient port), never Kubernetes.
 import { createHash } from 'node:crypto';
 import type { ChannelAccount } from '../api/types.generated.ts';
-import { NotFoundError } from '../chaman/errors.ts';
-import type { ChamanAccount, ChamanClient } from '../chaman/types.ts';
-import { isSingletonType } from '../domain/index.ts';
+import { ConflictError, NotFoundError } from '../chaman/errors.ts';
+import type { ChamanAccount, ChamanClient, CreateAccountRequest } from '../chaman/types.ts';
+import { foreignAccount, isAccountId, isSingletonType } from '../domain/index.ts';
 import { planAccountUpdate, type AccountPlan, type PlanStep } from './account-plan.ts';
 import { ANNOTATIONS } from './annotations.ts';
 import { isReadyForGeneration } from './conditions.ts';
@@ -59,6 +59,8 @@ export class ChamanAccountClient implements ExternalClient<HeldAccount> {
   }
 
   private compare(account: ChamanAccount): Observation<HeldAccount> {
+    const foreign = foreignAccount(account, { type: this.object.spec.type, senderNumber: this.senderNumber });
+    if (foreign) return { differences: [], foreign };
     const held: HeldAccount = { account, ...this.heldPasswordVersion() };
     const desired = this.inputs.desired;
     if (!desired) return { resource: held, externalName: account.id, differences: [] };
@@ -68,10 +70,17 @@ export class ChamanAccountClient implements ExternalClient<HeldAccount> {
     return { resource: held, externalName: account.id, differences: this.plan.differences, drift: this.isDrift(desired) };
   }
 
-  async create(idempotencyKey: string): Promise<{ resource: HeldAccount; externalName: string }> {
+  async create(guardKey: string): Promise<{ resource: HeldAccount; externalName: string }> {
     const desired = this.required();
-    const created = await this.chaman.createAccount(this.senderNumber, createRequest(desired), idempotencyKey);
+    const request = createRequest(desired);
     const version = desired.type === 'FTP' ? this.inputs.passwordSecretVersion : undefined;
+    let created: ChamanAccount;
+    try {
+      created = await this.chaman.createAccount(this.senderNumber, request, createKey(guardKey, request, version));
+    } catch (error) {
+      if (error instanceof ConflictError && error.code === 'IDEMPOTENCY_KEY_REUSED') throw this.keyReused();
+      throw error;
+    }
     return { resource: { account: created, ...(version ? { passwordSecretVersion: version } : {}) }, externalName: created.id };
   }
 
@@ -102,6 +111,21 @@ export class ChamanAccountClient implements ExternalClient<HeldAccount> {
     }
   }
 
+  /** The account name sent: a create whose answer was lost is looked up by it, even after a rename. */
+  createIntent(): string {
+    return this.required().name;
+  }
+
+  /** Chaman has seen this key with another body: an earlier create may have made the account. Never create again blindly. */
+  private keyReused(): NeedsUserError {
+    const { type } = this.object.spec;
+    return new NeedsUserError(
+      `An earlier create of this ChannelAccount reached Chaman with another request (Chaman answered IDEMPOTENCY_KEY_REUSED), so a ${type} account may already exist for it; the operator creates nothing more. ` +
+        `Find that account among sender ${this.senderNumber}'s ${type} accounts in Chaman and set the annotation ${ANNOTATIONS.externalName} to its id, or delete it there and remove the annotation ${ANNOTATIONS.createPending}.`,
+      { reason: 'Stalled', stalledReason: 'CreateOutcomeUnknown', mayHaveCreated: true },
+    );
+  }
+
   private required(): DesiredAccount {
     if (!this.inputs.desired) throw new Error('no desired state: this client was made for a deletion');
     return this.inputs.desired;
@@ -129,6 +153,7 @@ export class ChamanAccountClient implements ExternalClient<HeldAccount> {
     const annotations = this.object.metadata.annotations ?? {};
     const externalId = annotations[ANNOTATIONS.externalName];
     if (externalId) {
+      if (!isAccountId(externalId)) return { ambiguous: `The annotation ${ANNOTATIONS.externalName} is not a Chaman account id; set it to the account's id or remove it.` };
       try {
         return { account: await this.chaman.getAccount(this.senderNumber, externalId) };
       } catch (error) {
@@ -147,7 +172,9 @@ export class ChamanAccountClient implements ExternalClient<HeldAccount> {
     const accounts = await this.chaman.listAccounts(this.senderNumber);
     const type = this.object.spec.type;
     const name = this.object.spec.accountName ?? this.object.metadata.name;
-    const candidates = accounts.filter((a) => a.type === type && (isSingletonType(a.type) || a.name === name));
+    // The name the pending create was sent with, which a rename since does not change.
+    const names = new Set([name, ...(pending && annotations[ANNOTATIONS.createIntent] ? [annotations[ANNOTATIONS.createIntent]!] : [])]);
+    const candidates = accounts.filter((a) => a.type === type && (isSingletonType(a.type) || names.has(a.name)));
     if (candidates.length === 1) return { account: candidates[0]! };
     if (candidates.length > 1) {
       return {
@@ -192,4 +219,15 @@ export function addCertificateKey(account: ChamanAccount, name: string, fileName
   const held = account.certificates.map((c) => c.id).sort();
   const digest = createHash('sha256').update(JSON.stringify([account.id, name, fileName, fingerprint, held])).digest('hex');
   return `add-${account.id}-${digest.slice(0, 32)}`;
+}
+
+/**
+ * The Idempotency-Key of one create: the object's pending create (`guardKey`: uid and guard stamp) and
+ * what it sends, so a key never names two bodies. The password is not in the digest (the key travels
+ * in a header and may be logged by a proxy): the version of its Secret stands for it.
+ */
+export function createKey(guardKey: string, request: CreateAccountRequest, passwordSecretVersion: string | undefined): string {
+  const { password: _password, ...publicPart } = request;
+  const digest = createHash('sha256').update(JSON.stringify([publicPart, passwordSecretVersion ?? null])).digest('hex');
+  return `${guardKey}-${digest.slice(0, 16)}`;
 }

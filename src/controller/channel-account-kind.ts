@@ -2,13 +2,14 @@
 // Ready, R2 by age, the Secrets follow the rules), the status that describes Chaman's account, and
 // the external client that talks to it. Reads like SPEC section 3; knows neither HTTP nor watches.
 import type { ChamanSender, ChannelAccount, ChannelAccountStatus } from '../api/types.generated.ts';
-import { isSingletonType, parseDuration } from '../domain/index.ts';
+import { checkExternalName, isSingletonType, parseDuration } from '../domain/index.ts';
 import type { Finding } from '../domain/types.ts';
 import { readAccountInputs } from './account-inputs.ts';
+import { ANNOTATIONS } from './annotations.ts';
 import { certificateExpiry } from './certificate-status.ts';
 import { ChamanAccountClient, type HeldAccount } from './channel-account-external.ts';
 import { isReadyForGeneration, mergeConditions, outcomeConditions, type Condition, type Outcome } from './conditions.ts';
-import { invalidOutcome } from './error-policy.ts';
+import { invalidOutcome, stalledOutcome } from './error-policy.ts';
 import type { Connection, ManagedKind, ObjectPolicies, ReconcileScope } from './managed.ts';
 import type { KindContext } from './ports.ts';
 
@@ -30,12 +31,18 @@ export class ChannelAccountKind implements ManagedKind<ChannelAccount, HeldAccou
   async connect(account: ChannelAccount, scope: ReconcileScope): Promise<Connection<HeldAccount>> {
     const namespace = account.metadata.namespace ?? 'default';
     const sender = this.ctx.kube.getSender(namespace, account.spec.senderRef.name);
+    // Asked of the cluster as it is now, not of the sender's last status: a grant revoked while the
+    // operator was down, or a sender not re-evaluated yet, must not let an account write to Chaman.
+    const refusal = sender && this.ctx.tenancy.senderRefusal(sender);
+    if (refusal) return senderRefused(sender.metadata.name, refusal);
     if (!sender || !isReadyForGeneration(sender.status as never, sender.metadata.generation)) {
       const message = sender
         ? `ChamanSender "${sender.metadata.name}" is not Ready yet; the account waits for its contact data (R1).`
         : `ChamanSender "${account.spec.senderRef.name}" does not exist in namespace ${namespace}; create it (R1).`;
       return { result: 'success', stop: { ready: { status: 'False', reason: 'SenderNotReady', message }, synced: { ok: true, reason: 'ReconcileSuccess', message }, progressing: true } };
     }
+    const badName = checkExternalName(account.metadata.annotations?.[ANNOTATIONS.externalName]);
+    if (badName.length) return invalid(badName);
     const duplicate = this.olderSingleton(account, sender);
     if (duplicate) return invalid([duplicate]);
     const adoption = this.ctx.tenancy.adoptionRefusal(account);
@@ -66,6 +73,8 @@ export class ChannelAccountKind implements ManagedKind<ChannelAccount, HeldAccou
     // Never delete for a sender this namespace may not act for, nor an account another object claims.
     const refusal = this.ctx.tenancy.senderRefusal(sender) ?? this.ctx.tenancy.adoptionRefusal(account);
     if (refusal) return { release: `Nothing was deleted in Chaman: ${refusal.ready.message}` };
+    const badName = checkExternalName(account.metadata.annotations?.[ANNOTATIONS.externalName]);
+    if (badName.length) return { release: `Nothing was deleted in Chaman: ${badName[0]!.message}` };
     const chaman = (await this.ctx.chamanFor(sender)).withSignal(scope.signal);
     return { external: new ChamanAccountClient(account, chaman, sender.spec.senderNumber, { known: this.ctx.converged }) };
   }
@@ -116,6 +125,13 @@ export class ChannelAccountKind implements ManagedKind<ChannelAccount, HeldAccou
 function invalid(findings: Finding[], recheckAt?: Date): Connection<HeldAccount> {
   const stop = invalidOutcome(findings);
   return { result: 'invalid', stop, event: { reason: stop.invalid!.reason, message: stop.ready.message }, ...(recheckAt ? { requeueAt: recheckAt } : {}) };
+}
+
+/** The account of a sender the operator may not act for: the sender's reason, terminal, nothing sent. */
+function senderRefused(senderName: string, refusal: Outcome): Connection<HeldAccount> {
+  const message = `ChamanSender "${senderName}" may not use Chaman, so this account sends nothing: ${refusal.ready.message}`;
+  const stop = stalledOutcome(refusal.ready.reason, refusal.stalled?.reason ?? refusal.ready.reason, message);
+  return { result: 'error', stop, event: { reason: refusal.ready.reason, message } };
 }
 
 function olderThan(a: ChannelAccount, b: ChannelAccount): boolean {

@@ -22,11 +22,14 @@ import type { Outcome, ReadyReason } from './conditions.ts';
 export class NeedsUserError extends Error {
   readonly reason: ReadyReason;
   readonly stalledReason: string;
-  constructor(message: string, opts: { reason?: ReadyReason; stalledReason: string }) {
+  /** A refused create that may still have made the external object: its create guard stays. */
+  readonly mayHaveCreated: boolean;
+  constructor(message: string, opts: { reason?: ReadyReason; stalledReason: string; mayHaveCreated?: boolean }) {
     super(message);
     this.name = 'NeedsUserError';
     this.reason = opts.reason ?? 'Stalled';
     this.stalledReason = opts.stalledReason;
+    this.mayHaveCreated = opts.mayHaveCreated ?? false;
   }
 }
 

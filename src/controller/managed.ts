@@ -10,7 +10,7 @@ export interface ManagedObject {
   kind?: string;
   metadata: ObjectMeta;
   spec: unknown;
-  status?: { observedGeneration?: number; conditions?: unknown[]; lastSyncTime?: string };
+  status?: { observedGeneration?: number; conditions?: unknown[]; lastSyncTime?: string; lastHandledReconcileAt?: string };
 }
 
 /** What observe() found in Chaman. */
@@ -21,6 +21,11 @@ export interface Observation<R> {
   externalName?: string;
   /** The operator cannot tell which external resource is this object's: it stops and says so. */
   ambiguous?: string;
+  /**
+   * The external resource found is not this object's (another type, another owner): terminal, nothing
+   * is written, and a deletion leaves it alone. Never a reason to replace it.
+   */
+  foreign?: string;
   /** It was recorded as created by the operator and is gone from Chaman (deleted by hand). */
   vanished?: boolean;
   /** What differs from the spec, in words (never a secret value); empty when up to date. */
@@ -38,8 +43,17 @@ export interface Updated<R> {
 /** Four verbs against Chaman, bound to one object and one reconcile (its inputs and its AbortSignal). */
 export interface ExternalClient<R> {
   observe(): Promise<Observation<R>>;
-  /** Creates it; the key names this one intended create, so a retry never makes a second one. */
-  create(idempotencyKey: string): Promise<{ resource: R; externalName: string }>;
+  /**
+   * Creates it. `guardKey` names this object's pending create (its uid and guard stamp); the client
+   * adds what it sends, so an Idempotency-Key is never reused for another body and a retry of the same
+   * create never makes a second one.
+   */
+  create(guardKey: string): Promise<{ resource: R; externalName: string }>;
+  /**
+   * What identifies the intended create in a later lookup (public, short), recorded beside the create
+   * guard: a create whose answer was lost is found by it even after the spec changed.
+   */
+  createIntent?(): string;
   /**
    * Converges an existing resource. Returns 'recreate' when the change is one Chaman forbids (R12) and
    * the spec allows delete-and-create; throws NeedsUserError when it forbids and the spec does not.

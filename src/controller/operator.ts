@@ -25,9 +25,9 @@ import { OwnWrites } from './own-writes.ts';
 import type { EventSink, KindContext, Settings } from './ports.ts';
 import type { ManagedObject } from './managed.ts';
 import { ReconcileDriver, type DriverDeps } from './reconcile-driver.ts';
-import { leaseName, ownsNamespace, type Shard } from './sharding.ts';
+import { leaseName, ownsNamespace, shardAgreement, type Shard } from './sharding.ts';
 import { startOrder, type Queued } from './start-order.ts';
-import { TenancyGate } from './tenancy-gate.ts';
+import { TenancyGate, refusedError } from './tenancy-gate.ts';
 import { grantClaims } from './tenancy.ts';
 
 export interface OperatorOptions {
@@ -115,6 +115,7 @@ export class Operator {
   private readonly ownWrites = new OwnWrites();
   private readonly clients: ChamanClients;
   private readonly chamanFor: KindContext['chamanFor'];
+  private readonly tenancy: TenancyGate;
   /** Aborted when the work must stop at once: shutdown past its deadline, or leadership lost. */
   private readonly work = new AbortController();
   private working = false;
@@ -129,7 +130,7 @@ export class Operator {
     const senders = new Informer<ChamanSender & KubeObject>({ ...common, resource: RESOURCES.chamanSenders, transform: typed(RESOURCES.chamanSenders), hooks: restart('chamansenders') });
     addIndexes(accounts, senders);
     // Grants and namespace labels matter only when grants are required (and need cluster-wide RBAC).
-    const tenancy = o.settings.requireSenderGrant
+    const tenancyInformers = o.settings.requireSenderGrant
       ? {
           grants: new Informer<ChamanSenderGrant & KubeObject>({ ...common, namespaces: [], resource: RESOURCES.chamanSenderGrants, transform: typed(RESOURCES.chamanSenderGrants), hooks: restart('chamansendergrants') }),
           namespaces: new Informer({ ...common, namespaces: [], resource: RESOURCES.namespaces, metadataOnly: true, hooks: restart('namespaces') }),
@@ -146,7 +147,7 @@ export class Operator {
         labelSelector: Object.entries(MANAGED_BY_LABEL).map(([k, v]) => `${k}=${v}`).join(','),
         hooks: restart('configmaps'),
       }),
-      ...tenancy,
+      ...tenancyInformers,
     };
     this.objects = new KubeObjects(o.kube);
     this.store = new InformerKubeStore(this.informers, this.objects);
@@ -159,15 +160,25 @@ export class Operator {
       normal: (obj, reason, message) => void recorder.normal(obj as never, reason, 'Reconcile', message),
       warning: (obj, reason, message) => void recorder.warning(obj as never, reason, 'Reconcile', message),
     };
-    const clients = (this.clients = new ChamanClients(o.chaman, o.clientFactory, this.store));
+    const clients = (this.clients = new ChamanClients(o.chaman, o.clientFactory, this.store, o.settings.chamanCredentialsSecret));
+    // A deleted sender or Secret takes its Chaman client, and the credential in it, along (issue 16 item 8).
+    this.informers.senders.on('delete', (s) => clients.forgetSender(s.metadata.namespace, s.metadata.name));
+    this.informers.secrets.on('delete', (s) => clients.forgetSecret(s.metadata.namespace, s.metadata.name));
     const catalog = new CatalogCache(o.settings.resyncPeriodMs);
+    const tenancy = (this.tenancy = new TenancyGate(this.store, o.settings));
     const kinds: KindContext = {
       kube: this.store,
-      chamanFor: (sender) => clients.forSender(sender),
+      // The one way to a Chaman client for a sender: a sender the tenancy check refuses gets none, on
+      // every path (sender, account, resync, deletion), whatever its last written status says.
+      chamanFor: (sender) => {
+        const refusal = tenancy.senderRefusal(sender);
+        if (refusal) return Promise.reject(refusedError(refusal));
+        return clients.forSender(sender);
+      },
       catalog: (client, signal, type) => catalog.get(client, signal, type),
       converged: this.converged,
       seenSenders: this.seenSenders,
-      tenancy: new TenancyGate(this.store, o.settings),
+      tenancy,
       settings: o.settings,
     };
     this.chamanFor = kinds.chamanFor;
@@ -211,6 +222,7 @@ export class Operator {
         client: o.kube,
         namespace: o.leaderElection.namespace,
         name: leaseName(o.leaderElection.name, o.shard),
+        agreement: shardAgreement(o.leaderElection.name, o.shard),
         identity: o.identity,
         onStartedLeading: () => {
           o.metrics.leader.set({}, 1);
@@ -290,6 +302,7 @@ export class Operator {
     this.seenSenders.forget(uid); // its contact data is read again
     this.enqueueSender(namespace, name);
     if (accounts.length === 0 || !isReadyForGeneration(sender.status as never, sender.metadata.generation)) return { requeueAfterMs: next };
+    if (this.tenancy.senderRefusal(sender)) return { requeueAfterMs: next }; // its reconcile, queued above, says why
     try {
       const signal = AbortSignal.any([AbortSignal.timeout(this.o.settings.reconcileTimeoutMs), this.work.signal]);
       const client = (await this.chamanFor(sender)).withSignal(signal);

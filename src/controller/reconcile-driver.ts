@@ -11,7 +11,7 @@ import type { OperatorMetrics } from '../observability/metrics.ts';
 import { ANNOTATIONS, FINALIZER, isPaused } from './annotations.ts';
 import type { Outcome, ReadyReason } from './conditions.ts';
 import { classifyError, NeedsUserError, type ErrorVerdict } from './error-policy.ts';
-import type { Connection, ManagedKind, ManagedObject, Observation, ObjectPolicies, ReconcileScope } from './managed.ts';
+import type { Connection, ExternalClient, ManagedKind, ManagedObject, Observation, ObjectPolicies, ReconcileScope } from './managed.ts';
 import type { EventSink, MetadataChange } from './ports.ts';
 import { sameStatus } from './status-equality.ts';
 
@@ -108,10 +108,7 @@ export class ReconcileDriver<O extends ManagedObject, R> {
     const kind = this.kind;
     const policies = kind.policies(state.object);
     if (state.object.metadata.deletionTimestamp) return this.finalize(state, scope, policies);
-    if (isPaused(state.object.metadata.annotations)) {
-      const message = 'Reconciliation is paused by the annotation chaman.io/paused: "true".';
-      return { result: 'paused', outcome: { ready: { status: 'False', reason: 'Paused', message }, synced: { ok: true, reason: 'ReconcilePaused', message }, progressing: false } };
-    }
+    if (isPaused(state.object.metadata.annotations)) return { result: 'paused', outcome: pausedOutcome(state.object) };
     if (!policies.finalizer && hasFinalizer(state.object)) state.object = await this.d.updateMetadata(state.object, { finalizer: false });
 
     const connection = await kind.connect(state.object, scope);
@@ -119,6 +116,7 @@ export class ReconcileDriver<O extends ManagedObject, R> {
     const external = connection.external;
     const observation = await external.observe();
     if (observation.ambiguous) throw new NeedsUserError(observation.ambiguous, { reason: 'Stalled', stalledReason: 'CannotIdentifyAccount' });
+    if (observation.foreign) throw new NeedsUserError(observation.foreign, { reason: 'AdoptionConflict', stalledReason: 'AdoptionConflict' });
     if (!policies.manage) return this.report(state, scope, observation);
 
     const found = observation.resource;
@@ -139,7 +137,7 @@ export class ReconcileDriver<O extends ManagedObject, R> {
     if (updated === 'recreate') {
       scope.event('Normal', 'Replacing', `Chaman does not allow editing ${what} (R12): deleting and creating the account again (replacementPolicy Recreate).`);
       await external.delete(observation);
-      state.object = await this.d.updateMetadata(state.object, { annotations: { [ANNOTATIONS.externalName]: null, [ANNOTATIONS.createSucceeded]: null, [ANNOTATIONS.createPending]: null } });
+      state.object = await this.d.updateMetadata(state.object, { annotations: { [ANNOTATIONS.externalName]: null, [ANNOTATIONS.createSucceeded]: null, [ANNOTATIONS.createPending]: null, [ANNOTATIONS.createIntent]: null } });
       return this.create(state, scope, external, policies);
     }
     if (updated.event) scope.event('Normal', updated.event.reason, updated.event.message);
@@ -159,6 +157,7 @@ export class ReconcileDriver<O extends ManagedObject, R> {
       annotations: {
         [ANNOTATIONS.externalName]: observation.externalName!,
         [ANNOTATIONS.createPending]: null,
+        [ANNOTATIONS.createIntent]: null,
         ...(recovered ? { [ANNOTATIONS.createSucceeded]: scope.now.toISOString() } : {}),
       },
     });
@@ -172,19 +171,23 @@ export class ReconcileDriver<O extends ManagedObject, R> {
    * a reconcile working from a stale copy gets a conflict instead of a second account. A create whose
    * outcome is unknown keeps its stamp, and so its Idempotency-Key; only a definite refusal clears it.
    */
-  private async create(state: State<O>, scope: ReconcileScope, external: { create(key: string): Promise<{ resource: R; externalName: string }> }, policies: ObjectPolicies): Promise<Settled<R>> {
-    const stamp = state.object.metadata.annotations?.[ANNOTATIONS.createPending] ?? scope.now.toISOString();
+  private async create(state: State<O>, scope: ReconcileScope, external: Pick<ExternalClient<R>, 'create' | 'createIntent'>, policies: ObjectPolicies): Promise<Settled<R>> {
+    const annotations = state.object.metadata.annotations ?? {};
+    const stamp = annotations[ANNOTATIONS.createPending] ?? scope.now.toISOString();
+    // A pending create keeps the intent it was first sent with: a later lookup must find that one.
+    const intent = annotations[ANNOTATIONS.createPending] !== undefined ? annotations[ANNOTATIONS.createIntent] : external.createIntent?.();
     state.object = await this.d.updateMetadata(state.object, {
-      annotations: { [ANNOTATIONS.createPending]: stamp, [ANNOTATIONS.createFailed]: null },
+      annotations: { [ANNOTATIONS.createPending]: stamp, [ANNOTATIONS.createIntent]: intent ?? null, [ANNOTATIONS.createFailed]: null },
       ...(policies.finalizer ? { finalizer: true } : {}),
     });
     let created: { resource: R; externalName: string };
     try {
       created = await this.whileSlow(state, scope, 'Creating', 'Creating it in Chaman.', () => external.create(`chaman-operator-${state.object.metadata.uid}-${Date.parse(stamp)}`));
     } catch (error) {
-      if (!this.d.stopSignal.aborted && classifyError(error).class === 'needsUser') {
+      const definitelyNotCreated = !(error instanceof NeedsUserError && error.mayHaveCreated);
+      if (!this.d.stopSignal.aborted && definitelyNotCreated && classifyError(error).class === 'needsUser') {
         state.object = await this.d.updateMetadata(state.object, {
-          annotations: { [ANNOTATIONS.createPending]: null, [ANNOTATIONS.createFailed]: this.d.now().toISOString() },
+          annotations: { [ANNOTATIONS.createPending]: null, [ANNOTATIONS.createIntent]: null, [ANNOTATIONS.createFailed]: this.d.now().toISOString() },
         });
       }
       throw error;
@@ -193,6 +196,7 @@ export class ReconcileDriver<O extends ManagedObject, R> {
       annotations: {
         [ANNOTATIONS.externalName]: created.externalName,
         [ANNOTATIONS.createPending]: null,
+        [ANNOTATIONS.createIntent]: null,
         [ANNOTATIONS.createSucceeded]: this.d.now().toISOString(),
       },
     });
@@ -249,7 +253,8 @@ export class ReconcileDriver<O extends ManagedObject, R> {
     } else if (policies.deleteExternal) {
       const observation = await connection.external.observe();
       if (observation.ambiguous) throw new NeedsUserError(`Cannot delete: ${observation.ambiguous}`, { reason: 'Stalled', stalledReason: 'CannotIdentifyAccount' });
-      if (observation.resource !== undefined) {
+      if (observation.foreign) scope.event('Warning', 'Orphaned', observation.foreign);
+      else if (observation.resource !== undefined) {
         await connection.external.delete(observation);
         scope.event('Normal', 'Deleted', `Deleted the account ${observation.externalName} in Chaman (deletionPolicy Delete; definitive, R13).`);
       }
@@ -280,6 +285,9 @@ export class ReconcileDriver<O extends ManagedObject, R> {
 
   private async writeStatus(state: State<O>, scope: ReconcileScope, outcome: Outcome, resource: R | undefined): Promise<Date | undefined> {
     const { status, requeueAt } = this.kind.composeStatus(state.object, outcome, resource, scope.now);
+    // Flux's convention: status answers a forced reconcile, so a person or a pipeline can wait for it.
+    const requested = state.object.metadata.annotations?.[ANNOTATIONS.reconcileRequestedAt] ?? state.object.status?.lastHandledReconcileAt;
+    if (requested !== undefined) status.lastHandledReconcileAt = requested;
     if (!sameStatus(state.object.status, status)) {
       status.lastSyncTime = rfc3339(scope.now);
       const resourceVersion = await this.kind.writeStatus(state.object, status);
@@ -371,6 +379,22 @@ function keepReady(object: ManagedObject, message: string): Outcome {
       : { status: 'Unknown', reason: 'Creating', message: 'Not reconciled yet.' },
     synced: { ok: false, reason: 'ReconcileError', message },
     progressing: true,
+  };
+}
+
+/**
+ * Paused (as Crossplane does): Ready keeps what it last said, so GitOps health does not wait on a paused
+ * object; Synced=False with ReconcilePaused says that nothing is reconciled.
+ */
+export function pausedOutcome(object: ManagedObject): Outcome {
+  const message = 'Reconciliation is paused by the annotation chaman.io/paused: "true"; Ready shows the last reconcile.';
+  const ready = readyCondition(object);
+  return {
+    ready: ready
+      ? { status: ready.status as Outcome['ready']['status'], reason: ready.reason as ReadyReason, message: ready.message }
+      : { status: 'Unknown', reason: 'Paused', message },
+    synced: { ok: false, reason: 'ReconcilePaused', message },
+    progressing: false,
   };
 }
 

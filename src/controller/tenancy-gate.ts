@@ -4,9 +4,9 @@
 // decisions are the pure functions of tenancy.ts; this reads the cluster's state for them.
 import type { ChamanSender, ChannelAccount } from '../api/types.generated.ts';
 import type { Outcome } from './conditions.ts';
-import { stalledOutcome } from './error-policy.ts';
+import { NeedsUserError, stalledOutcome } from './error-policy.ts';
 import type { KubeStore, Settings } from './ports.ts';
-import { adoptionConflict, grantFor, senderConflict } from './tenancy.ts';
+import { adoptionConflict, grantFor, rankOf, senderConflict, type GrantDecision } from './tenancy.ts';
 
 export class TenancyGate {
   private readonly kube: KubeStore;
@@ -19,12 +19,17 @@ export class TenancyGate {
 
   /** Why the operator may not act for this sender, or undefined when it may. */
   senderRefusal(sender: ChamanSender): Outcome | undefined {
-    const conflict = senderConflict(sender, this.kube.sendersWithNumber(sender.spec.senderNumber));
-    if (conflict.conflict) return stalledOutcome('SenderConflict', 'SenderConflict', conflict.message);
-    const namespace = sender.metadata.namespace ?? 'default';
-    const grant = grantFor(sender, this.kube.grants(), this.kube.namespaceLabels(namespace), this.settings.requireSenderGrant);
+    // The grant first: a sender that may not act is told so, and takes no part in the ranking.
+    const grant = this.grantOf(sender);
     if (!grant.granted) return stalledOutcome('NotGranted', 'NotGranted', grant.message);
+    const conflict = senderConflict(sender, this.kube.sendersWithNumber(sender.spec.senderNumber), (s) => rankOf(this.grantOf(s)));
+    if (conflict.conflict) return stalledOutcome('SenderConflict', 'SenderConflict', conflict.message);
     return undefined;
+  }
+
+  private grantOf(sender: ChamanSender): GrantDecision {
+    const namespace = sender.metadata.namespace ?? 'default';
+    return grantFor(sender, this.kube.grants(), this.kube.namespaceLabels(namespace), this.settings.requireSenderGrant);
   }
 
   /** Why this account may not act on the Chaman account it names, or undefined when it may. */
@@ -34,4 +39,9 @@ export class TenancyGate {
     const decision = adoptionConflict(account, this.kube.accountsClaiming(account.metadata.namespace ?? 'default', account.spec.senderRef.name, id));
     return decision.conflict ? stalledOutcome('AdoptionConflict', 'AdoptionConflict', decision.message) : undefined;
   }
+}
+
+/** A refusal as the error a caller throws when it asked for Chaman anyway: terminal, with the same reasons. */
+export function refusedError(refusal: Outcome): NeedsUserError {
+  return new NeedsUserError(refusal.ready.message, { reason: refusal.ready.reason, stalledReason: refusal.stalled?.reason ?? refusal.ready.reason });
 }

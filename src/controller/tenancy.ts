@@ -141,20 +141,35 @@ export type ConflictDecision =
   | { conflict: true; winner: { namespace: string; name: string }; message: string };
 
 /**
- * One sender number, one ChamanSender in the whole cluster: the oldest wins. `sameNumber` holds every
- * ChamanSender with that number (`sender` itself may be among them). A sender being deleted still holds
- * its number until it is gone: its finalizer may still be talking to Chaman for it.
+ * How a sender ranks for its number: 0 with a grant or its own credentials, 1 when grants are not
+ * required, undefined when it may not act at all (then it takes no part in the ranking).
  */
-export function senderConflict(sender: ChamanSender, sameNumber: readonly ChamanSender[]): ConflictDecision {
+export type SenderRank = (sender: ChamanSender) => number | undefined;
+
+/** The rank of a sender from its grant decision (see `grantFor`). */
+export function rankOf(decision: GrantDecision): number | undefined {
+  if (!decision.granted) return undefined;
+  return decision.why === 'GrantNotRequired' ? 1 : 0;
+}
+
+/**
+ * One sender number, one ChamanSender in the whole cluster. `sameNumber` holds every ChamanSender with
+ * that number (`sender` itself may be among them). Senders that may not act (no grant) are left out, so
+ * an ungranted namespace cannot squat a number; the best rank wins, then the oldest. A sender being
+ * deleted still holds its number until it is gone: its finalizer may still be talking to Chaman for it.
+ */
+export function senderConflict(sender: ChamanSender, sameNumber: readonly ChamanSender[], rank: SenderRank = () => 0): ConflictDecision {
   const number = sender.spec.senderNumber;
-  const winner = byAge(sender, sameNumber.filter((s) => s.spec.senderNumber === number))[0]!;
+  const eligible = sameNumber.filter((s) => s.spec.senderNumber === number && rank(s) !== undefined);
+  const rankOrLast = (s: ChamanSender) => rank(s) ?? Number.POSITIVE_INFINITY;
+  const winner = byAge(sender, eligible).sort((a, b) => rankOrLast(a) - rankOrLast(b))[0]!;
   if (keyOf(winner.metadata) === keyOf(sender.metadata)) return { conflict: false };
   const deleting = winner.metadata.deletionTimestamp ? ' It is being deleted; this one takes over once it is gone.' : '';
   return {
     conflict: true,
     winner: { namespace: winner.metadata.namespace ?? 'default', name: winner.metadata.name },
     message:
-      `Sender number ${number} is already managed by ChamanSender ${ref(winner.metadata)} (older); one sender number has one ChamanSender in the cluster, ` +
+      `Sender number ${number} is already managed by ChamanSender ${ref(winner.metadata)} (${rankOrLast(winner) < rankOrLast(sender) ? 'granted' : 'older'}); one sender number has one ChamanSender in the cluster, ` +
       `so this one touches nothing in Chaman.${deleting} Delete this ChamanSender, or manage the sender from ${ref(winner.metadata)}.`,
   };
 }

@@ -50,7 +50,7 @@ export {
   MAX_PEM_BLOCKS,
 } from './certificate.ts';
 export type { CertificateFormat, InspectedCertificate, KeyType } from './certificate.ts';
-export { SSH_RSA_MIN_BITS, SshKeyFormatError, checkSshPublicKey, toRfc4716, sameSshPublicKey } from './ssh.ts';
+export { MAX_SSH_PUBLIC_KEY_BYTES, SSH_RSA_MIN_BITS, SshKeyFormatError, checkSshPublicKey, toRfc4716, sameSshPublicKey } from './ssh.ts';
 export type { SshPublicKeyInfo } from './ssh.ts';
 export {
   SINGLETON_TYPES,

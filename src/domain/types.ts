@@ -30,7 +30,9 @@ export type InvalidReason =
   | 'PermissionNotAllowed'
   | 'SecretNotFound'
   | 'DuplicateChannel'
-  | 'InvalidContact';
+  | 'InvalidContact'
+  /** The annotation chaman.io/external-name cannot be an account id. */
+  | 'InvalidExternalName';
 
 /**
  * One broken rule. `field` is a path in the object being checked (e.g. `spec.ftp.username`,

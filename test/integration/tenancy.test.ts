@@ -131,7 +131,8 @@ describe('cross-tenant takeover', () => {
     await inT2(sender('apk', '300010'));
     await inT2(tlsSecret('rest-cert', cert.pem));
     await inT2({ ...account('stolen', restSpec), metadata: { name: 'stolen', annotations: { 'chaman.io/external-name': id } } });
-    await waitFor('t2 account waits', async () => condition(await getIn<ChannelAccount>(t2, 'ChannelAccount', 'stolen'), 'Ready')?.reason === 'SenderNotReady', 30_000, 200);
+    // Its sender lost the SenderConflict: the account says so (issue 16 item 2), and sends nothing.
+    await waitFor('t2 account waits', async () => condition(await getIn<ChannelAccount>(t2, 'ChannelAccount', 'stolen'), 'Ready')?.reason === 'SenderConflict', 30_000, 200);
 
     for (const [namespace, name] of [[h.namespace, 'second'], [t2, 'stolen']] as const) {
       const rt = RESOURCES.channelAccounts;

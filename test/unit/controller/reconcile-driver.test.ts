@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { ConflictError, UnavailableError, ValidationError } from '../../../src/chaman/errors.ts';
 import { ANNOTATIONS, FINALIZER } from '../../../src/controller/annotations.ts';
+import { NeedsUserError } from '../../../src/controller/error-policy.ts';
 import type { Condition, Outcome } from '../../../src/controller/conditions.ts';
 import { mergeConditions, outcomeConditions } from '../../../src/controller/conditions.ts';
 import type { Connection, ExternalClient, ManagedKind, ManagedObject, Observation, ObjectPolicies, Updated } from '../../../src/controller/managed.ts';
@@ -14,6 +15,7 @@ import { createOperatorMetrics } from '../../../src/observability/metrics.ts';
 
 interface FakeStatus {
   observedGeneration?: number;
+  lastHandledReconcileAt?: string;
   conditions?: Condition[];
   lastSyncTime?: string;
   external?: string;
@@ -38,6 +40,7 @@ type Call =
 
 interface ExternalFns {
   observe?: () => Promise<Observation<Resource>>;
+  createIntent?: () => string;
   create?: (key: string) => Promise<{ resource: Resource; externalName: string }>;
   update?: (o: Observation<Resource>) => Promise<Updated<Resource> | 'recreate'>;
   delete?: (o: Observation<Resource>) => Promise<void>;
@@ -73,6 +76,7 @@ function harness(row: Row) {
     create: async (key) => (calls.push({ op: 'create', key }), (fns.create ?? (async () => ({ resource: { id: 'acc-new' }, externalName: 'acc-new' })))(key)),
     update: async (o) => (calls.push({ op: 'update' }), (fns.update ?? (async () => ({ resource: { id: o.externalName! } })))(o)),
     delete: async (o) => (calls.push({ op: 'delete' }), (fns.delete ?? (async () => undefined))(o)),
+    ...(fns.createIntent ? { createIntent: fns.createIntent } : {}),
   });
   const kind: ManagedKind<FakeObject, Resource> = {
     kind: 'Fake',
@@ -188,6 +192,23 @@ describe('ReconcileDriver: one row per path', () => {
     expect(condition(h.calls, 'Stalled')).toMatchObject({ status: 'True' });
   });
 
+  it('create that Chaman says may already have happened (mayHaveCreated): Stalled, and the guard and its intent stay', async () => {
+    const maybe = new NeedsUserError('an earlier create may have made it', { stalledReason: 'CreateOutcomeUnknown', mayHaveCreated: true });
+    const h = harness({ connect: { observe: async () => absent(), create: async () => Promise.reject(maybe), createIntent: () => 'first-name' } });
+    expect(await h.run()).toBeUndefined();
+    expect(annotationWrites(h.calls)).toHaveLength(1); // the guard only: nothing cleared it
+    expect(annotationWrites(h.calls)[0]).toMatchObject({ [ANNOTATIONS.createPending]: NOW.toISOString(), [ANNOTATIONS.createIntent]: 'first-name' });
+    expect(condition(h.calls, 'Stalled')).toMatchObject({ status: 'True', reason: 'CreateOutcomeUnknown' });
+  });
+
+  it('a pending create keeps the intent it was first sent with, whatever the client would send now', async () => {
+    const pending = { [ANNOTATIONS.createPending]: '2026-11-30T08:00:00.000Z', [ANNOTATIONS.createIntent]: 'first-name' };
+    const h = harness({ object: { annotations: pending, finalizers: [FINALIZER] }, connect: { observe: async () => absent(), createIntent: () => 'second-name' } });
+    await h.run();
+    expect(annotationWrites(h.calls)[0]).toMatchObject(pending);
+    expect(annotationWrites(h.calls)[1]).toMatchObject({ [ANNOTATIONS.createPending]: null, [ANNOTATIONS.createIntent]: null });
+  });
+
   it('a write that loses a race on a stale copy (409): retried soon from a fresh copy, no status, no event', async () => {
     const conflict = new KubeApiError({ message: 'the object has been modified', status: 409, reason: 'Conflict', verb: 'patch', resource: 'fakes' });
     const h = harness({ connect: { observe: async () => absent() }, metadataFails: { at: 1, error: conflict } });
@@ -286,11 +307,32 @@ describe('ReconcileDriver: one row per path', () => {
     expect(events(h.calls)).toEqual(['Warning/DriftDetected']);
   });
 
-  it('paused: Chaman is not even connected to; Synced says ReconcilePaused', async () => {
+  it('paused: Chaman is not even connected to; Synced=False says ReconcilePaused', async () => {
     const h = harness({ object: { annotations: { [ANNOTATIONS.paused]: 'true' } } });
     await h.run();
     expect(ops(h.calls)).toEqual(['status']);
-    expect(condition(h.calls, 'Synced')).toMatchObject({ reason: 'ReconcilePaused' });
+    expect(condition(h.calls, 'Synced')).toMatchObject({ status: 'False', reason: 'ReconcilePaused' });
+    expect(condition(h.calls, 'Ready')).toMatchObject({ status: 'Unknown', reason: 'Paused' });
+  });
+
+  it('paused after it was Ready: Ready stays True (GitOps health does not wait on a paused object), nothing Stalled or Reconciling', async () => {
+    const ready = mergeConditions([], outcomeConditions({ ready: { status: 'True', reason: 'Available', message: 'Chaman matches the spec.' }, synced: { ok: true, reason: 'ReconcileSuccess', message: 'ok' }, progressing: false }), 2, NOW);
+    const h = harness({ object: { annotations: { [ANNOTATIONS.paused]: 'true' }, status: { observedGeneration: 2, conditions: ready } } });
+    await h.run();
+    expect(ops(h.calls)).toEqual(['status']);
+    expect(condition(h.calls, 'Ready')).toMatchObject({ status: 'True', reason: 'Available' });
+    expect(condition(h.calls, 'Synced')).toMatchObject({ status: 'False', reason: 'ReconcilePaused' });
+    expect(condition(h.calls, 'Reconciling')).toMatchObject({ status: 'False' });
+    expect(condition(h.calls, 'Stalled')).toMatchObject({ status: 'False' });
+  });
+
+  it('reconcile-requested-at is answered in status.lastHandledReconcileAt, and kept once handled', async () => {
+    const h = harness({ object: { annotations: { [ANNOTATIONS.reconcileRequestedAt]: 'pipeline-42' } }, connect: { observe: async () => found() } });
+    await h.run();
+    expect(lastStatus(h.calls)).toMatchObject({ lastHandledReconcileAt: 'pipeline-42' });
+    const none = harness({ connect: { observe: async () => found() } });
+    await none.run();
+    expect(lastStatus(none.calls)?.lastHandledReconcileAt).toBeUndefined();
   });
 
   it('a precondition stops the reconcile: its outcome is written and its event sent, Chaman is not observed', async () => {
@@ -345,6 +387,26 @@ describe('ReconcileDriver: one row per path', () => {
     expect(ops(h.calls)).not.toContain('delete');
     expect(h.calls.some((c) => c.op === 'metadata' && c.change.finalizer === false)).toBe(false);
     expect(condition(h.calls, 'Stalled')).toMatchObject({ status: 'True' });
+  });
+
+  it("an external object that is not this one's (another type or owner): AdoptionConflict, Stalled, nothing written to Chaman", async () => {
+    const foreign: Observation<Resource> = { differences: [], foreign: 'acc-1 is a SOAP account' };
+    const h = harness({ object: { annotations: { [ANNOTATIONS.externalName]: 'acc-1' } }, connect: { observe: async () => foreign } });
+    expect(await h.run()).toBeUndefined();
+    expect(ops(h.calls)).not.toContain('create');
+    expect(ops(h.calls)).not.toContain('update');
+    expect(ops(h.calls)).not.toContain('delete');
+    expect(condition(h.calls, 'Ready')).toMatchObject({ status: 'False', reason: 'AdoptionConflict' });
+    expect(condition(h.calls, 'Stalled')).toMatchObject({ status: 'True', reason: 'AdoptionConflict' });
+  });
+
+  it("deletion of an object whose external name is another's account: never deleted, Orphaned says why, finalizer released", async () => {
+    const foreign: Observation<Resource> = { differences: [], foreign: 'acc-1 is a SOAP account' };
+    const h = harness({ object: { deletionTimestamp: NOW.toISOString(), finalizers: [FINALIZER], annotations: { [ANNOTATIONS.externalName]: 'acc-1' } }, connectForDeletion: { observe: async () => foreign } });
+    await h.run();
+    expect(ops(h.calls)).not.toContain('delete');
+    expect(events(h.calls)).toEqual(['Warning/Orphaned']);
+    expect(h.calls.filter((c) => c.op === 'metadata').at(-1)).toMatchObject({ change: { finalizer: false } });
   });
 
   it('an object being deleted without the finalizer: nothing to do', async () => {

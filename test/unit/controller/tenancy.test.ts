@@ -9,6 +9,7 @@ import {
   grantCoversNamespace,
   grantFor,
   selectorMatches,
+  rankOf,
   senderConflict,
   type LabelSelector,
 } from '../../../src/controller/tenancy.ts';
@@ -184,6 +185,23 @@ describe('senderConflict: one sender number, one ChamanSender', () => {
     expect(senderConflict(t1, [])).toEqual({ conflict: false });
     expect(senderConflict(t2, [t1])).toMatchObject({ conflict: true });
     expect(senderConflict(t1, [t2])).toEqual({ conflict: false });
+  });
+
+  it('an ungranted sender takes no part (issue 16 item 6): an older squatter does not stall the granted owner', () => {
+    const granted = (s: typeof t1) => (s.metadata.namespace === 't2' ? 0 : undefined);
+    expect(senderConflict(t2, [t1, t2], granted)).toEqual({ conflict: false });
+    expect(senderConflict(t1, [t1, t2], granted)).toMatchObject({ conflict: true, winner: { namespace: 't2' } });
+  });
+
+  it('a granted sender (or one with its own credentials) ranks before one that needs no grant, then age decides', () => {
+    const rank = (s: typeof t1) => (s.metadata.namespace === 't2' ? 0 : 1);
+    const lost = senderConflict(t1, [t1, t2], rank);
+    expect(lost).toMatchObject({ conflict: true, winner: { namespace: 't2', name: 'apk' } });
+    expect((lost as { message: string }).message).toContain('t2/apk (granted)');
+    expect(rankOf({ granted: true, why: 'Granted', grant: 'g' })).toBe(0);
+    expect(rankOf({ granted: true, why: 'OwnCredentials' })).toBe(0);
+    expect(rankOf({ granted: true, why: 'GrantNotRequired' })).toBe(1);
+    expect(rankOf({ granted: false, reason: 'NotGranted', message: '' })).toBeUndefined();
   });
 
   it('senders with other numbers are no rivals', () => {
