@@ -31,7 +31,9 @@ local generation = metadata.generation
 local conditions = conditionsByType(status)
 local ready = conditions["Ready"]
 
-if annotations["chaman.io/paused"] == "true" or (ready ~= nil and ready.status == "False" and ready.reason == "Paused") then
+local synced = conditions["Synced"]
+local pausedInStatus = (synced ~= nil and synced.reason == "ReconcilePaused") or (ready ~= nil and ready.reason == "Paused")
+if annotations["chaman.io/paused"] == "true" or pausedInStatus then
   hs.status = "Suspended"
   hs.message = "Paused by the annotation chaman.io/paused: the operator does not reconcile this resource"
   return hs

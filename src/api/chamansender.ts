@@ -64,6 +64,7 @@ const status: Schema = obj('Observed state, written by the operator.', {
     rest: int('REST accounts.', { minimum: 0 }),
   }),
   lastSyncTime: str('When Chaman was last read successfully.', { format: 'date-time' }),
+  lastHandledReconcileAt: str('The value of the annotation chaman.io/reconcile-requested-at that the last reconcile handled (wait for it after setting the annotation).'),
 });
 
 export const chamanSenderCrd: CrdSource = {

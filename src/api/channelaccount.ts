@@ -196,6 +196,7 @@ const status: Schema = obj('Observed state, written by the operator.', {
   nextCertificateExpiry: str('The earliest notAfter among the account\'s certificates.', { format: 'date-time' }),
   passwordSecretVersion: str('resourceVersion of the password Secret last sent to Chaman (FTP). Never the password or a hash of it.'),
   lastSyncTime: str('When Chaman was last read successfully.', { format: 'date-time' }),
+  lastHandledReconcileAt: str('The value of the annotation chaman.io/reconcile-requested-at that the last reconcile handled (wait for it after setting the annotation).'),
   conditions,
 });
 

@@ -69,6 +69,8 @@ export type ChamanSenderStatus = {
   };
   /** When Chaman was last read successfully. */
   lastSyncTime?: string;
+  /** The value of the annotation chaman.io/reconcile-requested-at that the last reconcile handled (wait for it after setting the annotation). */
+  lastHandledReconcileAt?: string;
 };
 
 /** A sender (expéditeur) in Chaman, the social-security application that manages technical channels (FTP, SFTP, SOAP, REST), and its contact data. */
@@ -198,6 +200,8 @@ export type ChannelAccountStatus = {
   passwordSecretVersion?: string;
   /** When Chaman was last read successfully. */
   lastSyncTime?: string;
+  /** The value of the annotation chaman.io/reconcile-requested-at that the last reconcile handled (wait for it after setting the annotation). */
+  lastHandledReconcileAt?: string;
   /** Conditions: Ready, Synced, Invalid, Reconciling, Stalled (kstatus), and for accounts CertExpiring and CertExpired. */
   conditions?: Array<{
     /** Ready, Synced, Invalid, CertExpiring, CertExpired, Reconciling or Stalled. */

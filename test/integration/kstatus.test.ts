@@ -10,6 +10,7 @@ import { AccessDeniedError, UnavailableError } from '../../src/chaman/errors.ts'
 import { certificateExpiry } from '../../src/controller/certificate-status.ts';
 import { mergeConditions, outcomeConditions, type Outcome } from '../../src/controller/conditions.ts';
 import { classifyError, invalidOutcome, NeedsUserError, stalledOutcome } from '../../src/controller/error-policy.ts';
+import { pausedOutcome } from '../../src/controller/reconcile-driver.ts';
 import { createKubeClient, resourcePath, RESOURCES, type KubeClient, type KubeObject, type ResourceType } from '../../src/kube/client.ts';
 import { createNamespace, deleteNamespace, kubeconfigPath } from './support/cluster.ts';
 
@@ -71,10 +72,17 @@ const STATES: { state: string; kind: Kind; outcome: Outcome; kstatus: KstatusRes
   { state: 'Stalled', kind: 'ChannelAccount', outcome: outcomeOf(new NeedsUserError(message('two candidates'), { reason: 'Stalled', stalledReason: 'CannotIdentifyAccount' })), kstatus: 'Failed' },
   { state: 'NotGranted', kind: 'ChamanSender', outcome: stalledOutcome('NotGranted', 'NotGranted', message('no grant')), kstatus: 'Failed' },
   {
-    state: 'Paused',
+    // The driver's own paused outcome for an object that was Ready: it keeps Ready, so Flux's wait ends.
+    state: 'Paused after Ready',
     kind: 'ChannelAccount',
-    outcome: { ready: { status: 'False', reason: 'Paused', message: message('paused') }, synced: { ok: true, reason: 'ReconcilePaused', message: message('paused') }, progressing: false },
-    // Neither Reconciling nor Stalled is True, so kstatus falls back to Ready, and Ready=False is InProgress.
+    outcome: pausedOutcome({ metadata: { name: 'x' }, spec: {}, status: { conditions: [{ type: 'Ready', status: 'True', reason: 'Available', message: message('ready'), lastTransitionTime: '2026-12-01T00:00:00Z' }] } }),
+    kstatus: 'Current',
+  },
+  {
+    // Paused before its first reconcile: nothing to keep, Ready=Unknown, and kstatus waits on Ready.
+    state: 'Paused before any Ready',
+    kind: 'ChannelAccount',
+    outcome: pausedOutcome({ metadata: { name: 'x' }, spec: {} }),
     kstatus: 'InProgress',
   },
 ];

@@ -82,8 +82,8 @@ describe('drift', () => {
 describe('annotations', () => {
   it('paused: nothing is done until the annotation goes; reconcile-requested-at forces a reconcile', async () => {
     await h.apply({ ...rest(), metadata: { name: 'rest', annotations: { 'chaman.io/paused': 'true' } } });
-    await h.waitForCondition('ChannelAccount', 'rest', 'Ready', 'False', 'Paused');
-    await h.waitForCondition('ChannelAccount', 'rest', 'Synced', 'True', 'ReconcilePaused');
+    await h.waitForCondition('ChannelAccount', 'rest', 'Ready', 'Unknown', 'Paused');
+    await h.waitForCondition('ChannelAccount', 'rest', 'Synced', 'False', 'ReconcilePaused');
     expect(await h.chaman.listAccounts('300010')).toEqual([]);
     await h.apply({ ...rest(), metadata: { name: 'rest', annotations: { 'chaman.io/paused': 'false' } } });
     await h.waitForCondition('ChannelAccount', 'rest', 'Ready', 'True');

@@ -129,7 +129,7 @@ describe('the create guard', () => {
     // Paused, so the operator leaves it alone while the test takes a copy.
     const spec = account('rest', { type: 'REST', permissions: ['DimonaDeclaration'], certificates: [{ name: 'a', secretRef: { name: 'cert-a' } }] });
     await h.apply({ ...spec, metadata: { name: 'rest', annotations: { 'chaman.io/paused': 'true' } } });
-    await h.waitForCondition('ChannelAccount', 'rest', 'Ready', 'False', 'Paused');
+    await h.waitForCondition('ChannelAccount', 'rest', 'Ready', 'Unknown', 'Paused');
     const stale = (await h.get<ChannelAccount>('ChannelAccount', 'rest'))!;
     delete stale.metadata.annotations!['chaman.io/paused'];
     // Meanwhile another reconcile has started a create: its guard is on the object, not on the copy.

@@ -84,7 +84,8 @@ const CASES: { name: string; object: unknown; status: string; message: RegExp }[
   { name: 'Ready=False Stalled', object: account([ready('False', 'Stalled', 'create outcome unknown')]), status: 'Degraded', message: /Stalled: create outcome unknown/ },
   { name: 'CertExpired=True', object: account([ready('True', 'Available'), cond('CertExpired', 'True', 'CertificateExpired', 'certwk23 expired on 2026-11-01')]), status: 'Degraded', message: /certwk23 expired/ },
   { name: 'paused by annotation', object: account([ready('True', 'Available')], { annotations: { 'chaman.io/paused': 'true' } }), status: 'Suspended', message: /Paused/ },
-  { name: 'Ready=False Paused', object: account([ready('False', 'Paused'), cond('Synced', 'True', 'ReconcilePaused')]), status: 'Suspended', message: /Paused/ },
+  { name: 'Ready=False Paused (before Ready was kept while paused)', object: account([ready('False', 'Paused'), cond('Synced', 'True', 'ReconcilePaused')]), status: 'Suspended', message: /Paused/ },
+  { name: 'paused with its last Ready kept: Synced=False ReconcilePaused', object: account([ready('True', 'Available'), cond('Synced', 'False', 'ReconcilePaused')]), status: 'Suspended', message: /Paused/ },
   { name: 'paused annotation other than "true"', object: account([ready('True', 'Available')], { annotations: { 'chaman.io/paused': 'false' } }), status: 'Healthy', message: /Available/ },
   { name: 'a message with quotes, backslashes and accents', object: account([ready('False', 'Invalid'), cond('Invalid', 'True', 'InvalidPassword', 'R5: "\\" refusé')]), status: 'Degraded', message: /R5: "\\" refusé/ },
 ];
