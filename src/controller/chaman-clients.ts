@@ -7,7 +7,7 @@ import type { ChamanClient } from '../chaman/types.ts';
 import type { ChannelType, Permission } from '../domain/types.ts';
 import type { OperatorMetrics } from '../observability/metrics.ts';
 import { NeedsUserError } from './error-policy.ts';
-import type { KubeStore } from './ports.ts';
+import type { KubeStore, SecretContent } from './ports.ts';
 
 /** The Chaman client hook that feeds chaman_api_requests_total and its durations: every attempt counts, retries included. */
 export function chamanRequestMetrics(metrics: OperatorMetrics): NonNullable<ChamanHttpClientOptions['onRequest']> {
@@ -33,58 +33,135 @@ export function clientFactory(base: Omit<ChamanHttpClientOptions, 'auth'>): Clie
 
 const text = (bytes: Uint8Array | undefined): string | undefined => (bytes ? Buffer.from(bytes).toString('utf8') : undefined);
 
+/** Where the operator's own credentials live (--chaman-credentials-secret). */
+export interface SecretName {
+  namespace: string;
+  name: string;
+}
+
+type ObjectName = { namespace?: string | undefined; name?: string | undefined };
+
+/** Whether the sender names the operator's own credentials Secret as its own (issue 16 item 7). */
+export function namesOperatorSecret(sender: ChamanSender, operatorSecret: SecretName | undefined): boolean {
+  const ref = sender.spec.credentialsSecretRef;
+  return !!ref && !!operatorSecret && sender.metadata.namespace === operatorSecret.namespace && ref.name === operatorSecret.name;
+}
+
+/** The Secret's credentials, or a NeedsUserError that says which keys it needs. */
+function authFrom(secret: SecretContent, secretName: string): ChamanAuth {
+  const token = text(secret.data.token)?.trim();
+  const cert = text(secret.data['tls.crt']);
+  const privateKey = text(secret.data['tls.key']);
+  const ca = text(secret.data['ca.crt']);
+  if (token) return { kind: 'token', token, ...(ca ? { ca } : {}) };
+  if (cert && privateKey) return { kind: 'mtls', cert, key: privateKey, ...(ca ? { ca } : {}) };
+  throw new NeedsUserError(`spec.credentialsSecretRef: Secret "${secretName}" has neither "token" nor "tls.crt" + "tls.key".`, { stalledReason: 'InvalidCredentials' });
+}
+
+/**
+ * The operator's Chaman clients: the operator-wide one, and one per sender credentials Secret, rebuilt
+ * when the Secret changes and closed when the Secret or the last sender using it goes, so a credential
+ * stays in memory no longer than a sender needs it (issue 16 item 8).
+ */
 export class ChamanClients {
   private readonly operatorClient: ChamanClient | undefined;
   private readonly factory: ClientFactory;
   private readonly kube: KubeStore;
+  private readonly operatorSecret: SecretName | undefined;
+  /** by Secret key (namespace/name) */
   private readonly perSecret = new Map<string, { version: string; client: ChamanClient }>();
+  /** by sender key (namespace/name): the Secret key whose client the sender last used */
+  private readonly secretOfSender = new Map<string, string>();
 
-  constructor(operatorClient: ChamanClient | undefined, factory: ClientFactory, kube: KubeStore) {
+  /** `operatorSecret`: the Secret of the operator's own credentials, which no sender may name. */
+  constructor(operatorClient: ChamanClient | undefined, factory: ClientFactory, kube: KubeStore, operatorSecret?: SecretName) {
     this.operatorClient = operatorClient;
     this.factory = factory;
     this.kube = kube;
+    this.operatorSecret = operatorSecret;
+  }
+
+  /** Per-Secret clients held now. */
+  get size(): number {
+    return this.perSecret.size;
   }
 
   async forSender(sender: ChamanSender): Promise<ChamanClient> {
     const ref = sender.spec.credentialsSecretRef;
     const namespace = sender.metadata.namespace ?? 'default';
+    const senderKey = `${namespace}/${sender.metadata.name}`;
+    if (!ref || namesOperatorSecret(sender, this.operatorSecret)) this.use(senderKey, undefined);
     if (!ref) {
       if (!this.operatorClient) {
         throw new NeedsUserError('No Chaman credentials: set --chaman-token-file or --chaman-client-cert/--chaman-client-key, or spec.credentialsSecretRef on the ChamanSender.', { stalledReason: 'NoCredentials' });
       }
       return this.operatorClient;
     }
+    // The operator's own credentials would let this namespace act with no grant (issue 16 item 7).
+    if (namesOperatorSecret(sender, this.operatorSecret)) {
+      throw new NeedsUserError(
+        `spec.credentialsSecretRef: Secret "${ref.name}" holds the operator's own Chaman credentials (--chaman-credentials-secret ${namespace}/${ref.name}), ` +
+          'which no ChamanSender may name as its own. Remove credentialsSecretRef and ask a cluster admin for a ChamanSenderGrant, ' +
+          'or create a Secret of your own with "token", or "tls.crt" and "tls.key".',
+        { stalledReason: 'InvalidCredentials' },
+      );
+    }
     const key = `${namespace}/${ref.name}`;
+    this.use(senderKey, key);
     // The metadata cache tells whether the Secret changed: no read while the client made from it is current.
     const known = this.perSecret.get(key);
     if (known && known.version === this.kube.secretVersion(namespace, ref.name)) return known.client;
     const secret = await this.kube.readSecret(namespace, ref.name);
     if (secret === 'absent') {
+      this.drop(key);
       throw new NeedsUserError(`spec.credentialsSecretRef: Secret "${ref.name}" does not exist in namespace ${namespace}; create it with "token", or "tls.crt" and "tls.key".`, { stalledReason: 'SecretNotFound' });
     }
     const cached = this.perSecret.get(key);
     if (cached?.version === secret.resourceVersion) return cached.client;
-    const token = text(secret.data.token)?.trim();
-    const cert = text(secret.data['tls.crt']);
-    const privateKey = text(secret.data['tls.key']);
-    const ca = text(secret.data['ca.crt']);
-    let auth: ChamanAuth;
-    if (token) auth = { kind: 'token', token, ...(ca ? { ca } : {}) };
-    else if (cert && privateKey) auth = { kind: 'mtls', cert, key: privateKey, ...(ca ? { ca } : {}) };
-    else throw new NeedsUserError(`spec.credentialsSecretRef: Secret "${ref.name}" has neither "token" nor "tls.crt" + "tls.key".`, { stalledReason: 'InvalidCredentials' });
-    const client = this.factory(auth);
+    const client = this.factory(authFrom(secret, ref.name));
     this.perSecret.set(key, { version: secret.resourceVersion, client });
     // The Secret changed: its old client's connections close once its calls in flight are done.
-    if (cached) void cached.client.close().catch(() => undefined);
+    if (cached) closeQuietly(cached.client);
     return client;
+  }
+
+  /** The sender is gone (its metadata): its Secret's client goes too, unless another sender still uses it. */
+  forgetSender(sender: ObjectName): void {
+    this.use(`${sender.namespace ?? 'default'}/${sender.name}`, undefined);
+  }
+
+  /** The Secret is gone (its metadata): so is the client made from it (a sender naming it then stalls). */
+  forgetSecret(secret: ObjectName): void {
+    this.drop(`${secret.namespace ?? 'default'}/${secret.name}`);
   }
 
   /** Closes the per-Secret clients (at shutdown, after the last reconcile). The operator-wide client is its owner's to close. */
   async close(): Promise<void> {
     const clients = [...this.perSecret.values()].map((entry) => entry.client);
     this.perSecret.clear();
+    this.secretOfSender.clear();
     await Promise.all(clients.map((client) => client.close().catch(() => undefined)));
   }
+
+  /** Records which Secret the sender uses now; the Secret it used before loses its client when no sender uses it. */
+  private use(senderKey: string, secretKey: string | undefined): void {
+    const before = this.secretOfSender.get(senderKey);
+    if (before === secretKey) return;
+    if (secretKey === undefined) this.secretOfSender.delete(senderKey);
+    else this.secretOfSender.set(senderKey, secretKey);
+    if (before !== undefined && ![...this.secretOfSender.values()].includes(before)) this.drop(before);
+  }
+
+  private drop(secretKey: string): void {
+    const entry = this.perSecret.get(secretKey);
+    if (!entry) return;
+    this.perSecret.delete(secretKey);
+    closeQuietly(entry.client);
+  }
+}
+
+function closeQuietly(client: ChamanClient): void {
+  void client.close().catch(() => undefined);
 }
 
 /** The catalog read from Chaman (it can grow), kept for `ttlMs` per client and channel type. */

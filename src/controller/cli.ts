@@ -198,6 +198,7 @@ export async function runOperatorCli(argv: string[]): Promise<number> {
       sha1Cutoff: config.sha1Cutoff,
       reconcileTimeoutMs: config.reconcileTimeoutMs,
       requireSenderGrant: config.requireSenderGrant,
+      chamanCredentialsSecret: config.chamanCredentialsSecret,
     },
     shutdownTimeoutMs: config.shutdownTimeoutMs,
     ...(config.secretLabelSelector ? { secretLabelSelector: config.secretLabelSelector } : {}),

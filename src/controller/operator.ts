@@ -162,8 +162,8 @@ export class Operator {
     };
     const clients = (this.clients = new ChamanClients(o.chaman, o.clientFactory, this.store, o.settings.chamanCredentialsSecret));
     // A deleted sender or Secret takes its Chaman client, and the credential in it, along (issue 16 item 8).
-    this.informers.senders.on('delete', (s) => clients.forgetSender(s.metadata.namespace, s.metadata.name));
-    this.informers.secrets.on('delete', (s) => clients.forgetSecret(s.metadata.namespace, s.metadata.name));
+    this.informers.senders.on('delete', (s) => clients.forgetSender(s.metadata));
+    this.informers.secrets.on('delete', (s) => clients.forgetSecret(s.metadata));
     const catalog = new CatalogCache(o.settings.resyncPeriodMs);
     const tenancy = (this.tenancy = new TenancyGate(this.store, o.settings));
     const kinds: KindContext = {

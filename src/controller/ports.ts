@@ -65,6 +65,8 @@ export interface Settings {
   reconcileTimeoutMs: number;
   /** With the operator-wide credentials, act for a sender only when a ChamanSenderGrant covers it. */
   requireSenderGrant: boolean;
+  /** The Secret of the operator's own Chaman credentials (--chaman-credentials-secret): no sender may name it. */
+  chamanCredentialsSecret?: { namespace: string; name: string };
 }
 
 /** What the kinds need beside the driver: the cluster's state, Chaman clients, the catalog, settings. */
