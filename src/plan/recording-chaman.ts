@@ -95,7 +95,8 @@ export class RecordingChamanClient implements ChamanClient {
   /** Chaman refuses a second FTP, SFTP or SOAP account (R2): the plan shows what the operator would then say. */
   async createAccount(senderNumber: string, request: CreateAccountRequest): Promise<ChamanAccount> {
     if (isSingletonType(request.type)) {
-      const held = (await this.listAccounts(senderNumber)).find((a) => a.type === request.type);
+      const deleted = new Set(this.record.writes.flatMap((w) => (w.operation === 'deleteAccount' ? [w.accountId] : [])));
+      const held = (await this.listAccounts(senderNumber)).find((a) => a.type === request.type && !deleted.has(a.id));
       if (held) throw new ConflictError('CHANNEL_ALREADY_EXISTS', `sender ${senderNumber} already has a ${request.type} account (${held.id}).`);
     }
     this.record.writes.push({ method: 'POST', operation: 'createAccount', path: path(senderNumber, 'accounts'), senderNumber, request });
