@@ -4,10 +4,13 @@
 // - failures back off per key, exponentially, capped and jittered; success forgets the key's failures;
 // - addAfter keeps only the EARLIEST pending time per key (a precise requeue is neither lost nor doubled);
 // - an error carrying `retryAfterMs` (e.g. from a 429 Retry-After) is never retried sooner than that;
-// - shutdown({drain: true}) stops taking work and waits for the reconciles in flight.
+// - shutdown({drain: true}) stops taking work and waits for the reconciles in flight;
+// - the number of workers follows a limit that may change (src/kube/concurrency-limit.ts).
 import PQueue from 'p-queue';
 import { backoffDelayMs } from '../util/backoff.ts';
 import { systemClock, type Clock, type TimerHandle } from './clock.ts';
+import { fixedConcurrency, type ConcurrencySource } from './concurrency-limit.ts';
+import { DelayHeap } from './delay-heap.ts';
 
 /**
  * What a handler may return: nothing, or when to run the key again. `failed` says the run failed
@@ -41,8 +44,12 @@ export interface WorkQueueOptions {
   /** Name for metrics and logs (the `queue` label). */
   name: string;
   handler: (key: string) => Promise<WorkResult>;
-  /** Keys processed in parallel (never the same key twice). Default 4. */
-  concurrency?: number;
+  /**
+   * Keys processed in parallel (never the same key twice): a number, or a limit that changes (an
+   * adaptive ConcurrencyLimit). Workers start as it rises; as it falls, each worker past it stops
+   * after its key. Default 4.
+   */
+  concurrency?: number | ConcurrencySource;
   backoff?: BackoffOptions;
   clock?: Clock;
   /** Source of randomness for the jitter; injectable for exact tests. */
@@ -76,65 +83,6 @@ export function parseObjectKey(key: string): { kind?: string; namespace?: string
   return { kind, namespace: rest.slice(0, slash), name: rest.slice(slash + 1) };
 }
 
-interface HeapItem {
-  at: number;
-  seq: number;
-  key: string;
-}
-
-/** Min-heap on (at, seq) for delayed adds; stale entries are skipped lazily. */
-class DelayHeap {
-  private readonly a: HeapItem[] = [];
-  get size(): number {
-    return this.a.length;
-  }
-  peek(): HeapItem | undefined {
-    return this.a[0];
-  }
-  private less(i: number, j: number): boolean {
-    const x = this.a[i]!;
-    const y = this.a[j]!;
-    return x.at < y.at || (x.at === y.at && x.seq < y.seq);
-  }
-  private swap(i: number, j: number): void {
-    const t = this.a[i]!;
-    this.a[i] = this.a[j]!;
-    this.a[j] = t;
-  }
-  push(item: HeapItem): void {
-    this.a.push(item);
-    let i = this.a.length - 1;
-    while (i > 0) {
-      const p = (i - 1) >> 1;
-      if (!this.less(i, p)) break;
-      this.swap(i, p);
-      i = p;
-    }
-  }
-  pop(): HeapItem | undefined {
-    const top = this.a[0];
-    const last = this.a.pop();
-    if (this.a.length > 0 && last) {
-      this.a[0] = last;
-      let i = 0;
-      for (;;) {
-        const l = 2 * i + 1;
-        const r = l + 1;
-        let m = i;
-        if (l < this.a.length && this.less(l, m)) m = l;
-        if (r < this.a.length && this.less(r, m)) m = r;
-        if (m === i) break;
-        this.swap(i, m);
-        i = m;
-      }
-    }
-    return top;
-  }
-  clear(): void {
-    this.a.length = 0;
-  }
-}
-
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
 export class WorkQueue {
@@ -152,7 +100,7 @@ export class WorkQueue {
   private readonly queued = new Set<string>();
   private fifo: string[] = [];
   private head = 0;
-  private readonly concurrency: number;
+  private readonly concurrency: ConcurrencySource;
   /** Worker tasks handed to p-queue, and how many of them have started. */
   private workers = 0;
   private startedWorkers = 0;
@@ -185,9 +133,10 @@ export class WorkQueue {
     this.capMs = opts.backoff?.capMs ?? 300_000;
     this.jitter = Math.min(1, Math.max(0, opts.backoff?.jitter ?? 0.2));
     const concurrency = opts.concurrency ?? 4;
-    if (!Number.isInteger(concurrency) || concurrency < 1) throw new Error(`concurrency must be a positive integer, got ${concurrency}`);
-    this.concurrency = concurrency;
-    this.pq = new PQueue({ concurrency, autoStart: false });
+    this.concurrency = typeof concurrency === 'number' ? fixedConcurrency(concurrency) : concurrency;
+    // p-queue only holds the workers until start(); how many run is this.concurrency's to say.
+    this.pq = new PQueue({ autoStart: false });
+    this.concurrency.onChange(() => this.pump());
   }
 
   /** Starts the workers. Keys added before start wait (e.g. until the informers have synced). */
@@ -318,12 +267,12 @@ export class WorkQueue {
   }
 
   /**
-   * p-queue runs at most `concurrency` worker tasks; each pulls keys from the FIFO until it is
-   * empty. Handing p-queue one task per key would cost a promise and closures per waiting key
+   * At most `concurrency.limit` worker tasks run; each pulls keys from the FIFO until it is empty
+   * (or the limit fell below the workers running). Handing p-queue one task per key would cost a promise and closures per waiting key
    * (about 1.5 KB each: 150 MB for 100k keys).
    */
   private pump(): void {
-    while (!this.stopping && this.workers < this.concurrency && this.workers - this.startedWorkers < this.queued.size) {
+    while (!this.stopping && this.workers < this.concurrency.limit && this.workers - this.startedWorkers < this.queued.size) {
       this.workers++;
       this.pq.add(() => this.work()).catch(() => {});
     }
@@ -333,7 +282,8 @@ export class WorkQueue {
     this.startedWorkers++;
     try {
       for (;;) {
-        if (this.stopping) return;
+        // The limit fell: this worker is one too many, and stops between keys.
+        if (this.stopping || this.workers > this.concurrency.limit) return;
         const key = this.dequeue();
         if (key === undefined) return;
         await this.run(key);
