@@ -57,10 +57,10 @@ export async function startHarness(namespace: string, emulatorOptions: Partial<E
   const logs: string[] = [];
   const token = `it-${randomBytes(12).toString('hex')}`;
   const emulator = await startEmulator({
-    tokens: { [token]: '*' },
     logLevel: 'debug',
     logger: createLogger({ level: 'debug', destination: lineCollector(logs) }),
     ...emulatorOptions,
+    tokens: { [token]: '*', ...emulatorOptions.tokens }, // a test's own tokens (e.g. read-only) beside the operator's
   });
   const kube = await createKubeClient({ kubeconfig: kubeconfigPath() });
   const chaman = new ChamanHttpClient({ baseUrl: emulator.url, auth: { kind: 'token', token }, retry: false });
