@@ -1,6 +1,10 @@
 // R17: SFTP SSH public keys, with sshpk. Accepted: OpenSSH one-line or RFC 4716 ("SSH-2") format;
 // RSA ≥ 2048 bits, ECDSA, Ed25519. Refused: DSA and, explicitly, private keys (sshpk.parseKey
 // accepts those too and quietly returns their public half). No message ever quotes the input.
+//
+// The input is untrusted: it is refused over MAX_SSH_PUBLIC_KEY_BYTES before anything reads it, and
+// sshpk only ever sees a one-line OpenSSH key or a decoded RFC 4716 blob, never its auto-detection,
+// whose PEM header regex is quadratic (8 KiB of "-----BEGIN " then dashes took 0.14 s, 64 KiB 9 s).
 import sshpk from 'sshpk';
 import { error } from './findings.ts';
 import type { Finding } from './types.ts';
@@ -19,6 +23,8 @@ export interface SshPublicKeyInfo {
 }
 
 export const SSH_RSA_MIN_BITS = 2048;
+/** An RSA 16384-bit public key is 2.8 kB in OpenSSH format: anything over 8 KiB is not one key. */
+export const MAX_SSH_PUBLIC_KEY_BYTES = 8192;
 
 const RFC4716_BEGIN = '---- BEGIN SSH2 PUBLIC KEY ----';
 const RFC4716_END = '---- END SSH2 PUBLIC KEY ----';
@@ -35,14 +41,9 @@ type Parsed = { key: sshpk.Key } | { problem: string };
 
 const FORMAT_TEXT = 'give the public key in OpenSSH one-line format (`ssh-ed25519 AAAA… comment`, the .pub file) or RFC 4716 format (`---- BEGIN SSH2 PUBLIC KEY ----`)';
 
+/** Every private key format sshpk reads says so in its text: PEM and OpenSSH labels, PuTTY, DNSSEC. */
 function looksPrivate(text: string): boolean {
-  if (/PRIVATE KEY/.test(text) || /^PuTTY-User-Key-File-/m.test(text)) return true;
-  try {
-    sshpk.parsePrivateKey(text, 'auto');
-    return true;
-  } catch {
-    return false;
-  }
+  return text.includes('PRIVATE KEY') || /^PuTTY-User-Key-File-/im.test(text) || text.startsWith('Private-key-format: v1');
 }
 
 /** RFC 4716 §3: begin line, headers (`Tag: value`, `\` continues a line), base64 body, end line. */
@@ -64,6 +65,12 @@ function parseRfc4716(text: string): Buffer | undefined {
 }
 
 function parsePublic(input: string): Parsed {
+  const size = Buffer.byteLength(input);
+  if (size > MAX_SSH_PUBLIC_KEY_BYTES) {
+    return {
+      problem: `R17: the SSH public key is ${size.toLocaleString('en-US')} bytes; the limit is ${MAX_SSH_PUBLIC_KEY_BYTES.toLocaleString('en-US')} bytes (8 KiB), and a larger value is not read: give one public key (the .pub file, one line)`,
+    };
+  }
   const text = input.trim();
   if (text === '') return { problem: `R17: the SSH public key is empty; ${FORMAT_TEXT}` };
   if (looksPrivate(text)) {
