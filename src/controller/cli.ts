@@ -8,6 +8,7 @@ import { tokenFromFile } from '../chaman/token-file.ts';
 import { parseDuration } from '../domain/index.ts';
 import { DEFAULT_SHA1_CUTOFF } from '../domain/types.ts';
 import { createKubeClient } from '../kube/client.ts';
+import { ConcurrencyLimit, adaptToKubeRequests, fixedConcurrency } from '../kube/concurrency-limit.ts';
 import { countKubeRequests } from '../kube/index.ts';
 import { createLogger } from '../observability/logger.ts';
 import { createOperatorMetrics } from '../observability/metrics.ts';
@@ -34,7 +35,8 @@ const FLAGS: Record<string, Flag> = {
   'chaman-ca': { env: 'CHAMAN_CA', help: 'PEM CA bundle that signs the Chaman server certificate' },
   'allow-insecure-http': { env: 'CHAMAN_ALLOW_INSECURE_HTTP', help: 'accept a plain http:// --chaman-url off loopback (tokens then travel in clear text: test networks only)', boolean: true },
   'chaman-credentials-secret': { env: 'CHAMAN_CREDENTIALS_SECRET', help: "the operator's own credentials Secret, NAMESPACE/NAME, which no ChamanSender may name (default: chaman-api in POD_NAMESPACE)" },
-  concurrency: { env: 'CHAMAN_CONCURRENCY', help: 'reconciles in parallel', default: '4' },
+  concurrency: { env: 'CHAMAN_CONCURRENCY', help: 'reconciles in parallel, fixed (default: adaptive, from the API server latencies and 429s)' },
+  'max-concurrency': { env: 'CHAMAN_MAX_CONCURRENCY', help: 'ceiling of the adaptive concurrency', default: '32' },
   'resync-period': { env: 'CHAMAN_RESYNC_PERIOD', help: 'how often Chaman is read to find drift', default: '10m' },
   'reconcile-timeout': { env: 'CHAMAN_RECONCILE_TIMEOUT', help: 'deadline of one reconcile, Chaman calls included', default: '60s' },
   'shutdown-timeout': { env: 'CHAMAN_SHUTDOWN_TIMEOUT', help: 'on SIGTERM, how long reconciles in flight may finish (keep below the Pod grace period)', default: '20s' },
@@ -89,6 +91,11 @@ export function readConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
     if (!Number.isFinite(n) || n <= 0) throw new Error(`--${name} must be a positive number`);
     return n;
   };
+  const count = (name: string): number => {
+    const n = Number(get(name));
+    if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} must be a whole number ≥ 1, not "${get(name)}"`);
+    return n;
+  };
   const policy = get('default-deletion-policy');
   if (policy !== 'Delete' && policy !== 'Orphan') throw new Error('--default-deletion-policy must be Delete or Orphan');
   const requireGrant = get('require-sender-grant');
@@ -112,7 +119,8 @@ export function readConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
     clientCert: get('chaman-client-cert'),
     clientKey: get('chaman-client-key'),
     ca: get('chaman-ca'),
-    concurrency: positive('concurrency'),
+    concurrency: get('concurrency') === undefined ? undefined : count('concurrency'),
+    maxConcurrency: count('max-concurrency'),
     resyncPeriodMs: duration('resync-period'),
     reconcileTimeoutMs: duration('reconcile-timeout'),
     requireSenderGrant: requireGrant === 'true',
@@ -152,6 +160,13 @@ export function operatorAuth(config: Pick<RunConfig, 'ca' | 'tokenFile' | 'clien
   return undefined;
 }
 
+/** Reconciles in flight follow the API server's pace: from 4, up to `max` (issue 19 item 1). */
+function adaptiveConcurrency(kube: Parameters<typeof adaptToKubeRequests>[0], max: number, saturated: () => boolean): ConcurrencyLimit {
+  const limit = new ConcurrencyLimit({ max, initial: Math.min(4, max), now: () => performance.now(), saturated });
+  adaptToKubeRequests(kube, limit);
+  return limit;
+}
+
 export async function runOperatorCli(argv: string[]): Promise<number> {
   if (argv.includes('--help') || argv.includes('-h')) {
     console.log(usage());
@@ -185,12 +200,14 @@ export async function runOperatorCli(argv: string[]): Promise<number> {
   let lostLeadership = () => {};
   const kube = await createKubeClient({ kubeconfig: config.kubeconfig, userAgent: 'chaman-operator' });
   countKubeRequests(kube, metrics);
+  let keysWaiting = () => false;
+  const concurrency = config.concurrency !== undefined ? fixedConcurrency(config.concurrency) : adaptiveConcurrency(kube, config.maxConcurrency, () => keysWaiting());
   const operator = new Operator({
     kube,
     chaman: auth ? (factory(auth) as ChamanHttpClient) : undefined,
     clientFactory: factory,
     namespaces: config.namespaces,
-    concurrency: config.concurrency,
+    concurrency,
     settings: {
       defaultDeletionPolicy: config.defaultDeletionPolicy,
       certExpiryWarningMs: config.certExpiryWarningMs,
@@ -210,6 +227,7 @@ export async function runOperatorCli(argv: string[]): Promise<number> {
     identity,
     ...(config.leaderElect ? { leaderElection: { namespace: config.leaderElectionNamespace, name: 'chaman-operator' } } : {}),
   });
+  keysWaiting = () => operator.queue.depth > 0;
   const server = await startObservabilityServer({
     registry: metrics.registry,
     metricsAddr: config.metricsAddr,

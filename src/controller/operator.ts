@@ -10,6 +10,7 @@ import { LeaderElector } from '../kube/leader-election.ts';
 import { KubeObjects } from '../kube/objects.ts';
 import { informerMetricsHooks, queueMetricsHooks } from '../kube/index.ts';
 import { WorkQueue, objectKey, parseObjectKey, type WorkResult } from '../kube/work-queue.ts';
+import { fixedConcurrency, type ConcurrencySource } from '../kube/concurrency-limit.ts';
 import type { OperatorMetrics } from '../observability/metrics.ts';
 import { isSingletonType } from '../domain/index.ts';
 import { referencedSecrets } from './account-inputs.ts';
@@ -35,7 +36,8 @@ export interface OperatorOptions {
   chaman: ChamanClient | undefined;
   clientFactory: ClientFactory;
   namespaces: string[];
-  concurrency: number;
+  /** Reconciles in flight: fixed, or an adaptive limit (src/kube/concurrency-limit.ts). */
+  concurrency: number | ConcurrencySource;
   settings: Settings;
   metrics: OperatorMetrics;
   logger: Logger;
@@ -182,9 +184,12 @@ export class Operator {
       settings: o.settings,
     };
     this.chamanFor = kinds.chamanFor;
+    const concurrency = typeof o.concurrency === 'number' ? fixedConcurrency(o.concurrency) : o.concurrency;
+    o.metrics.workqueueConcurrencyLimit.set({ queue: 'chaman' }, concurrency.limit);
+    concurrency.onChange((limit) => o.metrics.workqueueConcurrencyLimit.set({ queue: 'chaman' }, limit));
     this.queue = new WorkQueue({
       name: 'chaman',
-      concurrency: o.concurrency,
+      concurrency,
       handler: (key) => this.process(key),
       hooks: queueMetricsHooks(o.metrics, 'chaman', {
         // `object`, not `key`: the logger redacts fields named key.

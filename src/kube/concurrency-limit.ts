@@ -160,3 +160,11 @@ export function kubeLatencySample(r: { verb: string; status: number; durationMs:
   if (r.verb === 'list' || r.verb === 'watch' || r.status === 0) return undefined;
   return { latencyMs: r.durationMs, throttled: r.status === 429 || r.status === 503 || r.status === 504 };
 }
+
+/** Feeds `limit` with the latencies and throttled answers of a Kubernetes client's requests. */
+export function adaptToKubeRequests(client: { onRequest(hook: (r: { verb: string; status: number; durationMs: number }) => void): void }, limit: ConcurrencyLimit): void {
+  client.onRequest((r) => {
+    const sample = kubeLatencySample(r);
+    if (sample) limit.record(sample.latencyMs, sample.throttled);
+  });
+}

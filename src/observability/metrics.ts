@@ -24,6 +24,7 @@ export const METRIC_NAMES = [
   'chaman_workqueue_retries_total',
   'chaman_workqueue_queue_duration_seconds',
   'chaman_workqueue_work_duration_seconds',
+  'chaman_workqueue_concurrency_limit',
   'chaman_drift_total',
   'chaman_resyncs_total',
   'chaman_watch_restarts_total',
@@ -92,6 +93,7 @@ export interface OperatorMetrics {
   readonly workqueueRetries: Counter<QueueLabels>;
   readonly workqueueQueueDuration: Histogram<QueueLabels>;
   readonly workqueueWorkDuration: Histogram<QueueLabels>;
+  readonly workqueueConcurrencyLimit: Gauge<QueueLabels>;
   readonly resyncs: Counter<'outcome'>;
   readonly drift: Counter<'kind' | 'action'>;
   readonly watchRestarts: Counter<'resource' | 'reason'>;
@@ -244,6 +246,12 @@ export function createOperatorMetrics(): OperatorMetrics {
       help: 'How long a worker took to process a key.',
       labelNames: ['queue'] as const,
       buckets: QUEUE_BUCKETS,
+      registers,
+    }),
+    workqueueConcurrencyLimit: new Gauge({
+      name: 'chaman_workqueue_concurrency_limit',
+      help: 'Reconciles allowed in flight now: adaptive (from Kubernetes latencies and 429s, up to --max-concurrency), or --concurrency when set.',
+      labelNames: ['queue'] as const,
       registers,
     }),
     resyncs: new Counter({
