@@ -9,6 +9,7 @@ import {
   checkSshPublicKey,
   checkUsername,
 } from '../domain/index.ts';
+import type { InspectedCertificate } from '../domain/index.ts';
 import type { ChannelType, Finding, Permission, RulePolicy } from '../domain/types.ts';
 import type { ChamanSenderSpec, ChannelAccountSpec } from './types.generated.ts';
 
@@ -102,11 +103,22 @@ export interface AccountRuleContext {
 }
 
 /** R4, R5, R6–R10, R11, R17 on a ChannelAccount whose Secrets were resolved. */
-export async function checkChannelAccount(
+export async function checkChannelAccount(spec: ChannelAccountSpec, material: AccountMaterial, ctx: AccountRuleContext): Promise<Finding[]> {
+  return (await checkChannelAccountInputs(spec, material, ctx)).findings;
+}
+
+export interface CheckedAccountInputs {
+  findings: Finding[];
+  /** What each of material.certificates was read as (same order); undefined where it could not be read. */
+  certificates: (InspectedCertificate | undefined)[];
+}
+
+/** checkChannelAccount, keeping each certificate as the rules read it, so that nothing parses it again. */
+export async function checkChannelAccountInputs(
   spec: ChannelAccountSpec,
   material: AccountMaterial,
   ctx: AccountRuleContext,
-): Promise<Finding[]> {
+): Promise<CheckedAccountInputs> {
   const type = spec.type as ChannelType;
   const findings: Finding[] = [];
   findings.push(...checkPermissions(spec.permissions ?? [], type, ctx.catalog, 'spec.permissions'));
@@ -119,10 +131,13 @@ export async function checkChannelAccount(
     const field = spec.sftp?.publicKey !== undefined ? 'spec.sftp.publicKey' : 'spec.sftp.publicKeySecretRef';
     findings.push(...checkSshPublicKey(material.sshPublicKey, field).findings);
   }
+  const certificates: (InspectedCertificate | undefined)[] = [];
   for (const cert of material.certificates) {
-    findings.push(...(await checkCertificate(cert.bytes, type, cert.field, ctx.policy)).findings);
+    const checked = await checkCertificate(cert.bytes, type, cert.field, ctx.policy);
+    findings.push(...checked.findings);
+    certificates.push(checked.certificate);
   }
-  return findings;
+  return { findings, certificates };
 }
 
 /** R1 on a ChamanSender. */

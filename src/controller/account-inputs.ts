@@ -1,8 +1,8 @@
 // Reads what a ChannelAccount references (its Secrets), checks it against the rules, and turns it
 // into the DesiredAccount the plan compares with Chaman. Secret values stay in memory only.
-import { checkChannelAccount, resolveAccountMaterial, type SecretData } from '../api/semantic.ts';
+import { checkChannelAccountInputs, resolveAccountMaterial, type SecretData } from '../api/semantic.ts';
 import type { ChannelAccount, ChannelAccountSpec } from '../api/types.generated.ts';
-import { certificateDetails, inspectCertificate } from '../domain/index.ts';
+import { certificateDetails } from '../domain/index.ts';
 import type { Finding, Permission, RulePolicy } from '../domain/types.ts';
 import type { DesiredAccount, DesiredCertificate } from './desired-account.ts';
 import type { KubeStore } from './ports.ts';
@@ -40,10 +40,12 @@ export async function readAccountInputs(
     if (content !== 'absent') versions.set(name, content.resourceVersion);
   }
   const { material, findings } = resolveAccountMaterial(spec, (name) => secrets.get(name) ?? 'absent');
-  findings.push(...(await checkChannelAccount(spec, material, { catalog, policy })));
+  // Each certificate is parsed once, by the rules; their reading gives its notBefore and, when valid,
+  // what Chaman should hold (a hostile tls.crt costs one capped, linear scan per reconcile).
+  const checked = await checkChannelAccountInputs(spec, material, { catalog, policy });
+  findings.push(...checked.findings);
+  const inspected = checked.certificates;
   const passwordSecretVersion = spec.ftp ? versions.get(spec.ftp.passwordSecretRef.name) : undefined;
-  // Each certificate is parsed once here, for its notBefore and, when valid, for what Chaman should hold.
-  const inspected = await Promise.all(material.certificates.map((c) => inspectCertificate(c.bytes).catch(() => undefined)));
   const future = inspected.map((i) => i?.notBefore.getTime() ?? 0).filter((t) => t > policy.now.getTime());
   const base = {
     findings,
