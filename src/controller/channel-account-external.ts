@@ -27,12 +27,11 @@ export interface AccountInputsForChaman {
   known: ConvergedAccounts;
 }
 
-export class ChamanAccountClient implements ExternalClient<HeldAccount> {
+export class ChamanAccountClient implements ExternalClient<HeldAccount, AccountPlan> {
   private readonly object: ChannelAccount;
   private readonly chaman: ChamanClient;
   private readonly senderNumber: string;
   private readonly inputs: AccountInputsForChaman;
-  private plan: AccountPlan | undefined;
 
   constructor(object: ChannelAccount, chaman: ChamanClient, senderNumber: string, inputs: AccountInputsForChaman) {
     this.object = object;
@@ -46,7 +45,7 @@ export class ChamanAccountClient implements ExternalClient<HeldAccount> {
    * What Chaman last showed is trusted only to conclude that nothing needs doing; any difference is
    * planned again from a fresh read.
    */
-  async observe(): Promise<Observation<HeldAccount>> {
+  async observe(): Promise<Observation<HeldAccount, AccountPlan>> {
     const externalId = this.object.metadata.annotations?.[ANNOTATIONS.externalName];
     const seen = externalId && this.inputs.desired ? this.inputs.known.lastSeen(this.senderNumber, externalId) : undefined;
     if (seen) {
@@ -58,7 +57,7 @@ export class ChamanAccountClient implements ExternalClient<HeldAccount> {
     return this.compare(found.account);
   }
 
-  private compare(account: ChamanAccount): Observation<HeldAccount> {
+  private compare(account: ChamanAccount): Observation<HeldAccount, AccountPlan> {
     const foreign = foreignAccount(account, { type: this.object.spec.type, senderNumber: this.senderNumber });
     if (foreign) return { differences: [], foreign };
     const held: HeldAccount = { account, ...this.heldPasswordVersion() };
@@ -66,8 +65,8 @@ export class ChamanAccountClient implements ExternalClient<HeldAccount> {
     if (!desired) return { resource: held, externalName: account.id, differences: [] };
     const given = this.object.status?.passwordSecretVersion;
     const passwordChanged = desired.type === 'FTP' && given !== undefined && this.inputs.passwordSecretVersion !== undefined && given !== this.inputs.passwordSecretVersion;
-    this.plan = planAccountUpdate(desired, account, { passwordChanged });
-    return { resource: held, externalName: account.id, differences: this.plan.differences, drift: this.isDrift(desired) };
+    const planned = planAccountUpdate(desired, account, { passwordChanged });
+    return { resource: held, externalName: account.id, differences: planned.differences, planned, drift: this.isDrift(desired) };
   }
 
   async create(guardKey: string): Promise<{ resource: HeldAccount; externalName: string }> {
@@ -84,9 +83,10 @@ export class ChamanAccountClient implements ExternalClient<HeldAccount> {
     return { resource: { account: created, ...(version ? { passwordSecretVersion: version } : {}) }, externalName: created.id };
   }
 
-  async update(observation: Observation<HeldAccount>): Promise<Updated<HeldAccount> | 'recreate'> {
+  async update(observation: Observation<HeldAccount, AccountPlan>): Promise<Updated<HeldAccount> | 'recreate'> {
     const desired = this.required();
-    const plan = this.plan!;
+    const plan = observation.planned;
+    if (!plan) throw new Error('update() needs the observation that planned it');
     const held = observation.resource!;
     if (plan.forbidden.length > 0) {
       if ((this.object.spec.replacementPolicy ?? 'Never') === 'Recreate') return 'recreate';
@@ -102,7 +102,7 @@ export class ChamanAccountClient implements ExternalClient<HeldAccount> {
     return { resource: { ...held, account: after } };
   }
 
-  async delete(observation: Observation<HeldAccount>): Promise<void> {
+  async delete(observation: Observation<HeldAccount, AccountPlan>): Promise<void> {
     this.inputs.known.forget(this.senderNumber, observation.externalName!);
     try {
       await this.chaman.deleteAccount(this.senderNumber, observation.externalName!);

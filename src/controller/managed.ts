@@ -13,8 +13,14 @@ export interface ManagedObject {
   status?: { observedGeneration?: number; conditions?: unknown[]; lastSyncTime?: string; lastHandledReconcileAt?: string };
 }
 
-/** What observe() found in Chaman. */
-export interface Observation<R> {
+/**
+ * What observe() found in Chaman, and (`planned`) what update() needs to converge it, as Crossplane's
+ * ExternalObservation carries it: update() works from the observation it is given, never from state
+ * left behind by an earlier call.
+ */
+export interface Observation<R, P = unknown> {
+  /** What update() will do, planned by observe() from the same read; present when there are differences. */
+  planned?: P;
   /** The external resource, when it exists. */
   resource?: R;
   /** Its id in Chaman, recorded in the annotation chaman.io/external-name. */
@@ -41,8 +47,8 @@ export interface Updated<R> {
 }
 
 /** Four verbs against Chaman, bound to one object and one reconcile (its inputs and its AbortSignal). */
-export interface ExternalClient<R> {
-  observe(): Promise<Observation<R>>;
+export interface ExternalClient<R, P = unknown> {
+  observe(): Promise<Observation<R, P>>;
   /**
    * Creates it. `guardKey` names this object's pending create (its uid and guard stamp); the client
    * adds what it sends, so an Idempotency-Key is never reused for another body and a retry of the same
@@ -58,8 +64,8 @@ export interface ExternalClient<R> {
    * Converges an existing resource. Returns 'recreate' when the change is one Chaman forbids (R12) and
    * the spec allows delete-and-create; throws NeedsUserError when it forbids and the spec does not.
    */
-  update(observation: Observation<R>): Promise<Updated<R> | 'recreate'>;
-  delete(observation: Observation<R>): Promise<void>;
+  update(observation: Observation<R, P>): Promise<Updated<R> | 'recreate'>;
+  delete(observation: Observation<R, P>): Promise<void>;
 }
 
 /** Per-reconcile context a kind may use. */
