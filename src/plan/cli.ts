@@ -10,6 +10,7 @@ import { DEFAULT_SHA1_CUTOFF } from '../domain/types.ts';
 import { createKubeClient, type KubeClient } from '../kube/client.ts';
 import { toText } from '../validate/report.ts';
 import { loadPlanInput } from './input.ts';
+import { kubeClusterReader } from './live.ts';
 import { makePlan } from './plan.ts';
 import { renderMarkdown } from './render-markdown.ts';
 import { renderText } from './render-text.ts';
@@ -141,7 +142,7 @@ export async function runPlanCli(argv: string[]): Promise<number> {
     const token = readFileSync(args.tokenFile, 'utf8').trim();
     chaman = new ChamanHttpClient({ baseUrl: args.url, auth: { kind: 'token', token } });
     if (args.kubeconfig) kube = await createKubeClient({ kubeconfig: args.kubeconfig, userAgent: 'chaman-operator-plan' });
-    const plan = await makePlan({ input: loaded.input, chaman, ...(kube ? { kube } : {}), settings: args.settings, now });
+    const plan = await makePlan({ input: loaded.input, chaman, ...(kube ? { cluster: kubeClusterReader(kube) } : {}), settings: args.settings, now });
     process.stdout.write(renderPlan(plan, args.output));
     return exitCode(plan, args);
   } catch (error) {

@@ -18,6 +18,21 @@ export interface LiveCluster {
   notes: string[];
 }
 
+/** What plan reads of the cluster (a port: the CLI gives it a KubeClient, tests a fake). */
+export interface ClusterReader {
+  read(namespaces: string[]): Promise<LiveCluster>;
+  secret(namespace: string, name: string): Promise<SecretContent | 'absent'>;
+  configMapKey(namespace: string, configMap: string, key: string): Promise<string | undefined>;
+}
+
+export function kubeClusterReader(kube: KubeClient): ClusterReader {
+  return {
+    read: (namespaces) => readLiveCluster(kube, namespaces),
+    secret: (namespace, name) => readLiveSecret(kube, namespace, name),
+    configMapKey: (namespace, name, key) => readLiveConfigMapKey(kube, namespace, name, key),
+  };
+}
+
 const forbidden = (e: unknown): boolean => e instanceof KubeApiError && (e.status === 403 || e.status === 401);
 
 async function list<T>(kube: KubeClient, rt: ResourceType, namespace?: string): Promise<T[]> {

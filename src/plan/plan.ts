@@ -3,11 +3,10 @@
 import type { ChamanSender, ChannelAccount } from '../api/types.generated.ts';
 import type { ChamanClient } from '../chaman/types.ts';
 import type { Settings } from '../controller/ports.ts';
-import type { KubeClient } from '../kube/client.ts';
 import { accountChange, deletionChange, senderChange } from './derive.ts';
 import { DryRun } from './dry-run.ts';
 import type { PlanInput } from './input.ts';
-import { readLiveCluster, readLiveConfigMapKey, readLiveSecret } from './live.ts';
+import type { ClusterReader } from './live.ts';
 import { keyOf, PlanStore } from './plan-store.ts';
 import { summarize, type Plan, type PlanChange } from './types.ts';
 import { planWorld } from './world.ts';
@@ -17,7 +16,7 @@ export interface PlanOptions {
   /** Reads Chaman; plan never writes through it. */
   chaman: ChamanClient;
   /** With --kubeconfig: the cluster, read only. */
-  kube?: KubeClient;
+  cluster?: ClusterReader;
   settings: Settings;
   now: Date;
 }
@@ -26,17 +25,17 @@ export const NO_KUBECONFIG_NOTE =
   'Without --kubeconfig, deletions cannot be seen (an object removed from the input is not shown), and each account is matched by what Chaman shows: its chaman.io/external-name annotation, its singleton type (FTP, SFTP, SOAP) or its REST account name.';
 
 export async function makePlan(options: PlanOptions): Promise<Plan> {
-  const { input, kube, now } = options;
-  const live = kube ? await readLiveCluster(kube, input.namespaces) : undefined;
+  const { input, cluster, now } = options;
+  const live = cluster ? await cluster.read(input.namespaces) : undefined;
   const notes = [...(live?.notes ?? [])];
-  if (!kube) notes.push(NO_KUBECONFIG_NOTE);
+  if (!cluster) notes.push(NO_KUBECONFIG_NOTE);
   let settings = options.settings;
   if (settings.requireSenderGrant && input.grants.length === 0 && live?.grants === undefined) {
     settings = { ...settings, requireSenderGrant: false };
-    if (kube === undefined) notes.push('No ChamanSenderGrant in the input and no --kubeconfig: the grant each sender needs was not checked.');
+    if (cluster === undefined) notes.push('No ChamanSenderGrant in the input and no --kubeconfig: the grant each sender needs was not checked.');
   }
-  const { world, live: liveByKey, deleted } = planWorld(input, live, now, kube ? (ns, name) => readLiveSecret(kube, ns, name) : undefined);
-  if (kube) world.readClientId = (ns, cm, key) => readLiveConfigMapKey(kube, ns, cm, key);
+  const { world, live: liveByKey, deleted } = planWorld(input, live, now, cluster?.secret);
+  if (cluster) world.readClientId = cluster.configMapKey;
   const store = new PlanStore(world);
   const dry = new DryRun(store, options.chaman, settings, now);
   const catalog = await options.chaman.listPermissions();
@@ -65,7 +64,7 @@ export async function makePlan(options: PlanOptions): Promise<Plan> {
         ...(liveCopy?.metadata.annotations?.['chaman.io/external-name'] ? { liveExternalName: liveCopy.metadata.annotations['chaman.io/external-name'] } : {}),
         catalog,
         ...(publication ? { publication } : {}),
-        publicationKnown: kube !== undefined,
+        publicationKnown: cluster !== undefined,
       }),
     );
   }
