@@ -5,6 +5,7 @@ import { parseArgs } from 'node:util';
 import { ChamanHttpClient, type ChamanAuth } from '../chaman/http-client.ts';
 import { insecureHttpProblem } from '../chaman/insecure-http.ts';
 import { tokenFromFile } from '../chaman/token-file.ts';
+import { ChamanTraffic } from '../chaman/traffic.ts';
 import { parseDuration } from '../domain/index.ts';
 import { DEFAULT_SHA1_CUTOFF } from '../domain/types.ts';
 import { createKubeClient } from '../kube/client.ts';
@@ -186,7 +187,8 @@ export async function runOperatorCli(argv: string[]): Promise<number> {
   const factory = clientFactory({
     baseUrl: config.chamanUrl!,
     allowInsecureHttp: config.allowInsecureHttp,
-    rateLimit: { ratePerSecond: config.rateLimit, burst: Math.max(1, Math.ceil(config.rateLimit * 2)) },
+    // One token bucket for every credential; one request at a time until Chaman has answered one.
+    traffic: new ChamanTraffic({ rateLimit: { ratePerSecond: config.rateLimit, burst: Math.max(1, Math.ceil(config.rateLimit * 2)) }, slowStart: {} }),
     onRequest: chamanRequestMetrics(metrics),
   });
   let auth: ChamanAuth | undefined;
