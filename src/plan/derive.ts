@@ -19,7 +19,7 @@ interface ReadyCondition {
 export class PlanReadError extends Error {}
 
 const readyOf = (o: ChamanSender | ChannelAccount | undefined): ReadyCondition | undefined =>
-  (o?.status?.conditions as ReadyCondition[] & { type?: string }[] | undefined)?.find((c) => (c as { type?: string }).type === 'Ready');
+  (o?.status?.conditions as (ReadyCondition & { type: string })[] | undefined)?.find((c) => c.type === 'Ready');
 
 /** A read Chaman refused (other than a missing account, which the reconciler handles) makes the plan fail. */
 function checkReads(run: ObjectRun): void {

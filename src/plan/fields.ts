@@ -3,11 +3,11 @@
 // as "set" or "changed", never its value.
 import type { CertificateUpload, ChamanAccount, ChamanCertificate, CreateAccountRequest } from '../chaman/types.ts';
 import { certificateDetails, inspectCertificate } from '../domain/index.ts';
-import type { Contact, Permission } from '../domain/types.ts';
+import type { CertificateDetails, Contact, Permission } from '../domain/types.ts';
 import type { RecordedWrite } from './recording-chaman.ts';
 import type { PlanField, PlannedCertificate } from './types.ts';
 
-const publicDetails = (c: Omit<PlannedCertificate, never> & Record<string, unknown>): PlannedCertificate => ({
+const publicDetails = (c: CertificateDetails): PlannedCertificate => ({
   name: c.name,
   fileName: c.fileName,
   sha256Fingerprint: c.sha256Fingerprint,
@@ -18,7 +18,7 @@ const publicDetails = (c: Omit<PlannedCertificate, never> & Record<string, unkno
 
 async function uploaded(upload: CertificateUpload): Promise<PlannedCertificate> {
   const inspected = await inspectCertificate(Buffer.from(upload.content, 'base64'));
-  return publicDetails(certificateDetails(inspected, upload.name, upload.fileName) as never);
+  return publicDetails(certificateDetails(inspected, upload.name, upload.fileName));
 }
 
 /** What an account will look like: the account read, with the recorded calls applied. Secret fields by presence only. */
@@ -40,7 +40,7 @@ const fromChaman = (a: ChamanAccount): AccountView => ({
   permissions: a.permissions,
   ...(a.username ? { username: a.username } : {}),
   ...(a.sshPublicKey ? { sshPublicKey: a.sshPublicKey } : {}),
-  certificates: a.certificates.map((c) => publicDetails(c as never)),
+  certificates: a.certificates.map(publicDetails),
 });
 
 async function fromCreate(r: CreateAccountRequest): Promise<AccountView> {
