@@ -59,9 +59,9 @@ describe('image context', () => {
   const builtins = new Set(builtinModules);
   // What the image runs: the launcher and the dispatcher, and the commands meant for a cluster.
   // (`demo` starts a local control plane built from test/controlplane: not an in-cluster command.)
-  const entries = ['bin/chaman-operator.mjs', 'src/cli.ts', 'src/controller/cli.ts', 'src/emulator/cli.ts', 'src/validate/cli.ts'];
+  const entries = ['bin/chaman-operator.mjs', 'src/cli.ts', 'src/controller/cli.ts', 'src/emulator/cli.ts', 'src/validate/cli.ts', 'src/plan/cli.ts'];
 
-  it('run, emulator and validate load no file outside src/ and no devDependency', () => {
+  it('run, emulator, validate and plan (a CI job runs it from the image) load no file outside src/ and no devDependency', () => {
     const problems: string[] = [];
     const seen = new Set<string>();
     const queue = entries.map((e) => join(REPO_ROOT, e));
