@@ -32,7 +32,7 @@ export function renderMarkdown(plan: Plan, limit = MARKDOWN_LIMIT): string {
   const ordered = [...destructive, ...plan.changes.filter((c) => !DESTRUCTIVE.has(c.action) && c.action !== 'no-op')];
   if (ordered.length === 0) head.push('No changes. Chaman matches the input.', '');
   const tail = [...plan.notes.map((n) => `> ${escape(n)}`), '', `\`${summaryLine(plan)}\` Chaman read at ${plan.observedAt}.`, ''].join('\n');
-  let body = head.join('\n');
+  let body = `${head.join('\n')}\n`;
   let shown = 0;
   for (const change of ordered) {
     const next = section(change);
