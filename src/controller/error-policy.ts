@@ -1,19 +1,11 @@
 // The one place where an error becomes a decision: what status says, whether and when to try again.
 // Four classes (plus an abort), after controller-runtime's reconcileHandler:
 // - conflict:   a write lost a race on a stale copy; try again at once from a fresh copy, report nothing;
-// - transient:  Chaman or the network failed; Synced=False with the error and the next try, backoff;
-// - kubernetes: the Kubernetes API failed; Synced=False, backoff; Chaman was not the problem;
+// - transient:  the external system or the network failed; Synced=False with the error and the next try, backoff;
+// - kubernetes: the Kubernetes API failed; Synced=False, backoff; the external system was not the problem;
 // - needsUser:  only a person can fix it (a rule, access, a name taken); terminal: Stalled=True, no fast retries.
-// Pure.
-import {
-  AbortedError,
-  AccessDeniedError,
-  ChamanError,
-  ConflictError,
-  RateLimitedError,
-  UnavailableError,
-  ValidationError,
-} from '../chaman/errors.ts';
+// It knows no backend: an adapter (chaman-errors.ts for Chaman) turns the backend's errors into the
+// classes below before they reach the driver. Pure.
 import { KubeApiError } from '../kube/client.ts';
 import type { Finding, InvalidReason } from '../domain/types.ts';
 import type { Outcome, ReadyReason } from './conditions.ts';
@@ -24,12 +16,35 @@ export class NeedsUserError extends Error {
   readonly stalledReason: string;
   /** A refused create that may still have made the external object: its create guard stays. */
   readonly mayHaveCreated: boolean;
-  constructor(message: string, opts: { reason?: ReadyReason; stalledReason: string; mayHaveCreated?: boolean }) {
+  /** Look again by itself after this long (access may be granted elsewhere); otherwise only on a change. */
+  readonly recheckAfterMs: number | undefined;
+  constructor(message: string, opts: { reason?: ReadyReason; stalledReason: string; mayHaveCreated?: boolean; recheckAfterMs?: number }) {
     super(message);
     this.name = 'NeedsUserError';
     this.reason = opts.reason ?? 'Stalled';
     this.stalledReason = opts.stalledReason;
     this.mayHaveCreated = opts.mayHaveCreated ?? false;
+    this.recheckAfterMs = opts.recheckAfterMs;
+  }
+}
+
+/** The external system refused the spec for a rule: Invalid, terminal until the spec or a Secret changes. */
+export class InvalidError extends Error {
+  readonly findings: Finding[];
+  constructor(message: string, findings: Finding[]) {
+    super(message);
+    this.name = 'InvalidError';
+    this.findings = findings;
+  }
+}
+
+/** The external system or the way to it failed; worth another try, not before `retryAfterMs` when given. */
+export class TransientError extends Error {
+  readonly retryAfterMs: number | undefined;
+  constructor(message: string, retryAfterMs?: number) {
+    super(message);
+    this.name = 'TransientError';
+    this.retryAfterMs = retryAfterMs;
   }
 }
 
@@ -108,42 +123,14 @@ export function classifyError(error: unknown, signal?: AbortSignal): ErrorVerdic
     if (error.status === 409) return { class: 'conflict', message: error.message };
     return { class: 'kubernetes', message: `Kubernetes API: ${error.message}`, ...(error.retryAfterMs !== undefined ? { retryAfterMs: error.retryAfterMs } : {}) };
   }
-  if (error instanceof NeedsUserError) return needsUser(stalledOutcome(error.reason, error.stalledReason, error.message), error.stalledReason);
-  if (error instanceof AccessDeniedError) {
-    // R14: a person must grant access, possibly outside Kubernetes: look again now and then, not in a storm.
-    return needsUser(stalledOutcome('AccessDenied', 'AccessDenied', error.message), 'AccessDenied', NEEDS_USER_RECHECK_MS);
-  }
-  if (error instanceof ValidationError) {
-    const findings: Finding[] =
-      error.errors.length > 0
-        ? error.errors.map((e) => ({ rule: e.rule as Finding['rule'], field: e.field, severity: 'error', message: e.message }))
-        : [{ rule: 'SCHEMA', field: '', severity: 'error', message: error.message }];
+  if (error instanceof NeedsUserError) return needsUser(stalledOutcome(error.reason, error.stalledReason, error.message), error.stalledReason, error.recheckAfterMs);
+  if (error instanceof InvalidError) {
+    const findings: Finding[] = error.findings.length > 0 ? error.findings : [{ rule: 'SCHEMA', field: '', severity: 'error', message: error.message }];
     const outcome = invalidOutcome(findings);
     return needsUser(outcome, outcome.invalid!.reason);
   }
-  if (error instanceof ConflictError && error.code === 'CHANNEL_ALREADY_EXISTS') {
-    const outcome = invalidOutcome([
-      {
-        rule: 'R2',
-        field: 'spec.type',
-        severity: 'error',
-        reason: 'DuplicateChannel',
-        message: `${error.message} The sender already has an account of this type in Chaman (R2): delete it there, or adopt it by setting the annotation chaman.io/external-name to its id.`,
-      },
-    ]);
-    return needsUser(outcome, 'DuplicateChannel');
-  }
-  if (error instanceof ConflictError) {
-    const message = `Chaman refused the change (${error.code}): ${error.message}`;
-    return needsUser(stalledOutcome('RequiresReplacement', error.code, message), 'RequiresReplacement');
-  }
-  if (error instanceof RateLimitedError || error instanceof UnavailableError) {
-    return transient(`Chaman is unavailable (${error.message})`, error.retryAfterMs);
-  }
-  if (signal?.aborted || error instanceof AbortedError) {
-    return transient(`the reconcile was cut short: ${reasonText(signal?.aborted ? signal.reason : error)}`);
-  }
-  if (error instanceof ChamanError) return transient(`Chaman answered ${error.status} ${error.code}: ${error.message}`);
+  if (error instanceof TransientError) return transient(error.message, error.retryAfterMs);
+  if (signal?.aborted) return transient(`the reconcile was cut short: ${reasonText(signal.reason)}`);
   return transient(`Reconcile failed: ${error instanceof Error ? error.message : String(error)}`);
 }
 

@@ -16,6 +16,7 @@ import { isSingletonType } from '../domain/index.ts';
 import { referencedSecrets } from './account-inputs.ts';
 import { ANNOTATIONS, MANAGED_BY_LABEL } from './annotations.ts';
 import { ChamanClients, CatalogCache, type ClientFactory } from './chaman-clients.ts';
+import { fromChaman } from './chaman-errors.ts';
 import { ChamanSenderKind } from './chaman-sender-kind.ts';
 import type { HeldAccount } from './channel-account-external.ts';
 import { ChannelAccountKind } from './channel-account-kind.ts';
@@ -214,6 +215,7 @@ export class Operator {
       now: this.now,
       reconcileTimeoutMs: o.settings.reconcileTimeoutMs,
       stopSignal: this.work.signal,
+      translateError: fromChaman,
       backoff: (key, hintMs) => this.queue.backoffDelay(this.queue.numRequeues(key) + 1, hintMs),
     };
     this.senderDriver = new ReconcileDriver(new ChamanSenderKind(kinds), deps);

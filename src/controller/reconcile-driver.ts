@@ -28,6 +28,8 @@ export interface DriverDeps {
   stopSignal: AbortSignal;
   /** The delay before the next try of a failing key (per-key exponential backoff; never below the hint). */
   backoff(key: string, hintMs?: number): number;
+  /** Turns the backend's errors into the error policy's classes (Chaman's: fromChaman); others pass as they are. */
+  translateError(error: unknown): unknown;
 }
 
 type ResultLabel = 'success' | 'error' | 'invalid' | 'paused' | 'conflict' | 'aborted';
@@ -79,7 +81,7 @@ export class ReconcileDriver<O extends ManagedObject, R> {
       try {
         settled = await this.run(state, scope);
       } catch (error) {
-        const verdict = this.d.stopSignal.aborted ? ({ class: 'aborted', message: 'stopping' } as const) : classifyError(error, signal);
+        const verdict = this.d.stopSignal.aborted ? ({ class: 'aborted', message: 'stopping' } as const) : classifyError(this.d.translateError(error), signal);
         result = verdictResult(verdict);
         return await this.concludeError(key, state, scope, verdict, error);
       }
@@ -184,8 +186,9 @@ export class ReconcileDriver<O extends ManagedObject, R> {
     try {
       created = await this.whileSlow(state, scope, 'Creating', 'Creating it in Chaman.', () => external.create(`chaman-operator-${state.object.metadata.uid}-${Date.parse(stamp)}`));
     } catch (error) {
-      const definitelyNotCreated = !(error instanceof NeedsUserError && error.mayHaveCreated);
-      if (!this.d.stopSignal.aborted && definitelyNotCreated && classifyError(error).class === 'needsUser') {
+      const translated = this.d.translateError(error);
+      const definitelyNotCreated = !(translated instanceof NeedsUserError && translated.mayHaveCreated);
+      if (!this.d.stopSignal.aborted && definitelyNotCreated && classifyError(translated).class === 'needsUser') {
         state.object = await this.d.updateMetadata(state.object, {
           annotations: { [ANNOTATIONS.createPending]: null, [ANNOTATIONS.createIntent]: null, [ANNOTATIONS.createFailed]: this.d.now().toISOString() },
         });

@@ -4,6 +4,7 @@
 // written. Senders first, so their accounts see them as the operator would once they are Ready.
 import type { ChamanSender, ChannelAccount } from '../api/types.generated.ts';
 import type { ChamanClient } from '../chaman/types.ts';
+import { fromChaman } from '../controller/chaman-errors.ts';
 import { ChamanSenderKind } from '../controller/chaman-sender-kind.ts';
 import { ChannelAccountKind } from '../controller/channel-account-kind.ts';
 import { NeedsUserError } from '../controller/error-policy.ts';
@@ -72,6 +73,7 @@ export class DryRun {
       reconcileTimeoutMs: settings.reconcileTimeoutMs,
       stopSignal: new AbortController().signal,
       backoff: () => 60_000,
+      translateError: fromChaman,
     };
     this.senderDriver = new ReconcileDriver(new ChamanSenderKind(ctx), deps);
     this.accountKind = new ChannelAccountKind(ctx);

@@ -9,6 +9,7 @@ import { ensureGoTool } from '../../scripts/lib/gotool.ts';
 import { AccessDeniedError, UnavailableError } from '../../src/chaman/errors.ts';
 import { certificateExpiry } from '../../src/controller/certificate-status.ts';
 import { mergeConditions, outcomeConditions, type Outcome } from '../../src/controller/conditions.ts';
+import { fromChaman } from '../../src/controller/chaman-errors.ts';
 import { classifyError, invalidOutcome, NeedsUserError, stalledOutcome } from '../../src/controller/error-policy.ts';
 import { pausedOutcome } from '../../src/controller/reconcile-driver.ts';
 import { createKubeClient, resourcePath, RESOURCES, type KubeClient, type KubeObject, type ResourceType } from '../../src/kube/client.ts';
@@ -19,7 +20,7 @@ type KstatusResult = 'Current' | 'InProgress' | 'Failed';
 
 /** The outcome a verdict of the error policy writes (the states the operator reaches through an error). */
 function outcomeOf(error: unknown): Outcome {
-  const verdict = classifyError(error);
+  const verdict = classifyError(fromChaman(error));
   if (!('outcome' in verdict)) throw new Error(`the error policy writes no status for ${String(error)}`);
   return verdict.outcome;
 }

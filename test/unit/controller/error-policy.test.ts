@@ -1,12 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { AccessDeniedError, ConflictError, NotFoundError, RateLimitedError, UnavailableError, ValidationError } from '../../../src/chaman/errors.ts';
+import { fromChaman } from '../../../src/controller/chaman-errors.ts';
 import { classifyError, invalidOutcome, NEEDS_USER_RECHECK_MS, NeedsUserError, reasonForFinding } from '../../../src/controller/error-policy.ts';
 import { KubeApiError } from '../../../src/kube/client.ts';
 import type { RuleId } from '../../../src/domain/types.ts';
 
-describe('classifyError: the one place where an error becomes a decision', () => {
+describe('classifyError (of Chaman errors through fromChaman): the one place where an error becomes a decision', () => {
   it('403 → needs a user: AccessDenied with what to do (R14), Stalled, looked at again only now and then', () => {
-    const v = classifyError(new AccessDeniedError('300010'));
+    const v = classifyError(fromChaman(new AccessDeniedError('300010')));
     expect(v.class).toBe('needsUser');
     if (v.class !== 'needsUser') return;
     expect(v.outcome.ready).toMatchObject({ status: 'False', reason: 'AccessDenied' });
@@ -17,7 +18,7 @@ describe('classifyError: the one place where an error becomes a decision', () =>
   });
 
   it('422 from Chaman → Invalid with the reason of its rule, terminal', () => {
-    const v = classifyError(new ValidationError('bad', [{ field: 'password', rule: 'R5', message: 'too long' }]));
+    const v = classifyError(fromChaman(new ValidationError('bad', [{ field: 'password', rule: 'R5', message: 'too long' }])));
     expect(v.class).toBe('needsUser');
     if (v.class !== 'needsUser') return;
     expect(v.outcome.invalid).toMatchObject({ reason: 'InvalidPassword' });
@@ -26,7 +27,7 @@ describe('classifyError: the one place where an error becomes a decision', () =>
   });
 
   it('CHANNEL_ALREADY_EXISTS → Invalid/DuplicateChannel, with how to adopt', () => {
-    const v = classifyError(new ConflictError('CHANNEL_ALREADY_EXISTS', 'sender 300010 already has an FTP account.'));
+    const v = classifyError(fromChaman(new ConflictError('CHANNEL_ALREADY_EXISTS', 'sender 300010 already has an FTP account.')));
     expect(v.class).toBe('needsUser');
     if (v.class !== 'needsUser') return;
     expect(v.outcome.invalid?.reason).toBe('DuplicateChannel');
@@ -34,7 +35,7 @@ describe('classifyError: the one place where an error becomes a decision', () =>
   });
 
   it.each(['LAST_CERTIFICATE', 'OPERATION_NOT_ALLOWED', 'IDEMPOTENCY_KEY_REUSED'])('%s → RequiresReplacement, Stalled, never Synced', (code) => {
-    const v = classifyError(new ConflictError(code, 'no'));
+    const v = classifyError(fromChaman(new ConflictError(code, 'no')));
     expect(v.class).toBe('needsUser');
     if (v.class !== 'needsUser') return;
     expect(v.outcome.ready.reason).toBe('RequiresReplacement');
@@ -43,13 +44,13 @@ describe('classifyError: the one place where an error becomes a decision', () =>
   });
 
   it('429 and 5xx → transient BackendUnavailable, Synced=False, honouring Retry-After', () => {
-    const limited = classifyError(new RateLimitedError('slow down', 7000));
+    const limited = classifyError(fromChaman(new RateLimitedError('slow down', 7000)));
     expect(limited).toMatchObject({ class: 'transient', retryAfterMs: 7000 });
     if (limited.class !== 'transient') return;
     expect(limited.outcome.ready.reason).toBe('BackendUnavailable');
     expect(limited.outcome.synced).toMatchObject({ ok: false, reason: 'ReconcileError' });
     expect(limited.outcome.stalled).toBeUndefined();
-    const down = classifyError(new UnavailableError('503', 503));
+    const down = classifyError(fromChaman(new UnavailableError('503', 503)));
     expect(down.class).toBe('transient');
     expect((down as { retryAfterMs?: number }).retryAfterMs).toBeUndefined();
   });
@@ -72,7 +73,7 @@ describe('classifyError: the one place where an error becomes a decision', () =>
   });
 
   it('anything else is transient and says what happened', () => {
-    expect(classifyError(new NotFoundError('gone')).class).toBe('transient');
+    expect(classifyError(fromChaman(new NotFoundError('gone'))).class).toBe('transient');
     const v = classifyError(new Error('socket hang up'));
     expect(v.class).toBe('transient');
     if (v.class === 'transient') expect(v.outcome.ready.message).toContain('socket hang up');

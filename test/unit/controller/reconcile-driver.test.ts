@@ -1,9 +1,8 @@
 // The reconcile driver on its own, as Crossplane tests its managed reconciler: a fake kind with
 // function-valued external clients and fake ports, one row per path. No Kubernetes, no Chaman.
 import { describe, expect, it } from 'vitest';
-import { ConflictError, UnavailableError, ValidationError } from '../../../src/chaman/errors.ts';
 import { ANNOTATIONS, FINALIZER } from '../../../src/controller/annotations.ts';
-import { NeedsUserError } from '../../../src/controller/error-policy.ts';
+import { InvalidError, NeedsUserError, TransientError } from '../../../src/controller/error-policy.ts';
 import type { Condition, Outcome } from '../../../src/controller/conditions.ts';
 import { mergeConditions, outcomeConditions } from '../../../src/controller/conditions.ts';
 import type { Connection, ExternalClient, ManagedKind, ManagedObject, Observation, ObjectPolicies, Updated } from '../../../src/controller/managed.ts';
@@ -54,6 +53,8 @@ interface Row {
   connectForDeletion?: ExternalFns | { release: string };
   /** updateMetadata fails with this the n-th time (1-based). */
   metadataFails?: { at: number; error: Error };
+  /** The backend adapter's translation of errors (identity unless a row says otherwise). */
+  translateError?: (error: unknown) => unknown;
   stopped?: boolean;
 }
 
@@ -130,6 +131,7 @@ function harness(row: Row) {
     reconcileTimeoutMs: 60_000,
     stopSignal: stop.signal,
     backoff: (_key, hint) => Math.max(hint ?? 0, 4_000),
+    translateError: row.translateError ?? ((e) => e),
   });
   return { run: () => driver.reconcile('ns/obj', object), calls };
 }
@@ -170,7 +172,7 @@ describe('ReconcileDriver: one row per path', () => {
   });
 
   it('create that fails after commit (Chaman unavailable): the guard stays, Synced=False with the next try, backoff', async () => {
-    const h = harness({ connect: { observe: async () => absent(), create: async () => Promise.reject(new UnavailableError('connection reset')) } });
+    const h = harness({ connect: { observe: async () => absent(), create: async () => Promise.reject(new TransientError('Chaman is unavailable (connection reset)')) } });
     const result = await h.run();
     expect(result).toEqual({ requeueAfterMs: 4_000, failed: true });
     // Only the guard was written: nothing cleared it.
@@ -183,7 +185,7 @@ describe('ReconcileDriver: one row per path', () => {
   });
 
   it('create refused for a rule (a user error): the pending stamp is cleared and create-failed written, Invalid and Stalled, no fast retry', async () => {
-    const h = harness({ connect: { observe: async () => absent(), create: async () => Promise.reject(new ValidationError('bad', [{ field: 'password', rule: 'R5', message: 'too long' }])) } });
+    const h = harness({ connect: { observe: async () => absent(), create: async () => Promise.reject(new InvalidError('bad', [{ field: 'password', rule: 'R5', severity: 'error', message: 'too long' }])) } });
     expect(await h.run()).toBeUndefined();
     const [, clear] = annotationWrites(h.calls);
     expect(clear).toMatchObject({ [ANNOTATIONS.createPending]: null });
@@ -207,6 +209,18 @@ describe('ReconcileDriver: one row per path', () => {
     await h.run();
     expect(annotationWrites(h.calls)[0]).toMatchObject(pending);
     expect(annotationWrites(h.calls)[1]).toMatchObject({ [ANNOTATIONS.createPending]: null, [ANNOTATIONS.createIntent]: null });
+  });
+
+  it("a backend's own error reaches the error policy through the backend's translation, never raw", async () => {
+    class BackendSaysNo extends Error {}
+    const translateError = (e: unknown) => (e instanceof BackendSaysNo ? new NeedsUserError('the backend refused', { reason: 'AccessDenied', stalledReason: 'AccessDenied' }) : e);
+    const raw = harness({ connect: { observe: async () => Promise.reject(new BackendSaysNo('no')) } });
+    await raw.run();
+    expect(condition(raw.calls, 'Ready')).toMatchObject({ reason: 'BackendUnavailable' }); // untranslated: just a failure
+    const translated = harness({ translateError, connect: { observe: async () => Promise.reject(new BackendSaysNo('no')) } });
+    await translated.run();
+    expect(condition(translated.calls, 'Ready')).toMatchObject({ status: 'False', reason: 'AccessDenied' });
+    expect(condition(translated.calls, 'Stalled')).toMatchObject({ status: 'True', reason: 'AccessDenied' });
   });
 
   it('a write that loses a race on a stale copy (409): retried soon from a fresh copy, no status, no event', async () => {
@@ -280,7 +294,7 @@ describe('ReconcileDriver: one row per path', () => {
   it('an edit Chaman forbids, without Recreate: RequiresReplacement, Stalled, nothing deleted', async () => {
     const h = harness({
       object: { annotations: { [ANNOTATIONS.externalName]: 'acc-1' }, finalizers: [FINALIZER] },
-      connect: { observe: async () => ({ ...found(), differences: ['username'] }), update: async () => Promise.reject(new ConflictError('OPERATION_NOT_ALLOWED', 'no')) },
+      connect: { observe: async () => ({ ...found(), differences: ['username'] }), update: async () => Promise.reject(new NeedsUserError('Chaman refused the change (OPERATION_NOT_ALLOWED): no', { reason: 'RequiresReplacement', stalledReason: 'OPERATION_NOT_ALLOWED' })) },
     });
     await h.run();
     expect(ops(h.calls)).not.toContain('delete');
@@ -416,7 +430,7 @@ describe('ReconcileDriver: one row per path', () => {
   });
 
   it('stopping (shutdown or lost leadership): a failure then writes nothing and keeps the guard', async () => {
-    const h = harness({ stopped: true, connect: { observe: async () => absent(), create: async () => Promise.reject(new ValidationError('bad', [])) } });
+    const h = harness({ stopped: true, connect: { observe: async () => absent(), create: async () => Promise.reject(new InvalidError('bad', [])) } });
     expect(await h.run()).toBeUndefined();
     expect(annotationWrites(h.calls)).toHaveLength(1); // the guard only: not cleared
     expect(ops(h.calls)).not.toContain('status');
