@@ -8,7 +8,11 @@
 //   it, so the leader stops before any other replica may take the Lease (leaseDuration > renewDeadline);
 // - durations are measured on the monotonic clock, never on the wall clock;
 // - release() on graceful shutdown empties holderIdentity, so a standby takes over at its next
-//   retry instead of waiting for the lease to expire.
+//   retry instead of waiting for the lease to expire; a release that fails is retried once from a
+//   fresh GET (it conflicts with a renewal that stop() aborted here but that reached the API server);
+// - with `agreement` (sharding's fence), holding the Lease is not enough to lead: every other live
+//   Lease of `peers` must carry the same value (the shard count), read after ours was written. Of two
+//   replicas that disagree, the one that checks last sees the other and waits: they never both lead.
 import { systemClock, type Clock, type TimerHandle } from './clock.ts';
 import { isConflict, isNotFound, resourcePath, RESOURCES, type KubeClient, type KubeObject } from './client.ts';
 import { microTime } from './events.ts';
@@ -44,15 +48,23 @@ export interface LeaderElectorOptions {
   /** Another replica is seen holding the lease (also called with our own identity). */
   onNewLeader?: (identity: string) => void;
   onError?: (err: unknown) => void;
+  /** Lead only while every other live Lease of `peers` carries `annotation: value`, as ours does. */
+  agreement?: { annotation: string; value: string; peers: string[] };
 }
 
+type Bound = { timeoutMs: number; signal: AbortSignal };
+
 export class LeaderElector {
-  private readonly o: Required<Omit<LeaderElectorOptions, 'onStartedLeading' | 'onStoppedLeading' | 'onNewLeader' | 'onError'>> &
-    Pick<LeaderElectorOptions, 'onStartedLeading' | 'onStoppedLeading' | 'onNewLeader' | 'onError'>;
+  private readonly o: Required<Omit<LeaderElectorOptions, 'onStartedLeading' | 'onStoppedLeading' | 'onNewLeader' | 'onError' | 'agreement'>> &
+    Pick<LeaderElectorOptions, 'onStartedLeading' | 'onStoppedLeading' | 'onNewLeader' | 'onError' | 'agreement'>;
   private lease: Lease | undefined;
   private observedKey = '';
   private observedAt = 0;
+  /** Holds the Lease (renews it); `leading` is holding and, with an agreement, agreed. */
+  private holding = false;
   private leading = false;
+  private readonly peersSeen = new Map<string, { key: string; at: number }>();
+  private disagreement = '';
   private lastRenew = 0;
   private stopped = false;
   private loop: Promise<void> | undefined;
@@ -101,7 +113,8 @@ export class LeaderElector {
     this.inFlight?.abort(new Error('stopping'));
     this.wake?.abort();
     await this.loop;
-    if (this.leading && opts.release !== false) await this.release();
+    if (this.holding && opts.release !== false) await this.release();
+    this.holding = false;
     this.setLeading(false);
   }
 
@@ -112,13 +125,15 @@ export class LeaderElector {
       if (this.stopped) break;
       if (ok) {
         this.lastRenew = clock.elapsed();
-        this.setLeading(true);
+        this.holding = true;
         this.armDeadline();
-      } else if (this.leading && clock.elapsed() - this.lastRenew >= this.o.renewDeadlineMs) {
+        if (!this.leading && (await this.agreed()) && this.holding && !this.stopped) this.setLeading(true);
+      } else if (this.holding && clock.elapsed() - this.lastRenew >= this.o.renewDeadlineMs) {
         this.lose();
         break;
       }
-      const period = this.leading ? this.o.retryPeriodMs : this.o.retryPeriodMs * (1 + 0.2 * this.o.random());
+      if (this.stopped) break;
+      const period = this.holding ? this.o.retryPeriodMs : this.o.retryPeriodMs * (1 + 0.2 * this.o.random());
       this.wake = new AbortController();
       try {
         await clock.sleep(Math.round(period), this.wake.signal);
@@ -133,7 +148,7 @@ export class LeaderElector {
     const { clock } = this.o;
     clock.clearTimeout(this.deadlineTimer);
     this.deadlineTimer = clock.setTimeout(() => {
-      if (this.leading && !this.stopped && clock.elapsed() - this.lastRenew >= this.o.renewDeadlineMs) this.lose();
+      if (this.holding && !this.stopped && clock.elapsed() - this.lastRenew >= this.o.renewDeadlineMs) this.lose();
     }, this.o.renewDeadlineMs);
   }
 
@@ -142,12 +157,13 @@ export class LeaderElector {
     this.stopped = true;
     this.inFlight?.abort(new Error('renew deadline passed'));
     this.wake?.abort();
+    this.holding = false;
     this.setLeading(false);
   }
 
   /** How long the next request may take: within the renew deadline while leading, a retry period otherwise. */
   private requestTimeoutMs(): number {
-    if (!this.leading) return this.o.retryPeriodMs;
+    if (!this.holding) return this.o.retryPeriodMs;
     const left = this.lastRenew + this.o.renewDeadlineMs - this.o.clock.elapsed();
     return Math.max(1, Math.min(this.o.retryPeriodMs, left));
   }
@@ -166,9 +182,9 @@ export class LeaderElector {
     return resourcePath(RESOURCES.leases, this.o.namespace, name);
   }
 
-  private async get(bound: { timeoutMs: number; signal: AbortSignal }): Promise<Lease | undefined> {
+  private async get(bound: Bound, name = this.o.name): Promise<Lease | undefined> {
     try {
-      return await this.o.client.request<Lease>({ verb: 'get', resource: 'leases', method: 'GET', path: this.path(this.o.name), ...bound });
+      return await this.o.client.request<Lease>({ verb: 'get', resource: 'leases', method: 'GET', path: this.path(name), ...bound });
     } catch (err) {
       if (isNotFound(err)) return undefined;
       throw err;
@@ -208,7 +224,7 @@ export class LeaderElector {
     const bound = { timeoutMs: this.requestTimeoutMs(), signal: this.inFlight.signal };
     try {
       // The leader renews from its last copy of the Lease (one PUT); only a conflict costs a GET.
-      if (!(this.leading && this.lease)) {
+      if (!(this.holding && this.lease)) {
         const lease = await this.get(bound);
         if (!lease) {
           const created = await client.request<Lease>({
@@ -216,7 +232,7 @@ export class LeaderElector {
             resource: 'leases',
             method: 'POST',
             path: this.path(),
-            body: { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: this.o.name, namespace: this.o.namespace }, spec: this.desiredSpec(undefined) },
+            body: { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: this.desiredMetadata({ name: this.o.name, namespace: this.o.namespace }), spec: this.desiredSpec(undefined) },
             ...bound,
           });
           this.observe(created);
@@ -233,7 +249,7 @@ export class LeaderElector {
         resource: 'leases',
         method: 'PUT',
         path: this.path(this.o.name),
-        body: { ...current, metadata: { ...current.metadata, managedFields: undefined }, spec: this.desiredSpec(current.spec) },
+        body: { ...current, metadata: this.desiredMetadata(current.metadata), spec: this.desiredSpec(current.spec) },
         ...bound,
       });
       this.observe(updated);
@@ -245,26 +261,84 @@ export class LeaderElector {
     }
   }
 
-  private async release(): Promise<void> {
-    const current = this.lease;
-    if (!current || current.spec?.holderIdentity !== this.o.identity) return;
+  /** Our Lease's metadata: with an agreement, the annotation that other replicas compare with theirs. */
+  private desiredMetadata(meta: KubeObject['metadata']): KubeObject['metadata'] {
+    const a = this.o.agreement;
+    const annotations = a ? { ...meta.annotations, [a.annotation]: a.value } : meta.annotations;
+    return { ...meta, ...(annotations ? { annotations } : {}), managedFields: undefined };
+  }
+
+  /**
+   * Whether every other live Lease of the agreement carries our value. Read after our Lease was
+   * written: a replica that disagrees and checks later sees ours and waits. A Lease is live while it
+   * has a holder whose record changed within its duration, on our clock (as in tryAcquireOrRenew).
+   */
+  private async agreed(): Promise<boolean> {
+    const a = this.o.agreement;
+    if (!a) return true;
+    this.inFlight = new AbortController();
+    const bound = { timeoutMs: this.requestTimeoutMs(), signal: this.inFlight.signal };
+    const peers = a.peers.filter((name) => name !== this.o.name);
     try {
-      const now = microTime(this.o.clock.now());
-      const released = await this.o.client.request<Lease>({
-        verb: 'update',
-        resource: 'leases',
-        method: 'PUT',
-        path: this.path(this.o.name),
-        body: {
-          ...current,
-          metadata: { ...current.metadata, managedFields: undefined },
-          spec: { ...current.spec, holderIdentity: null, leaseDurationSeconds: 1, acquireTime: now, renewTime: now },
-        },
-        timeoutMs: this.o.retryPeriodMs,
-      });
-      this.observe(released);
+      const leases = await Promise.all(peers.map((name) => this.get(bound, name)));
+      const other = leases.find((lease, i) => lease && this.peerLive(peers[i]!, lease) && lease.metadata.annotations?.[a.annotation] !== a.value);
+      const reason = other
+        ? `Lease ${other.metadata.name} is held by ${other.spec?.holderIdentity} with ${a.annotation}=${other.metadata.annotations?.[a.annotation] ?? '(none)'}, ` +
+          `this replica has ${a.value}: it starts working once every live Lease says ${a.value} (a roll in progress; see docs/install.md, Sharding)`
+        : '';
+      if (reason && reason !== this.disagreement) this.o.onError?.(new Error(reason));
+      this.disagreement = reason;
+      return !other;
     } catch (err) {
       this.o.onError?.(err);
+      return false;
     }
+  }
+
+  private peerLive(name: string, lease: Lease): boolean {
+    const s = lease.spec ?? {};
+    if (!s.holderIdentity) return false;
+    const key = `${s.holderIdentity}\u0000${s.renewTime ?? ''}\u0000${s.leaseTransitions ?? 0}`;
+    const now = this.o.clock.elapsed();
+    const seen = this.peersSeen.get(name);
+    if (seen?.key !== key) this.peersSeen.set(name, { key, at: now });
+    const at = seen?.key === key ? seen.at : now;
+    return now < at + (s.leaseDurationSeconds ?? Math.ceil(this.o.leaseDurationMs / 1000)) * 1000;
+  }
+
+  /**
+   * Empties holderIdentity so a standby takes over at once. The first PUT can fail (a renewal that
+   * stop() aborted here still reached the API server, so ours conflicts; or it times out): then read
+   * the Lease again and retry once, or the standby waits out the whole lease.
+   */
+  private async release(): Promise<void> {
+    const bound = () => ({ timeoutMs: this.o.retryPeriodMs, signal: new AbortController().signal });
+    let current = this.lease;
+    for (let attempt = 1; attempt <= 2; attempt++) {
+      if (!current || current.spec?.holderIdentity !== this.o.identity) return;
+      try {
+        this.observe(await this.putReleased(current, bound()));
+        return;
+      } catch (err) {
+        this.o.onError?.(err);
+      }
+      current = attempt === 1 ? await this.get(bound()).catch((err: unknown) => (this.o.onError?.(err), undefined)) : undefined;
+    }
+  }
+
+  private putReleased(current: Lease, bound: Bound): Promise<Lease> {
+    const now = microTime(this.o.clock.now());
+    return this.o.client.request<Lease>({
+      verb: 'update',
+      resource: 'leases',
+      method: 'PUT',
+      path: this.path(this.o.name),
+      body: {
+        ...current,
+        metadata: { ...current.metadata, managedFields: undefined },
+        spec: { ...current.spec, holderIdentity: null, leaseDurationSeconds: 1, acquireTime: now, renewTime: now },
+      },
+      ...bound,
+    });
   }
 }

@@ -15,10 +15,13 @@ import {
   resourcePath,
   type KubeClient,
   type KubeList,
+  type KubeRequest,
+  type Lease,
   type KubeObject,
   type RequestRecord,
   type ResourceType,
 } from '../../src/kube/index.ts';
+import { leaseName, shardAgreement } from '../../src/controller/sharding.ts';
 
 function kubeconfigPath(): string {
   let p: string | undefined;
@@ -298,7 +301,8 @@ describe('leader election on a real Lease', () => {
     const log: string[] = [];
     const make = (id: string) =>
       new LeaderElector({
-        client, namespace: ns, name: 'chaman-operator', identity: id,
+        // a's first release meets a renewal that reached the API server after stop() gave up on it
+        client: id === 'replica-a' ? withRenewalBeforeRelease(client) : client, namespace: ns, name: 'chaman-operator', identity: id,
         leaseDurationMs: 4_000, renewDeadlineMs: 3_000, retryPeriodMs: 300,
         onStartedLeading: () => log.push(`${id} started`),
         onStoppedLeading: () => log.push(`${id} stopped`),
@@ -321,4 +325,61 @@ describe('leader election on a real Lease', () => {
     expect(lease?.spec?.holderIdentity).toBe('replica-b');
     await b.stop();
   });
+
+  it('fence: a replica of another shard count holds its Lease but does not lead while a live Lease disagrees', async () => {
+    const errors: string[] = [];
+    const make = (count: number, index: number) => {
+      const shard = { count, index };
+      return new LeaderElector({
+        client, namespace: ns, name: leaseName('fence', shard), identity: `r${count}-${index}`, agreement: shardAgreement('fence', shard),
+        leaseDurationMs: 4_000, renewDeadlineMs: 3_000, retryPeriodMs: 300,
+        onError: (err) => errors.push(`r${count}-${index}: ${(err as Error).message}`),
+      });
+    };
+    const lease = (name: string) => objects.get<Lease>(RESOURCES.leases, ns, name);
+    // Shards 0 and 1 of two lead; shard 2 of three (a StatefulSet rolling from 2 to 3) must wait.
+    const old = [make(2, 0), make(2, 1)];
+    for (const e of old) e.start();
+    await waitFor('both shards of two to lead', () => old.every((e) => e.isLeader()));
+    const next = make(3, 2);
+    next.start();
+    await waitFor('shard 2 of three to hold its Lease', async () => (await lease('fence-shard-2'))?.spec?.holderIdentity === 'r3-2');
+    await new Promise((r) => setTimeout(r, 1_500));
+    expect([...old.map((e) => e.isLeader()), next.isLeader()]).toEqual([true, true, false]);
+    expect((await lease('fence-shard-2'))?.metadata.annotations?.['chaman.io/shard-count']).toBe('3');
+    expect(errors).toContainEqual(expect.stringMatching(/^r3-2: Lease fence-shard-[01] is held by r2-[01] with chaman\.io\/shard-count=2, this replica has 3/));
+    // The old replicas go (released): the new count leads at its next check.
+    await Promise.all(old.map((e) => e.stop()));
+    await waitFor('shard 2 of three to lead', () => next.isLeader(), 3_000);
+    // A replica of the old count comes back: it sees a live Lease of three and waits; the new keeps leading.
+    const back = make(2, 0);
+    back.start();
+    await waitFor('the returning shard to hold its Lease', async () => (await lease('fence-shard-0'))?.spec?.holderIdentity === 'r2-0');
+    await new Promise((r) => setTimeout(r, 1_000));
+    expect([back.isLeader(), next.isLeader()]).toEqual([false, true]);
+    // A replica that dies holding its Lease (no release) fences the other count until the Lease expires.
+    await next.stop({ release: false });
+    const diedAt = Date.now();
+    await waitFor('the returning shard to lead once the dead Lease expired', () => back.isLeader(), 10_000);
+    expect(Date.now() - diedAt).toBeGreaterThan(3_500); // the 4 s lease duration, on the waiting replica's clock
+    await back.stop();
+  });
 });
+
+/**
+ * A client whose first release of the Lease (holderIdentity emptied) conflicts: just before it, the
+ * renewal that stop() aborted on the client side reaches the API server and changes the Lease.
+ */
+function withRenewalBeforeRelease(inner: KubeClient): KubeClient {
+  let raced = false;
+  const racing = Object.create(inner) as KubeClient;
+  racing.request = async <T,>(req: KubeRequest): Promise<T> => {
+    const lease = req.body as Lease | undefined;
+    if (!raced && req.method === 'PUT' && lease?.spec && lease.spec.holderIdentity === null) {
+      raced = true;
+      await inner.request({ ...req, body: { ...lease, spec: { ...lease.spec, holderIdentity: 'replica-a', leaseDurationSeconds: 4 } } });
+    }
+    return inner.request<T>(req);
+  };
+  return racing;
+}

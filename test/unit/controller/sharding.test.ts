@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fnv1a32, leaseName, ownsNamespace, resolveShard, shardOfNamespace } from '../../../src/controller/sharding.ts';
+import { fnv1a32, leaseName, ownsNamespace, resolveShard, shardAgreement, shardOfNamespace } from '../../../src/controller/sharding.ts';
 
 describe('sharding', () => {
   it('FNV-1a 32 matches its reference values', () => {
@@ -33,5 +33,15 @@ describe('sharding', () => {
     expect(() => resolveShard(3, undefined, 'chaman-operator-7c9f')).toThrow(/--shard-index is required/);
     expect(() => resolveShard(3, 3, undefined)).toThrow(/between 0 and 2/);
     expect(() => resolveShard(0, undefined, undefined)).toThrow(/--shard-count/);
+    expect(() => resolveShard(17, 0, undefined)).toThrow(/from 1 to 16 \(the leader-election Role names 16 shard Leases\), got 17/);
+  });
+
+  it('fence: every replica compares its count with every Lease the Role names, unsharded included', () => {
+    const fence = shardAgreement('chaman-operator', { count: 3, index: 1 });
+    expect(fence.value).toBe('3');
+    expect(fence.peers).toHaveLength(17);
+    expect(fence.peers.slice(0, 3)).toEqual(['chaman-operator', 'chaman-operator-shard-0', 'chaman-operator-shard-1']);
+    expect(fence.peers.at(-1)).toBe('chaman-operator-shard-15');
+    expect(shardAgreement('chaman-operator', undefined).value).toBe('1');
   });
 });
