@@ -64,10 +64,18 @@ extraEnv: []
 
 # Sharding: a StatefulSet of shardCount pods instead of the Deployment; pod I (its ordinal, read
 # from the pod name) serves the namespaces whose hash modulo shardCount is I, with its own Lease
-# chaman-operator-shard-I.
+# chaman-operator-shard-I. At most 16. Changing shardCount pauses the new count's shards until the
+# last pod of the old count is gone (the fence: docs/install.md, Sharding).
 sharding:
   enabled: false
   shardCount: 2
+
+# /metrics shows every tenant's namespaces, sender numbers and certificate serials: a NetworkPolicy
+# admits to it only the namespace monitoringNamespace (where Prometheus runs); the health port stays
+# open to probes. Needs a network plugin that enforces NetworkPolicies (see docs/install.md).
+metricsNetworkPolicy:
+  enabled: true
+  monitoringNamespace: monitoring
 
 # A ServiceMonitor, a PrometheusRule and the Grafana dashboard ConfigMap (needs the Prometheus
 # Operator CRDs; see docs/monitoring.md). labels go on the ServiceMonitor and the PrometheusRule,

@@ -39,8 +39,8 @@ const NAME = 'chaman-operator';
 const INSTALL_NAMESPACE = 'chaman-system';
 const CREDENTIALS_SECRET = 'chaman-api';
 const NAMESPACED_EXAMPLE = 'payroll'; // the namespace overlays/namespaced grants
-const LEASE = 'chaman-operator'; // the operator's Lease (src/controller); shard I uses `${LEASE}-shard-I`
 const RELEASE_NAMESPACE = '{{ $.Release.Namespace }}';
+const NAMESPACE_NAME_LABEL = 'kubernetes.io/metadata.name';
 
 /**
  * A value the renderer replaces by template text once the object is YAML: the marker is a plain
@@ -187,14 +187,14 @@ function workloadTemplate(deployment: ManifestObject, m: Markers): { object: Man
   return { object, values };
 }
 
-/** The leader-election Role: with sharding, each shard's Lease too. */
-function leaseRoleTemplate(role: ManifestObject, m: Markers): ManifestObject {
-  const object = parameterize(role, RELEASE_NAMESPACE, m);
-  for (const rule of (object.rules as { resources: string[]; resourceNames?: string[] }[] | undefined) ?? []) {
-    if (rule.resources.includes('leases') && rule.resourceNames?.includes(LEASE)) {
-      rule.resourceNames.push(
-        m.add((indent) => `{{- if $.Values.sharding.enabled }}{{ range $i := until (int $.Values.sharding.shardCount) }}\n${indent}- ${LEASE}-shard-{{ $i }}\n{{- end }}{{ end }}`),
-      );
+/** The NetworkPolicy of /metrics: the namespace that may scrape it is a setting. */
+function metricsPolicyTemplate(policy: ManifestObject, m: Markers): ManifestObject {
+  const object = parameterize(policy, RELEASE_NAMESPACE, m);
+  type Peer = { namespaceSelector?: { matchLabels?: Record<string, string> } };
+  for (const rule of (object.spec as { ingress?: { from?: Peer[] }[] }).ingress ?? []) {
+    for (const peer of rule.from ?? []) {
+      const labels = peer.namespaceSelector?.matchLabels;
+      if (labels?.[NAMESPACE_NAME_LABEL]) labels[NAMESPACE_NAME_LABEL] = m.value('{{ $.Values.metricsNetworkPolicy.monitoringNamespace }}');
     }
   }
   return object;
@@ -223,8 +223,8 @@ export function renderChart(sources: ChartSources): Record<string, string> {
       const workload = workloadTemplate(object, m);
       values = workload.values;
       emit('workload.yaml', m, workload.object);
-    } else if (object.kind === 'Role' && (object.rules as { resourceNames?: string[] }[]).some((r) => r.resourceNames?.includes(LEASE))) {
-      emit(file, m, leaseRoleTemplate(object, m));
+    } else if (object.kind === 'NetworkPolicy') {
+      emit(file, m, metricsPolicyTemplate(object, m), ['{{- if $.Values.metricsNetworkPolicy.enabled }}', '{{- end }}']);
     } else if (!namespacedIds.has(id(object))) {
       // Cluster-wide RBAC that the namespaced mode replaces with Roles.
       emit(file, m, parameterize(object, RELEASE_NAMESPACE, m), ['{{- if not $.Values.watchNamespaces }}', '{{- end }}']);

@@ -146,6 +146,10 @@ export const leaseChecks = (home: string): Check[] => [
   [`create leases.coordination.k8s.io -n ${home}`, true],
   [`get leases.coordination.k8s.io/chaman-operator -n ${home}`, true],
   [`update leases.coordination.k8s.io/chaman-operator -n ${home}`, true],
+  // Every shard's Lease (the fence reads them all, sharded or not), and no more than 16.
+  [`get leases.coordination.k8s.io/chaman-operator-shard-0 -n ${home}`, true],
+  [`update leases.coordination.k8s.io/chaman-operator-shard-15 -n ${home}`, true],
+  [`get leases.coordination.k8s.io/chaman-operator-shard-16 -n ${home}`, false],
   [`get leases.coordination.k8s.io/someone-else -n ${home}`, false],
   [`update leases.coordination.k8s.io/someone-else -n ${home}`, false],
   [`delete leases.coordination.k8s.io/chaman-operator -n ${home}`, false],

@@ -100,7 +100,7 @@ describe('chart settings', () => {
     expect(container.args).toEqual(['run', '--leader-elect', '--shard-count=3']);
     expect(container.env).toContainEqual({ name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } });
     const lease = find(objects, 'Role', 'chaman-operator-leader-election', 'chaman-system').rules.find((r: { resourceNames?: string[] }) => r.resourceNames);
-    expect(lease.resourceNames).toEqual(['chaman-operator', 'chaman-operator-shard-0', 'chaman-operator-shard-1', 'chaman-operator-shard-2']);
+    expect(lease.resourceNames).toEqual(['chaman-operator', ...Array.from({ length: 16 }, (_, i) => `chaman-operator-shard-${i}`)]);
   });
 
   it('fullnameOverride renames every object and every reference to it, so two releases do not collide', async () => {

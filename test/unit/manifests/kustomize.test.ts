@@ -15,6 +15,7 @@ const BASE = [
   'CustomResourceDefinition/channelaccounts.chaman.io',
   'Deployment/chaman-system/chaman-operator',
   'Namespace/chaman-system',
+  'NetworkPolicy/chaman-system/chaman-operator-metrics',
   'PodDisruptionBudget/chaman-system/chaman-operator',
   'Role/chaman-system/chaman-operator-leader-election',
   'RoleBinding/chaman-system/chaman-operator-leader-election',

@@ -62,8 +62,9 @@ const GRANTS_READ = [
 const GRANTS_STATUS = ['get', 'patch', 'update'].map((v) => `cluster chaman.io/chamansendergrants/status ${v}`);
 const LEASE = [
   'chaman-system coordination.k8s.io/leases create',
-  'chaman-system coordination.k8s.io/leases/chaman-operator get',
-  'chaman-system coordination.k8s.io/leases/chaman-operator update',
+  ...['chaman-operator', ...Array.from({ length: 16 }, (_, i) => `chaman-operator-shard-${i}`)].flatMap((name) =>
+    ['get', 'update'].map((verb) => `chaman-system coordination.k8s.io/leases/${name} ${verb}`),
+  ),
 ];
 
 describe('RBAC of the operator', () => {
