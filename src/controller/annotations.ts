@@ -1,6 +1,8 @@
 // Annotations and finalizers the operator reads and writes (SPEC section 3).
+import { EXTERNAL_NAME_ANNOTATION } from '../domain/adoption.ts';
+
 export const ANNOTATIONS = {
-  externalName: 'chaman.io/external-name',
+  externalName: EXTERNAL_NAME_ANNOTATION,
   paused: 'chaman.io/paused',
   reconcileRequestedAt: 'chaman.io/reconcile-requested-at',
   createPending: 'chaman.io/create-pending',

@@ -3,6 +3,7 @@
 // ChamanSender of its number; an account adopted by external name must be that id's only claim. The
 // decisions are the pure functions of tenancy.ts; this reads the cluster's state for them.
 import type { ChamanSender, ChannelAccount } from '../api/types.generated.ts';
+import { ANNOTATIONS } from './annotations.ts';
 import type { Outcome } from './conditions.ts';
 import { NeedsUserError, stalledOutcome } from './error-policy.ts';
 import type { KubeStore, Settings } from './ports.ts';
@@ -34,7 +35,7 @@ export class TenancyGate {
 
   /** Why this account may not act on the Chaman account it names, or undefined when it may. */
   adoptionRefusal(account: ChannelAccount): Outcome | undefined {
-    const id = account.metadata.annotations?.['chaman.io/external-name'];
+    const id = account.metadata.annotations?.[ANNOTATIONS.externalName];
     if (!id) return undefined;
     const decision = adoptionConflict(account, this.kube.accountsClaiming(account.metadata.namespace ?? 'default', account.spec.senderRef.name, id));
     return decision.conflict ? stalledOutcome('AdoptionConflict', 'AdoptionConflict', decision.message) : undefined;
