@@ -143,7 +143,9 @@ export class InformerKubeStore implements KubeStore {
     );
     if (result === 'conflict') {
       throw new NeedsUserError(
-        `ConfigMap "${configMap}" exists and is not owned by this ChannelAccount; choose another name in spec.rest.clientIdConfigMap or delete that ConfigMap.`,
+        `ConfigMap "${configMap}" exists and is not owned by this ChannelAccount (the operator writes only a ConfigMap it created: ` +
+          `this ChannelAccount as controller ownerReference and the label ${Object.entries(MANAGED_BY_LABEL).map(([k, v]) => `${k}=${v}`).join(',')}); ` +
+          'choose another name in spec.rest.clientIdConfigMap or delete that ConfigMap.',
         { reason: 'Stalled', stalledReason: 'ConfigMapConflict' },
       );
     }

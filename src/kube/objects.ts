@@ -194,7 +194,8 @@ export class KubeObjects {
    * Makes a ConfigMap owned (controller=true) by `owner` hold exactly `data`. With `cached` (the
    * ConfigMap's metadata from an informer) an unchanged ConfigMap costs no request at all: the
    * operator records a digest of what it wrote in an annotation. Returns `conflict`, writing
-   * nothing, when a ConfigMap of that name exists and is not controlled by `owner`.
+   * nothing, when a ConfigMap of that name exists and is not ours: not controlled by `owner`, or
+   * without `target.labels` (RBAC cannot scope ConfigMap writes; this check is what does).
    */
   async ensureOwnedConfigMap(
     owner: KubeObject,
@@ -204,7 +205,8 @@ export class KubeObjects {
   ): Promise<EnsureResult> {
     const ref = controllerRef(owner);
     const hash = contentHash(data);
-    const ownedBy = (m: ObjectMeta | undefined) => !!m?.ownerReferences?.some((r) => r.controller && r.uid === ref.uid);
+    const ownedBy = (m: ObjectMeta | undefined) =>
+      !!m?.ownerReferences?.some((r) => r.controller && r.uid === ref.uid) && Object.entries(target.labels ?? {}).every(([k, v]) => m.labels?.[k] === v);
     if (cached && ownedBy(cached.metadata) && cached.metadata.annotations?.[CONTENT_HASH_ANNOTATION] === hash) return 'unchanged';
 
     const rt = RESOURCES.configMaps;
@@ -232,13 +234,11 @@ export class KubeObjects {
       return 'created';
     }
     if (!ownedBy(existing.metadata)) return 'conflict';
-    const labelsOk = Object.entries(target.labels ?? {}).every(([k, v]) => existing.metadata.labels?.[k] === v);
-    if (jsonEqual(existing.data ?? {}, data) && existing.metadata.annotations?.[CONTENT_HASH_ANNOTATION] === hash && labelsOk) return 'unchanged';
+    if (jsonEqual(existing.data ?? {}, data) && existing.metadata.annotations?.[CONTENT_HASH_ANNOTATION] === hash) return 'unchanged';
     const updated = {
       ...existing,
       metadata: {
         ...existing.metadata,
-        labels: { ...(existing.metadata.labels ?? {}), ...(target.labels ?? {}) },
         annotations: { ...(existing.metadata.annotations ?? {}), [CONTENT_HASH_ANNOTATION]: hash },
       },
       data,

@@ -273,6 +273,26 @@ describe('writes on the real API server', () => {
     expect(await objects.ensureOwnedConfigMap(owner, { namespace: ns, name: 'not-ours' }, { clientId: 'z' })).toBe('conflict');
   });
 
+  it("owned ConfigMap: refuses a ConfigMap that lacks the owner's controller reference or its label, writing nothing", async () => {
+    const owner = await create<KubeObject>(PROBES, { apiVersion: 'kubetest.chaman.io/v1', kind: 'Probe', metadata: { name: 'cm-owner' } });
+    const labels = { 'app.kubernetes.io/managed-by': 'chaman-operator' };
+    const ref = { apiVersion: 'kubetest.chaman.io/v1', kind: 'Probe', name: 'cm-owner', uid: owner.metadata.uid!, controller: true };
+    // Someone else's ConfigMaps in the tenant's namespace: one names the owner (anyone with edit can
+    // write an ownerReference), one carries the label (anyone can write a label).
+    await create(RESOURCES.configMaps, { metadata: { name: 'names-owner', ownerReferences: [ref] }, data: { app: 'theirs' } });
+    await create(RESOURCES.configMaps, { metadata: { name: 'labelled', labels }, data: { app: 'theirs' } });
+    const writes = () => records.filter((r) => r.resource === 'configmaps' && !['get', 'list', 'watch'].includes(r.verb)).length;
+    const w0 = writes();
+    for (const name of ['names-owner', 'labelled']) {
+      expect(await objects.ensureOwnedConfigMap(owner, { namespace: ns, name, labels }, { clientId: 'self_service_chaman_300010_abcdefghij' })).toBe('conflict');
+      expect((await objects.get<KubeObject & { data?: object }>(RESOURCES.configMaps, ns, name))?.data).toEqual({ app: 'theirs' });
+    }
+    expect(writes()).toBe(w0);
+    // Its own (created by it: both marks) is written.
+    expect(await objects.ensureOwnedConfigMap(owner, { namespace: ns, name: 'own', labels }, { clientId: 'a' })).toBe('created');
+    expect(await objects.ensureOwnedConfigMap(owner, { namespace: ns, name: 'own', labels }, { clientId: 'b' })).toBe('updated');
+  });
+
   it('events: repeats are de-duplicated into one Event whose series counts them', async () => {
     const probe = await create<KubeObject>(PROBES, { apiVersion: 'kubetest.chaman.io/v1', kind: 'Probe', metadata: { name: 'p3' } });
     const errors: unknown[] = [];
