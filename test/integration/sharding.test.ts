@@ -1,6 +1,7 @@
 // Sharding (issue 11) with real processes on the real API server: three shards with --leader-elect
 // split the namespaces by hash, each object is reconciled by exactly one shard, and when a shard's
 // replica is killed its standby takes the shard's Lease and the work goes on, with no duplicate.
+// The fence (issue 16): while a StatefulSet rolls from 2 shards to 3, the new count waits.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -101,4 +102,42 @@ it('three shards split the namespaces; a killed shard is taken over by its stand
     const held = await h.chaman.listAccounts(String(300100 + i));
     expect(held).toHaveLength(ns === target ? 2 : 1);
   }
+}, 300_000);
+
+it('rolling from 2 shards to 3: the shard of three waits while a shard of two lives, then takes over; no namespace is worked twice', async () => {
+  // A namespace that shard 2 of three owns, and that a shard of two owns too.
+  let ns = '';
+  while (!ns || shardOfNamespace(ns, 3) !== 2) {
+    ns = await createNamespace('shard-roll');
+    namespaces.push(ns);
+  }
+  const cert = await makeCertificate({ ca: await makeCa(), freshKey: true });
+  const start = (count: number, index: number) =>
+    startOperatorProcess({
+      namespace: ns,
+      chamanUrl: h.emulator.url,
+      tokenFile: join(dir, 'token'),
+      extraArgs: ['--shard-count', String(count), '--shard-index', String(index), '--leader-elect', '--leader-election-namespace', h.namespace],
+    }).then((p) => (processes.push(p), p));
+  const old = await Promise.all([start(2, 0), start(2, 1)]);
+  for (const p of old) await waitFor('each shard of two leads', async () => (await scrape(p.metricsUrl, 'chaman_leader')) === 1, 30_000, 200);
+  const next = await start(3, 2);
+  await waitFor('the shard of three to hold its Lease and say why it waits', () => next.output.join('').includes('this replica has 3'), 30_000, 200);
+
+  await inNamespace(ns, sender('apk', '300190'));
+  await inNamespace(ns, tlsSecret('rest-cert', cert.pem));
+  await inNamespace(ns, account('rest', { type: 'REST', permissions: ['DimonaDeclaration'], certificates: [{ name: 'main', secretRef: { name: 'rest-cert' } }] }));
+  await waitFor(`${ns}/rest Ready`, () => accountReady(ns, 'rest'), 60_000, 200);
+  expect(await scrape(next.metricsUrl, 'chaman_leader')).toBe(0);
+  expect(reconciledNamespaces(next).size).toBe(0);
+  const owner = old[shardOfNamespace(ns, 2)]!;
+  expect([...reconciledNamespaces(owner)]).toEqual([ns]);
+
+  // The last replicas of two go (SIGTERM releases their Leases): the shard of three leads and works.
+  await Promise.all(old.map((p) => p.stop('SIGTERM')));
+  await waitFor('the shard of three leads', async () => (await scrape(next.metricsUrl, 'chaman_leader')) === 1, 30_000, 200);
+  await inNamespace(ns, account('second', { type: 'REST', permissions: ['DimonaConsultation'], certificates: [{ name: 'main', secretRef: { name: 'rest-cert' } }] }));
+  await waitFor(`${ns}/second Ready`, () => accountReady(ns, 'second'), 30_000, 200);
+  expect([...reconciledNamespaces(next)]).toEqual([ns]);
+  expect(await h.chaman.listAccounts('300190')).toHaveLength(2);
 }, 300_000);
