@@ -4,13 +4,28 @@
 // small DER/PEM sniffer first, so that a PKCS#12 file or a private key is recognised and refused
 // with a safe message: no message here ever contains the input's bytes.
 import { createHash, createPublicKey, webcrypto } from 'node:crypto';
-import * as x509 from '@peculiar/x509';
+import type * as x509 from '@peculiar/x509';
 import { TAG, children, decodeOid, readTlv, readWhole, smallInteger } from './der.ts';
 import { error, warning } from './findings.ts';
 import { MAX_PEM_BLOCKS, scanPem } from './pem.ts';
 import type { CertificateDetails, ChannelType, Finding, RulePolicy } from './types.ts';
 
-x509.cryptoProvider.set(webcrypto as never);
+let x509Library: Promise<typeof x509> | undefined;
+
+/**
+ * @peculiar/x509 (with its ASN.1 schemas and DI container) costs about 18 MB of RSS: it is loaded on
+ * the first certificate read, so a process that reads none (an operator of FTP and SFTP accounts,
+ * `status`) never pays for it. It needs reflect-metadata first (NOTES.md).
+ */
+function loadX509(): Promise<typeof x509> {
+  x509Library ??= (async () => {
+    await import('reflect-metadata');
+    const library = await import('@peculiar/x509');
+    library.cryptoProvider.set(webcrypto as never);
+    return library;
+  })();
+  return x509Library;
+}
 
 export type CertificateFormat = 'DER' | 'PEM' | 'PEM_BUNDLE' | 'PKCS12' | 'PRIVATE_KEY' | 'UNKNOWN' | 'TOO_LARGE' | 'TOO_MANY_BLOCKS';
 
@@ -345,11 +360,11 @@ async function isSelfSigned(cert: x509.X509Certificate): Promise<boolean> {
   }
 }
 
-function digitalSignature(cert: x509.X509Certificate): boolean | undefined {
+function digitalSignature(library: typeof x509, cert: x509.X509Certificate): boolean | undefined {
   try {
-    const ext = cert.getExtension(x509.KeyUsagesExtension);
+    const ext = cert.getExtension(library.KeyUsagesExtension);
     if (!ext) return undefined;
-    return (ext.usages & x509.KeyUsageFlags.digitalSignature) !== 0;
+    return (ext.usages & library.KeyUsageFlags.digitalSignature) !== 0;
   } catch {
     return undefined;
   }
@@ -364,11 +379,12 @@ export async function inspectCertificate(bytes: Uint8Array): Promise<InspectedCe
   const problem = formatProblem(sniffed.format, bytes.length);
   if (problem !== undefined) throw new CertificateFormatError(sniffed.format, problem);
   const der = sniffed.leaf!;
+  const library = await loadX509();
   let cert: x509.X509Certificate;
   let subject: NameJson;
   let issuer: NameJson;
   try {
-    cert = new x509.X509Certificate(der);
+    cert = new library.X509Certificate(der);
     subject = cert.subjectName.toJSON() as NameJson;
     issuer = cert.issuerName.toJSON() as NameJson;
   } catch {
@@ -402,7 +418,7 @@ export async function inspectCertificate(bytes: Uint8Array): Promise<InspectedCe
     ...(key.curve !== undefined ? { curve: key.curve } : {}),
     signatureHash: hash,
     selfSigned,
-    keyUsageDigitalSignature: digitalSignature(cert),
+    keyUsageDigitalSignature: digitalSignature(library, cert),
     format: sniffed.format as InspectedCertificate['format'],
     certificateCount: sniffed.certificateCount,
     containsPrivateKey: sniffed.containsPrivateKey,

@@ -5,7 +5,8 @@
 // The input is untrusted: it is refused over MAX_SSH_PUBLIC_KEY_BYTES before anything reads it, and
 // sshpk only ever sees a one-line OpenSSH key or a decoded RFC 4716 blob, never its auto-detection,
 // whose PEM header regex is quadratic (8 KiB of "-----BEGIN " then dashes took 0.14 s, 64 KiB 9 s).
-import sshpk from 'sshpk';
+import { createRequire } from 'node:module';
+import type sshpk from 'sshpk';
 import { error } from './findings.ts';
 import type { Finding } from './types.ts';
 
@@ -35,6 +36,14 @@ export class SshKeyFormatError extends Error {
     super(message);
     this.name = 'SshKeyFormatError';
   }
+}
+
+let sshpkLibrary: typeof sshpk | undefined;
+
+/** sshpk costs about 8 MB of RSS: loaded (synchronously, it is CommonJS) by the first SSH key read. */
+function sshpkLib(): typeof sshpk {
+  sshpkLibrary ??= createRequire(import.meta.url)('sshpk') as typeof sshpk;
+  return sshpkLibrary;
 }
 
 type Parsed = { key: sshpk.Key } | { problem: string };
@@ -82,11 +91,11 @@ function parsePublic(input: string): Parsed {
     if (text.startsWith('---- BEGIN SSH2')) {
       const blob = parseRfc4716(text);
       if (!blob) return { problem: `R17: the RFC 4716 public key is malformed; ${FORMAT_TEXT}` };
-      return { key: sshpk.parseKey(blob, 'rfc4253') };
+      return { key: sshpkLib().parseKey(blob, 'rfc4253') };
     }
     if (/[\r\n]/.test(text)) return { problem: `R17: an OpenSSH public key is one line; ${FORMAT_TEXT}` };
     if (!/^(ssh-|ecdsa-sha2-|sk-)/.test(text)) return { problem: `R17: this is not an SSH public key; ${FORMAT_TEXT}` };
-    return { key: sshpk.parseKey(text, 'ssh') };
+    return { key: sshpkLib().parseKey(text, 'ssh') };
   } catch {
     return { problem: `R17: the SSH public key could not be read; ${FORMAT_TEXT}` };
   }

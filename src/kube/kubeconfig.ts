@@ -15,7 +15,8 @@ import { isIPv6 } from 'node:net';
 import { newClusters, newContexts, newUsers, type Cluster, type Context, type User } from '@kubernetes/client-node/dist/config_types.js';
 import { ExecAuth } from '@kubernetes/client-node/dist/exec_auth.js';
 import { FileAuth } from '@kubernetes/client-node/dist/file_auth.js';
-import { parse } from 'yaml';
+import { createRequire } from 'node:module';
+import type { parse as parseYaml } from 'yaml';
 
 const SERVICEACCOUNT = '/var/run/secrets/kubernetes.io/serviceaccount';
 
@@ -47,6 +48,8 @@ export class KubeConfigFile implements KubeAccess {
 
   /** A kubeconfig file; relative certificate paths are taken from the file's folder, as kubectl does. */
   loadFromFile(file: string): this {
+    // yaml (about 10 MB of RSS) only where a file is read: in a Pod, the ServiceAccount needs none.
+    const { parse } = createRequire(import.meta.url)('yaml') as { parse: typeof parseYaml };
     const doc = (parse(readFileSync(file, 'utf8')) ?? {}) as Record<string, unknown>;
     this.clusters = newClusters(doc.clusters);
     this.users = newUsers(doc.users);
