@@ -14,7 +14,7 @@
 //   Lease of `peers` must carry the same value (the shard count), read after ours was written. Of two
 //   replicas that disagree, the one that checks last sees the other and waits: they never both lead.
 import { systemClock, type Clock, type TimerHandle } from './clock.ts';
-import { isConflict, isNotFound, resourcePath, RESOURCES, type KubeClient, type KubeObject } from './client.ts';
+import { isConflict, isNotFound, KubeApiError, resourcePath, RESOURCES, type KubeClient, type KubeObject } from './client.ts';
 import { microTime } from './events.ts';
 
 export interface LeaseSpec {
@@ -290,7 +290,8 @@ export class LeaderElector {
       this.disagreement = reason;
       return !other;
     } catch (err) {
-      this.o.onError?.(err);
+      const forbidden = err instanceof KubeApiError && err.status === 403;
+      this.o.onError?.(forbidden ? new Error(`cannot read the Leases ${peers[0]} … ${peers.at(-1)} in ${this.o.namespace}: the leader-election Role must allow get on each (manifests/base/leader-election-role.yaml); this replica does not work until it can`) : err);
       return false;
     }
   }
