@@ -5,7 +5,7 @@ import type { ChamanSender, ChamanSenderGrant, ChamanSenderStatus, ChannelAccoun
 import type { ChamanClient } from '../chaman/types.ts';
 import type { ChannelType, Permission } from '../domain/types.ts';
 import type { ConvergedAccounts, SeenSenders } from './list-resync.ts';
-import type { TenancyGate } from './tenancy-gate.ts';
+import type { Outcome } from './conditions.ts';
 
 export interface SecretContent {
   data: SecretData;
@@ -69,6 +69,14 @@ export interface Settings {
   chamanCredentialsSecret?: { namespace: string; name: string };
 }
 
+/** Who may act for which sender, asked before anything is sent to Chaman (tenancy-gate.ts). */
+export interface Tenancy {
+  /** Why the operator may not act for this sender, or undefined when it may. */
+  senderRefusal(sender: ChamanSender): Outcome | undefined;
+  /** Why this account may not act on the Chaman account it names, or undefined when it may. */
+  adoptionRefusal(account: ChannelAccount): Outcome | undefined;
+}
+
 /** What the kinds need beside the driver: the cluster's state, Chaman clients, the catalog, settings. */
 export interface KindContext {
   kube: KubeStore;
@@ -81,6 +89,6 @@ export interface KindContext {
   /** Each sender's data as Chaman last showed it, until its next resync. */
   seenSenders: SeenSenders;
   /** Who may act for which sender (grants, one sender per number, one claim per account). */
-  tenancy: TenancyGate;
+  tenancy: Tenancy;
   settings: Settings;
 }

@@ -6,10 +6,10 @@ import type { ChamanSender, ChannelAccount } from '../api/types.generated.ts';
 import { ANNOTATIONS } from './annotations.ts';
 import type { Outcome } from './conditions.ts';
 import { NeedsUserError, stalledOutcome } from './error-policy.ts';
-import type { KubeStore, Settings } from './ports.ts';
+import type { KubeStore, Settings, Tenancy } from './ports.ts';
 import { adoptionConflict, grantFor, rankOf, senderConflict, type GrantDecision } from './tenancy.ts';
 
-export class TenancyGate {
+export class TenancyGate implements Tenancy {
   private readonly kube: KubeStore;
   private readonly settings: Settings;
 
