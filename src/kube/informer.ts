@@ -11,6 +11,7 @@ import { systemClock, type Clock, type TimerHandle } from './clock.ts';
 import { describeWatchFailure, isNoAnswer } from './watch-failure.ts';
 import { Waiters } from './waiters.ts';
 import { IndexedCache, NAMESPACE_INDEX, cacheKey, namespacedName, type IndexFunc } from './indexed-cache.ts';
+import { backoffDelayMs } from '../util/backoff.ts';
 import {
   KubeApiError,
   isGone,
@@ -367,11 +368,8 @@ class ListWatch<T extends KubeObject> {
   }
 
   private backoffMs(failures: number): number {
-    const base = this.o.backoff?.baseMs ?? 500;
-    const cap = this.o.backoff?.capMs ?? 30_000;
-    const jitter = this.o.backoff?.jitter ?? 0.2;
-    const d = Math.min(cap, base * 2 ** Math.min(failures - 1, 30));
-    return Math.round(d * (1 - jitter * this.inf.randomRef()));
+    const { baseMs = 500, capMs = 30_000, jitter = 0.2 } = this.o.backoff ?? {};
+    return backoffDelayMs(failures, { baseMs, capMs, jitter }, this.inf.randomRef);
   }
 
   /**
