@@ -3,9 +3,10 @@
 // not a test: keep it out of npm test.
 //
 //   node bench/scale.ts --senders 100 --accounts-per-sender 10 [--kubeconfig /tmp/cp/kubeconfig]
-//        [--resync-period 60s] [--concurrency 4] [--chaman-rate-limit 1000] [--senders-per-namespace 10]
+//        [--resync-period 60s] [--concurrency 4] [--operator-concurrency adaptive|N] [--chaman-rate-limit 1000] [--senders-per-namespace 10]
 //        [--node-options='--max-old-space-size=…'] [--cpu-prof DIR] [--cluster-wide]
 //
+// --concurrency is the floor's; the operator adapts its own (its default) unless --operator-concurrency N fixes it.
 // The operator runs with the NODE_OPTIONS of manifests/base/deployment.yaml unless --node-options
 // says otherwise, so memory is measured as deployed. --cpu-prof writes a V8 CPU profile of it.
 //
@@ -45,6 +46,7 @@ const { values } = parseArgs({
     'senders-per-namespace': { type: 'string', default: '10' },
     kubeconfig: { type: 'string' },
     concurrency: { type: 'string', default: '4' },
+    'operator-concurrency': { type: 'string', default: 'adaptive' },
     'chaman-rate-limit': { type: 'string', default: '1000' },
     'resync-period': { type: 'string', default: '60s' },
     'timeout': { type: 'string', default: '3600' },
@@ -105,7 +107,8 @@ async function main(): Promise<void> {
       join(root, 'src', 'cli.ts'), 'run', '--kubeconfig', kubeconfig,
       ...(values['cluster-wide'] ? [] : namespaces.flatMap((n) => ['--namespace', n])),
       '--chaman-url', emulator.url, '--chaman-token-file', tokenFile,
-      '--concurrency', String(CONCURRENCY), '--chaman-rate-limit', values['chaman-rate-limit']!,
+      ...(values['operator-concurrency'] === 'adaptive' ? [] : ['--concurrency', values['operator-concurrency']!]),
+      '--chaman-rate-limit', values['chaman-rate-limit']!,
       '--resync-period', values['resync-period']!,
       '--metrics-addr', `127.0.0.1:${metricsPort}`, '--health-addr', '127.0.0.1:0', '--log-level', 'warn',
     ],
@@ -138,11 +141,14 @@ async function main(): Promise<void> {
   const applyMs = performance.now() - t0;
   log(`applied in ${(applyMs / 1000).toFixed(1)} s; waiting until every object is Ready or stuck (Invalid, Stalled)`);
   let settled = await census(kube, namespaces);
+  const limits: number[] = []; // the operator's reconciles in flight allowed, sampled every ~10 s
   // Listing every object costs the API server too (at 10k, ~20 MB of JSON): 1 ms per object between
   // two counts, so the count itself stays a small share of the API server's work.
   const censusEveryMs = Math.max(1_000, Math.min(15_000, OBJECTS));
   await waitFor(`all ${OBJECTS} objects Ready or stuck`, async () => (settled = await census(kube, namespaces)).ready + settled.stuck.length === OBJECTS, Number(values.timeout) * 1000, censusEveryMs, async () => {
-    log(`  ${settled.ready}/${OBJECTS} Ready, ${settled.stuck.length} stuck, operator RSS ${mb(procStatus(operator.pid!).VmRSS)}`);
+    const limit = sumOf(await (await fetch(metricsUrl)).text(), 'chaman_workqueue_concurrency_limit');
+    limits.push(limit);
+    log(`  ${settled.ready}/${OBJECTS} Ready, ${settled.stuck.length} stuck, operator RSS ${mb(procStatus(operator.pid!).VmRSS)}, concurrency limit ${limit}`);
   });
   const readyMs = performance.now() - t0;
   await sleep(3_000); // the echo of the last status writes, the last events
@@ -196,10 +202,11 @@ async function main(): Promise<void> {
     ['  of which by resyncs', `${((2 * resyncsListed) / ACCOUNTS).toFixed(2)} reads per account (${resyncsListed} resyncs listed; --resync-period ${values['resync-period']})`],
     ['operator RSS after convergence', `${mb(status.VmRSS)} (peak ${mb(status.VmHWM)}, V8 heap in use ${mb(heapConverged / 1024)} of ${mb(heapTotalConverged / 1024)}); after the steady window ${mb(statusSteady.VmRSS)} (heap ${mb(heapSteady / 1024)})`],
     ['reconciles to converge', reconcileSummary(metricsConverged)],
+    ['concurrency limit (every ~10 s)', `${values['operator-concurrency']}: ${limits.join(', ') || '-'}; ${sumOf(metricsConverged, 'chaman_workqueue_concurrency_limit')} after convergence`],
     ['one /metrics scrape', `${scrapeMs.toFixed(0)} ms, ${(metricsConverged.length / 1024).toFixed(0)} KiB`],
     [`steady state, ${windowMs / 1000} s with a full resync`, `${cpuPercent.toFixed(1)}% CPU, ${cpuPerResyncMs.toFixed(1)} ms per resync of a sender (${resyncsInWindow} resyncs; ${threadPercent.map(([n, p]) => `${n} ${p.toFixed(1)}%`).join(', ')}); Kubernetes ${steadyWrites.total} writes, ${steadyReads.total} reads; Chaman ${steady.map(([op, n]) => `${op} ${n}`).join(', ') || 'no calls'}`],
   ];
-  console.log(`\nscale benchmark: ${SENDERS}×${PER_SENDER}, concurrency ${CONCURRENCY}, Chaman rate limit ${values['chaman-rate-limit']}/s, NODE_OPTIONS="${nodeOptions}", ${process.platform} ${navigatorCores()} cores`);
+  console.log(`\nscale benchmark: ${SENDERS}×${PER_SENDER}, floor concurrency ${CONCURRENCY}, operator concurrency ${values['operator-concurrency']}, Chaman rate limit ${values['chaman-rate-limit']}/s, NODE_OPTIONS="${nodeOptions}", ${process.platform} ${navigatorCores()} cores`);
   for (const [k, v] of rows) console.log(`  ${k.padEnd(44)} ${v}`);
   const reasons = new Map<string, number>();
   for (const r of settled.stuck) reasons.set(r, (reasons.get(r) ?? 0) + 1);
