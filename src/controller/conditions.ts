@@ -1,5 +1,6 @@
 // Conditions in the shape of metav1.Condition, with kstatus semantics (Reconciling, Stalled) so
 // Flux and Argo CD read health with no custom code. Pure.
+import { rfc3339 } from '../domain/time.ts';
 
 export type ConditionStatus = 'True' | 'False' | 'Unknown';
 
@@ -41,7 +42,7 @@ export function mergeConditions(current: Condition[] | undefined, wanted: Condit
   return wanted.map((w) => {
     const previous = byType.get(w.type);
     const lastTransitionTime =
-      previous && previous.status === w.status ? previous.lastTransitionTime : now.toISOString().replace(/\.\d{3}Z$/, 'Z');
+      previous && previous.status === w.status ? previous.lastTransitionTime : rfc3339(now);
     return { type: w.type, status: w.status, observedGeneration: generation, lastTransitionTime, reason: w.reason, message: w.message };
   });
 }

@@ -14,6 +14,7 @@ import { classifyError, NeedsUserError, type ErrorVerdict } from './error-policy
 import type { Connection, ExternalClient, ManagedKind, ManagedObject, Observation, ObjectPolicies, ReconcileScope } from './managed.ts';
 import type { EventSink, MetadataChange } from './ports.ts';
 import { sameStatus } from './status-equality.ts';
+import { rfc3339 } from '../domain/time.ts';
 
 export interface DriverDeps {
   /** Writes annotations and the finalizer in one patch, always with a resourceVersion precondition. */
@@ -52,7 +53,6 @@ interface State<O> {
 /** How long a Chaman write may take before status says it is in progress. */
 const PROGRESS_AFTER_MS = 1000;
 
-const rfc3339 = (d: Date): string => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
 
 export class ReconcileDriver<O extends ManagedObject, R> {
   private readonly kind: ManagedKind<O, R>;

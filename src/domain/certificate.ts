@@ -9,6 +9,7 @@ import { TAG, children, decodeOid, readTlv, readWhole, smallInteger } from './de
 import { error, warning } from './findings.ts';
 import { MAX_PEM_BLOCKS, scanPem } from './pem.ts';
 import type { CertificateDetails, ChannelType, Finding, RulePolicy } from './types.ts';
+import { rfc3339 } from './time.ts';
 
 let x509Library: Promise<typeof x509> | undefined;
 
@@ -329,9 +330,6 @@ function firstAttribute(json: NameJson, type: string): string | undefined {
   return undefined;
 }
 
-export function rfc3339(date: Date): string {
-  return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
-}
 
 function fingerprint(der: Uint8Array): string {
   return createHash('sha256')

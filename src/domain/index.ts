@@ -45,7 +45,6 @@ export {
   checkCertificateIssuer,
   checkCertificateValidity,
   formatProblem,
-  rfc3339,
   MAX_CERTIFICATE_FILE_BYTES,
   MAX_PEM_BLOCKS,
 } from './certificate.ts';
@@ -75,3 +74,4 @@ export { ACCOUNT_NAME_MAX, CERTIFICATE_NAME_MAX, checkAccountRequest } from './a
 export type { AccountRequestContext, AccountRequestToCheck, CertificateToCheck } from './account-request.ts';
 export { parseDuration, formatDuration } from './duration.ts';
 export { hasErrors } from './findings.ts';
+export { rfc3339 } from './time.ts';
