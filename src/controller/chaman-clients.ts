@@ -90,8 +90,8 @@ export class ChamanClients {
     const ref = sender.spec.credentialsSecretRef;
     const namespace = sender.metadata.namespace ?? 'default';
     const senderKey = `${namespace}/${sender.metadata.name}`;
-    if (!ref || namesOperatorSecret(sender, this.operatorSecret)) this.use(senderKey, undefined);
     if (!ref) {
+      this.use(senderKey, undefined);
       if (!this.operatorClient) {
         throw new NeedsUserError('No Chaman credentials: set --chaman-token-file or --chaman-client-cert/--chaman-client-key, or spec.credentialsSecretRef on the ChamanSender.', { stalledReason: 'NoCredentials' });
       }
@@ -99,6 +99,7 @@ export class ChamanClients {
     }
     // The operator's own credentials would let this namespace act with no grant (issue 16 item 7).
     if (namesOperatorSecret(sender, this.operatorSecret)) {
+      this.use(senderKey, undefined);
       throw new NeedsUserError(
         `spec.credentialsSecretRef: Secret "${ref.name}" holds the operator's own Chaman credentials (--chaman-credentials-secret ${namespace}/${ref.name}), ` +
           'which no ChamanSender may name as its own. Remove credentialsSecretRef and ask a cluster admin for a ChamanSenderGrant, ' +
