@@ -5,6 +5,29 @@ export const GROUP = 'chaman.io';
 export const VERSION = 'v1alpha1';
 export const API_VERSION = `${GROUP}/${VERSION}`;
 
+/**
+ * The reasons of the Ready condition (SPEC section 3): Available when True, the others when False or
+ * Unknown. The one list the controller, the metrics and the docs' tables follow.
+ */
+export const READY_REASONS = [
+  'Available',
+  'Creating',
+  'Updating',
+  'Deleting',
+  'Invalid',
+  'SenderNotReady',
+  'AccessDenied',
+  'BackendUnavailable',
+  'RequiresReplacement',
+  'Paused',
+  'Drifted',
+  'Stalled',
+  'NotGranted',
+  'SenderConflict',
+  'AdoptionConflict',
+] as const;
+export type ReadyReason = (typeof READY_REASONS)[number];
+
 const CONDITION_REASON = '^[A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?$';
 
 export const conditions: Schema = arr(

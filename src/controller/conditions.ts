@@ -1,5 +1,6 @@
 // Conditions in the shape of metav1.Condition, with kstatus semantics (Reconciling, Stalled) so
 // Flux and Argo CD read health with no custom code. Pure.
+import type { ReadyReason } from '../api/common.ts';
 import { rfc3339 } from '../domain/time.ts';
 
 export type ConditionStatus = 'True' | 'False' | 'Unknown';
@@ -13,22 +14,7 @@ export interface Condition {
   message: string;
 }
 
-export type ReadyReason =
-  | 'Available'
-  | 'Creating'
-  | 'Updating'
-  | 'Deleting'
-  | 'Invalid'
-  | 'SenderNotReady'
-  | 'AccessDenied'
-  | 'BackendUnavailable'
-  | 'RequiresReplacement'
-  | 'Paused'
-  | 'Drifted'
-  | 'Stalled'
-  | 'NotGranted'
-  | 'SenderConflict'
-  | 'AdoptionConflict';
+export type { ReadyReason };
 
 export type ConditionInput = Omit<Condition, 'lastTransitionTime' | 'observedGeneration'>;
 

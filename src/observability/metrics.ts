@@ -6,6 +6,7 @@
 // reconcilers: they are computed at scrape time from the objects the informers hold (their status),
 // so a series cannot outlive its object or say something its status does not.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { READY_REASONS, type ReadyReason } from '../api/common.ts';
 import type { ChamanSender, ChannelAccount } from '../api/types.generated.ts';
 
 export { Counter, Gauge, Histogram, Registry };
@@ -42,27 +43,9 @@ export const RESOURCE_KINDS = ['ChamanSender', 'ChannelAccount'] as const;
  * or `Unknown` while no Ready condition has been written. Pre-created at 0 so a rate or an alert on
  * one state has a series before the first object enters it; another reason still gets its own series.
  */
-export const RESOURCE_STATES = [
-  'Ready',
-  'Unknown',
-  'Creating',
-  'Updating',
-  'Deleting',
-  'Invalid',
-  'SenderNotReady',
-  'AccessDenied',
-  'BackendUnavailable',
-  'RequiresReplacement',
-  'Paused',
-  'Drifted',
-  'Stalled',
-  'NotGranted',
-  'SenderConflict',
-  'AdoptionConflict',
-] as const;
-export type ResourceState = (typeof RESOURCE_STATES)[number];
+export const RESOURCE_STATES = ['Ready', 'Unknown', ...READY_REASONS.filter((r) => r !== 'Available')] as const;
+export type ResourceState = 'Ready' | 'Unknown' | Exclude<ReadyReason, 'Available'>;
 
-export type ReconcileResult = 'success' | 'error' | 'invalid' | 'paused';
 export type DriftAction = 'corrected' | 'reported';
 
 /** Kubernetes verbs that only read; everything else counted in chaman_kube_requests_total is a write. */
