@@ -11,6 +11,7 @@ import { systemClock, type Clock, type TimerHandle } from './clock.ts';
 import { describeWatchFailure, isNoAnswer } from './watch-failure.ts';
 import { Waiters } from './waiters.ts';
 import { IndexedCache, NAMESPACE_INDEX, cacheKey, namespacedName, type IndexFunc } from './indexed-cache.ts';
+import { sharedStringPool } from './string-pool.ts';
 import { backoffDelayMs } from '../util/backoff.ts';
 import {
   KubeApiError,
@@ -58,10 +59,10 @@ export interface InformerOptions<T extends KubeObject> {
   backoff?: { baseMs?: number; capMs?: number; jitter?: number };
   /**
    * The metadata fields to cache; the rest is dropped as objects arrive. Default: all but
-   * managedFields, and for Secrets SECRET_METADATA_FIELDS only.
+   * managedFields and kubectl's last-applied-configuration, and for Secrets SECRET_METADATA_FIELDS only.
    */
   keepMetadata?: readonly string[];
-  /** Applied to every object before it is cached, after keepMetadata (managedFields are already gone). */
+  /** Applied to every object before it is cached, after keepMetadata (managedFields and last-applied are already gone). */
   transform?: (obj: T) => T;
   clock?: Clock;
   random?: () => number;
@@ -90,9 +91,20 @@ export const SECRET_METADATA_FIELDS: readonly string[] = ['name', 'namespace', '
 
 const isSecrets = (rt: ResourceType) => rt.group === '' && rt.plural === 'secrets';
 
+/**
+ * kubectl's copy of the last manifest it applied (client-side apply, Argo CD's default): the whole
+ * object once more, as a string, on every object so applied. Nothing in the operator reads it.
+ */
+export const LAST_APPLIED_ANNOTATION = 'kubectl.kubernetes.io/last-applied-configuration';
+
 function slimMetadata(meta: KubeObject['metadata'], keep: readonly string[] | undefined): KubeObject['metadata'] {
   if (!keep) {
     if (meta?.managedFields) delete meta.managedFields;
+    const annotations = meta?.annotations;
+    if (annotations?.[LAST_APPLIED_ANNOTATION] !== undefined) {
+      const { [LAST_APPLIED_ANNOTATION]: _dropped, ...others } = annotations;
+      meta.annotations = others;
+    }
     return meta;
   }
   const out: KubeObject['metadata'] = {};
@@ -234,6 +246,7 @@ export class Informer<T extends KubeObject = KubeObject> {
       obj = { apiVersion: raw.apiVersion, kind: raw.kind, metadata: raw.metadata } as T;
     }
     obj.metadata = slimMetadata(obj.metadata, this.keepMetadata);
+    sharedStringPool.internObject(obj); // one copy of each repeated string across the cache
     return this.opts.transform ? this.opts.transform(obj) : obj;
   }
 
