@@ -112,7 +112,7 @@ class ChamanContactClient implements ExternalClient<ChamanSenderInfo> {
     this.seen.forget(uid);
     const info = await this.client().getSender(this.sender.spec.senderNumber);
     if (sameContact(info.contact, wantedContact(this.sender))) return { resource: info, differences: [] };
-    const drift = info.contact !== null && isReadyForGeneration(this.sender.status as never, this.sender.metadata.generation);
+    const drift = info.contact !== null && isReadyForGeneration(this.sender.status, this.sender.metadata.generation);
     return { resource: info, differences: [info.contact ? 'contact data' : 'no contact data yet (R1)'], drift };
   }
 

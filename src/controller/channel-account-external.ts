@@ -143,7 +143,7 @@ export class ChamanAccountClient implements ExternalClient<HeldAccount, AccountP
    */
   private isDrift(desired: DesiredAccount): boolean {
     const status = this.object.status;
-    if (!isReadyForGeneration(status as never, this.object.metadata.generation)) return false;
+    if (!isReadyForGeneration(status, this.object.metadata.generation)) return false;
     const recorded = (status?.certificates ?? []).map((c) => c.sha256Fingerprint).sort();
     const wanted = desired.certificates.map((c) => c.sha256Fingerprint).sort();
     return recorded.length === wanted.length && recorded.every((f, i) => f === wanted[i]);

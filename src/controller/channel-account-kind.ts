@@ -35,7 +35,7 @@ export class ChannelAccountKind implements ManagedKind<ChannelAccount, HeldAccou
     // operator was down, or a sender not re-evaluated yet, must not let an account write to Chaman.
     const refusal = sender && this.ctx.tenancy.senderRefusal(sender);
     if (refusal) return senderRefused(sender.metadata.name, refusal);
-    if (!sender || !isReadyForGeneration(sender.status as never, sender.metadata.generation)) {
+    if (!sender || !isReadyForGeneration(sender.status, sender.metadata.generation)) {
       const message = sender
         ? `ChamanSender "${sender.metadata.name}" is not Ready yet; the account waits for its contact data (R1).`
         : `ChamanSender "${account.spec.senderRef.name}" does not exist in namespace ${namespace}; create it (R1).`;

@@ -37,9 +37,12 @@ export function findCondition(conditions: Condition[] | undefined, type: string)
   return conditions?.find((c) => c.type === type);
 }
 
+/** The part of a condition that readiness reads: any status type of the API has it. */
+type ConditionLike = { type: string; status: string; observedGeneration?: number };
+
 /** True when the object's Ready condition is True for its current generation. */
-export function isReadyForGeneration(status: { conditions?: Condition[] } | undefined, generation: number | undefined): boolean {
-  const ready = findCondition(status?.conditions, 'Ready');
+export function isReadyForGeneration(status: { conditions?: readonly ConditionLike[] } | undefined, generation: number | undefined): boolean {
+  const ready = status?.conditions?.find((c) => c.type === 'Ready');
   return ready?.status === 'True' && (generation === undefined || ready.observedGeneration === generation);
 }
 

@@ -90,7 +90,7 @@ export class ConvergedAccounts {
         return true;
       }
       if (known) Object.assign(known, { seen: account, seenAt: nowMs });
-      if (!isReadyForGeneration(object.status as never, object.metadata.generation)) return true;
+      if (!isReadyForGeneration(object.status, object.metadata.generation)) return true;
       return known?.converged !== accountDigest(account);
     });
   }

@@ -308,7 +308,7 @@ export class Operator {
     }
     this.seenSenders.forget(uid); // its contact data is read again
     this.enqueueSender(namespace, name);
-    if (accounts.length === 0 || !isReadyForGeneration(sender.status as never, sender.metadata.generation)) return { requeueAfterMs: next };
+    if (accounts.length === 0 || !isReadyForGeneration(sender.status, sender.metadata.generation)) return { requeueAfterMs: next };
     if (this.tenancy.senderRefusal(sender)) return { requeueAfterMs: next }; // its reconcile, queued above, says why
     try {
       const signal = AbortSignal.any([AbortSignal.timeout(this.o.settings.reconcileTimeoutMs), this.work.signal]);
