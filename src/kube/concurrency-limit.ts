@@ -5,8 +5,9 @@
 // API Priority and Fairness), so the number of reconciles in flight is found, not configured:
 // - samples (one Kubernetes request's latency, and whether it was throttled) are judged per window
 //   (at least `windowMs` and `minSamples`), so one slow request does not move the limit;
-// - a window whose mean latency stays within `tolerance` × the best seen, while work was waiting
-//   on the limit, raises the limit by √limit (Gradient2's queue allowance: fast when small);
+// - a window whose mean latency stays within `tolerance` (2) × the best seen, while work was waiting
+//   on the limit, raises the limit by √limit (Gradient2's queue allowance: fast when small); the
+//   best is a minimum, so the tolerance is wider than Gradient2's 1.5 over a long-term average;
 // - a window whose mean latency rises above that multiplies it by `backoff` (0.9);
 // - a 429 (APF throttling) or 503 halves it at once, at most once per window (a burst of throttled
 //   answers to requests sent before the cut must not cut again);
@@ -28,7 +29,7 @@ export interface ConcurrencyLimitOptions {
   windowMs?: number;
   /** Fewest samples for a window to be judged. Default 10. */
   minSamples?: number;
-  /** A window's mean latency above best × tolerance is a rise. Default 1.5. */
+  /** A window's mean latency above best × tolerance is a rise. Default 2. */
   tolerance?: number;
   /** Factor on a latency rise. Default 0.9. */
   backoff?: number;
@@ -73,7 +74,7 @@ export class ConcurrencyLimit implements ConcurrencySource {
     this.#now = o.now;
     this.#windowMs = o.windowMs ?? 1_000;
     this.#minSamples = o.minSamples ?? 10;
-    this.#tolerance = o.tolerance ?? 1.5;
+    this.#tolerance = o.tolerance ?? 2;
     this.#backoff = o.backoff ?? 0.9;
     this.#throttleBackoff = o.throttleBackoff ?? 0.5;
     this.#saturated = o.saturated ?? (() => true);
