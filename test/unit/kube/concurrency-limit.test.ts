@@ -79,6 +79,18 @@ describe('ConcurrencyLimit on a simulated API server', () => {
     expect(Math.max(...history.slice(100))).toBe(2);
   });
 
+  it('rises through noise that does not grow with its load (a shared API server)', () => {
+    let t = 0;
+    let seed = 7;
+    const random = () => ((seed = (seed * 16807) % 2147483647) / 2147483647);
+    const limiter = new ConcurrencyLimit({ max: 32, now: () => t });
+    for (let i = 0; i < 3_000; i++) {
+      t += 20;
+      limiter.record(40 * (0.5 + random()), false); // 20 to 60 ms whatever the limit
+    }
+    expect(limiter.limit).toBe(32);
+  });
+
   it('cuts once per window on a burst of 429s, not once per answer', () => {
     let t = 0;
     const limiter = new ConcurrencyLimit({ max: 64, initial: 32, now: () => t });
