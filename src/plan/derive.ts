@@ -18,8 +18,9 @@ interface ReadyCondition {
 
 export class PlanReadError extends Error {}
 
-const readyOf = (o: ChamanSender | ChannelAccount | undefined): ReadyCondition | undefined =>
-  (o?.status?.conditions as (ReadyCondition & { type: string })[] | undefined)?.find((c) => c.type === 'Ready');
+const conditionOf = (o: ChamanSender | ChannelAccount | undefined, type: string): ReadyCondition | undefined =>
+  (o?.status?.conditions as (ReadyCondition & { type: string })[] | undefined)?.find((c) => c.type === type);
+const readyOf = (o: ChamanSender | ChannelAccount | undefined) => conditionOf(o, 'Ready');
 
 /** A read Chaman refused (other than a missing account, which the reconciler handles) makes the plan fail. */
 function checkReads(run: ObjectRun): void {
@@ -44,8 +45,11 @@ function base(run: ObjectRun, senderNumber: string, action: PlanAction, reason: 
   };
 }
 
-/** Nothing written: Ready says whether it is in sync, paused, observed, or stopped (blocked). */
-function withoutWrites(ready: ReadyCondition | undefined): { action: PlanAction; reason: string } {
+/** Nothing written: Ready (and Synced, for a pause) says whether it is in sync, paused, observed, or stopped (blocked). */
+function withoutWrites(object: ChamanSender | ChannelAccount): { action: PlanAction; reason: string } {
+  const ready = readyOf(object);
+  const synced = conditionOf(object, 'Synced');
+  if (synced?.reason === 'ReconcilePaused') return { action: 'no-op', reason: synced.message };
   if (!ready) return { action: 'blocked', reason: 'The reconcile ended without a status.' };
   if (ready.status === 'True') return { action: 'no-op', reason: ready.message };
   if (ready.reason === 'Paused' || ready.reason === 'Drifted') return { action: 'no-op', reason: ready.message };
@@ -57,7 +61,7 @@ export function senderChange(run: ObjectRun, after: ChamanSender): PlanChange {
   const number = after.spec.senderNumber;
   const put = run.record.writes.find((w) => w.operation === 'putContact');
   if (!put) {
-    const { action, reason } = withoutWrites(readyOf(after));
+    const { action, reason } = withoutWrites(after);
     return base(run, number, action, reason, []);
   }
   const before = run.record.senders.get(number)?.contact;
@@ -101,7 +105,7 @@ export async function accountChange(run: ObjectRun, ctx: AccountContext): Promis
     action = adopting ? 'adopt' : 'update';
     reason = eventMessage(run, 'Updated', 'DriftCorrected') ?? 'Chaman differs from the spec.';
   } else {
-    ({ action, reason } = withoutWrites(readyOf(ctx.after)));
+    ({ action, reason } = withoutWrites(ctx.after));
     if (action === 'no-op' && adopting) [action, reason] = ['adopt', `The existing account ${wantedId} is taken under management (chaman.io/external-name); Chaman already matches the spec.`];
   }
   if (adopting && action === 'adopt' && writes.length > 0) reason = `The existing account ${wantedId} is taken under management (chaman.io/external-name). ${reason}`;

@@ -105,6 +105,16 @@ describe('plan', () => {
     expect(change(adopted, 'legacy')).toMatchObject({ action: 'adopt', externalName: other.id, requests: [] });
   });
 
+  it('a paused account and an Observe account that differs are no-ops: the operator writes nothing for them', async () => {
+    const paused = rest(['DimonaConsultation'], 'rest-cert', { 'chaman.io/paused': 'true' });
+    const observed = { ...soap(), spec: { ...soap().spec, managementPolicy: 'Observe', accountName: 'Renamed' } };
+    const plan = await env.plan([grant(), sender(), paused, observed, ...secrets()]);
+    expect(change(plan, 'dimona')).toMatchObject({ action: 'no-op', requests: [] });
+    expect(change(plan, 'dimona').reason).toMatch(/paused/);
+    expect(change(plan, 'soap')).toMatchObject({ action: 'no-op', requests: [] });
+    expect(change(plan, 'soap').reason).toMatch(/Observe/);
+  });
+
   it('blocks a sender no grant covers, and its accounts, with the reconciler\'s message', async () => {
     const plan = await env.plan([grant('300099'), sender(), rest(['DimonaDeclaration']), ...secrets()]);
     expect(change(plan, 'apk')).toMatchObject({ action: 'blocked' });
