@@ -3,8 +3,9 @@
 // token and --kubeconfig, apply them with the operator running, and compare the emulator's log of
 // mutating requests with the plan's requests, one to one. A mismatch fails the test.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { apply } from '../../src/devtools/apply.ts';
 import { makeCa, makeCertificate } from '../../src/devtools/certificates.ts';
-import { RESOURCES, resourcePath } from '../../src/kube/client.ts';
+import { RESOURCES, resourcePath, type KubeObject } from '../../src/kube/client.ts';
 import type { PlanChange } from '../../src/plan/types.ts';
 import { createNamespace, kubeconfigPath, waitFor } from './support/cluster.ts';
 import { startHarness, stopHarness, tlsSecret, type Harness } from './support/operator.ts';
@@ -38,7 +39,7 @@ describe('plan and apply agree', () => {
       restAccount('del-orphan', { accountName: 'To orphan', permissions: ['EmployerRestPublic'], certificates: [cert], deletionPolicy: 'Orphan' }),
     ].map((d) => ({ ...d, metadata: { ...d.metadata, namespace: ns } }));
     docs = [...(await examplesIn(ns)), ...extra];
-    for (const doc of docs) await h.apply(doc);
+    for (const doc of docs) await apply(h.kube, doc as KubeObject, 'integration-tests');
     const objects = docs.filter((d) => d.kind === 'ChamanSender' || d.kind === 'ChannelAccount');
     for (const d of objects) await h.waitForCondition(d.kind, d.metadata.name, 'Ready', 'True', undefined, 60_000);
 
@@ -81,7 +82,7 @@ describe('plan and apply agree', () => {
 
     // Apply: what `kubectl apply --prune` (or Flux, Argo CD) would do with the pull request merged.
     const since = h.emulator.requests().recent.at(-1)?.seq ?? 0;
-    for (const doc of next) await h.apply(doc);
+    for (const doc of next) await apply(h.kube, doc as KubeObject, 'integration-tests');
     for (const name of ['del-delete', 'del-orphan']) {
       await h.kube.request({ verb: 'delete', resource: 'channelaccounts', method: 'DELETE', path: resourcePath(RESOURCES.channelAccounts, ns, name) });
     }

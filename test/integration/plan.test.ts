@@ -3,6 +3,8 @@
 // changes (exit 0), with and without --kubeconfig. Every plan runs with a read-only token and sends
 // nothing but GETs; no secret value appears in any output.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { apply } from '../../src/devtools/apply.ts';
+import type { KubeObject } from '../../src/kube/client.ts';
 import { createNamespace, kubeconfigPath } from './support/cluster.ts';
 import { startHarness, stopHarness, type Harness } from './support/operator.ts';
 import { examplesIn, parsePlan, runPlan, tokenFile, writeInput, type Doc } from './support/plan.ts';
@@ -57,7 +59,7 @@ describe('plan on examples/', () => {
 
   it('after the operator made them Ready: no changes, exit 0, with and without --kubeconfig', async () => {
     await h.startOperator({ requireSenderGrant: true });
-    for (const doc of docs) await h.apply(doc);
+    for (const doc of docs) await apply(h.kube, doc as KubeObject, 'integration-tests');
     for (const d of docs.filter((d) => d.kind === 'ChamanSender' || d.kind === 'ChannelAccount')) {
       await h.waitForCondition(d.kind, d.metadata.name, 'Ready', 'True', undefined, 60_000);
     }
