@@ -7,7 +7,8 @@
 // of this (docs/install.md, "Building the image").
 //
 // Prints progress and figures on stderr, the image reference on stdout.
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { formatDuration, repoRoot } from './lib/go-build.ts';
 import { CA_BUNDLE, ensureNodeBase } from './lib/node-base.ts';
@@ -30,8 +31,8 @@ async function imageId(tag: string): Promise<string | undefined> {
   return result.code === 0 ? result.stdout.trim() : undefined;
 }
 
-/** Builds the Dockerfile on the base and returns the image's size in bytes. */
-export async function buildImage(base: string, tag: string): Promise<number> {
+/** Builds the Dockerfile on the base and returns the image's size in bytes; `quiet` keeps podman's steps out of the log. */
+export async function buildImage(base: string, tag: string, options: { quiet?: boolean } = {}): Promise<number> {
   const previous = await imageId(tag);
   const ca = hostCaBundle();
   const started = Date.now();
@@ -42,7 +43,7 @@ export async function buildImage(base: string, tag: string): Promise<number> {
       ...(ca ? ['--volume', `${ca}:${CA_BUNDLE}:ro`] : []),
       '--tag', tag, '--file', 'Dockerfile', '.',
     ],
-    { cwd: repoRoot, log: (line) => log(`  ${line}`) },
+    { cwd: repoRoot, ...(options.quiet ? {} : { log: (line: string) => log(`  ${line}`) }) },
   );
   const current = await imageId(tag);
   // The image this tag named before is now untagged: drop it (fails quietly while a container uses it).
@@ -61,13 +62,19 @@ async function main(): Promise<number> {
   await ensureContainerTools(log);
   const started = Date.now();
   const base = await ensureNodeBase(log);
+  const baseSeconds = (Date.now() - started) / 1000;
   const baseSize = Number((await podmanOk(['image', 'inspect', '--format', '{{.Size}}', base])).trim());
   log(`image: base ${base} ready in ${formatDuration(Date.now() - started)}, ${(baseSize / 1e6).toFixed(1)} MB`);
   if (values['base-only']) {
     console.log(base);
     return 0;
   }
-  await buildImage(base, values.tag!);
+  const imageStarted = Date.now();
+  const imageSize = await buildImage(base, values.tag!);
+  // The figures of this build, for .ci/run's closing note.
+  const figures = { base, baseSeconds, baseSize, tag: values.tag, imageSeconds: (Date.now() - imageStarted) / 1000, imageSize };
+  mkdirSync(join(repoRoot, '.cache', 'image'), { recursive: true });
+  writeFileSync(join(repoRoot, '.cache', 'image', 'build.json'), `${JSON.stringify(figures, null, 2)}\n`);
   console.log(values.tag);
   return 0;
 }
