@@ -38,6 +38,7 @@ export function objectState(kind: string, object: RawObject, events: CoreEvent[]
     found: true,
     ready: false,
     problems: [],
+    warnings: [],
     ...(generation !== undefined ? { generation } : {}),
     ...(status.observedGeneration !== undefined ? { observedGeneration: status.observedGeneration } : {}),
     ...(status.lastSyncTime ? { lastSyncTime: status.lastSyncTime } : {}),
@@ -49,13 +50,14 @@ export function objectState(kind: string, object: RawObject, events: CoreEvent[]
     events: eventsOf(kind, meta, events, eventLimit),
   };
   view.problems = readinessProblems(view, meta);
+  view.warnings = warningsOf(view.conditions);
   view.ready = view.problems.length === 0;
   return view;
 }
 
 /** A placeholder for an object that does not exist (a named one, or the sender accounts point to). */
 export function missingObject(name: string, namespace: string, problem: string): ObjectStateView {
-  return { name, namespace, found: false, ready: false, problems: [problem], paused: false, deleting: false, conditions: [], events: [] };
+  return { name, namespace, found: false, ready: false, problems: [problem], warnings: [], paused: false, deleting: false, conditions: [], events: [] };
 }
 
 /** Adds problems found below the object (a missing Secret), which make it not Ready either. */
@@ -93,6 +95,12 @@ function readinessProblems(view: ObjectStateView, meta: ObjectMeta): string[] {
     problems.push(`the reconcile requested at ${view.reconcileRequestedAt} is not handled yet (last handled: ${view.lastHandledReconcileAt})`);
   }
   return problems;
+}
+
+/** Ready can stay True while a certificate expires or a reconcile fails (it keeps what Chaman last matched). */
+function warningsOf(conditions: ConditionView[]): string[] {
+  const raised = conditions.filter((c) => ((c.type === 'CertExpiring' || c.type === 'CertExpired') && c.status === 'True') || (c.type === 'Synced' && c.status === 'False'));
+  return raised.map((c) => `${c.type}=${c.status}, reason ${c.reason || '(none)'}`);
 }
 
 /** The object's Events, newest first, at most `limit`. Matched by uid (by kind and name when an Event has none). */

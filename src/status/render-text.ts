@@ -73,7 +73,7 @@ function verdict(o: ObjectStateView): string {
 }
 
 function stateLines(o: ObjectStateView, now: Date): string[] {
-  const lines = o.problems.map((p) => `! ${p}`);
+  const lines = [...o.problems.map((p) => `! ${p}`), ...o.warnings.map((w) => `~ ${w}`)];
   if (!o.found) return lines;
   lines.push(`generation ${o.generation ?? '?'}, observedGeneration ${o.observedGeneration ?? '(none yet)'}`);
   lines.push(`Chaman last read: ${o.lastSyncTime ? when(o.lastSyncTime, now) : 'never'}`);
@@ -112,7 +112,9 @@ function eventLine(e: EventView, now: Date): string {
 function summary(view: StatusView): string {
   const objects: (SenderView | AccountView)[] = view.senders.flatMap((s) => [s, ...s.accounts]);
   const notReady = objects.filter((o) => !o.ready);
-  if (notReady.length === 0) return `Ready: all ${objects.length} object(s) shown are Ready.`;
+  const warned = objects.filter((o) => o.ready && o.warnings.length > 0);
+  const warnings = warned.length ? ` ${warned.length} with warnings (~): ${warned.map((o) => `${o.kind} ${o.name}`).join(', ')}.` : '';
+  if (notReady.length === 0) return `Ready: all ${objects.length} object(s) shown are Ready.${warnings}`;
   return `Not ready: ${notReady.length} of ${objects.length} object(s): ${notReady.map((o) => `${o.kind} ${o.name}`).join(', ')}.`;
 }
 

@@ -36,6 +36,8 @@ export interface ObjectStateView {
   ready: boolean;
   /** Why it is not Ready, one line each; empty when ready. */
   problems: string[];
+  /** What does not keep it from being Ready but needs a look: a certificate expiring or expired, a failed or paused last reconcile. */
+  warnings: string[];
   generation?: number;
   observedGeneration?: number;
   /** status.lastSyncTime: when the operator last read Chaman for it. */

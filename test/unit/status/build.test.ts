@@ -53,6 +53,19 @@ describe('buildStatusView: readiness', () => {
     expect(view.ready).toBe(true);
   });
 
+  it('an expired certificate or a failed last reconcile under Ready=True is a warning, not a problem', () => {
+    const account = readyRestAccount('old', {
+      conditions: [
+        condition('Ready', 'True', 'Available', 'Chaman matches the spec.'),
+        condition('Synced', 'False', 'ReconcileError', 'Chaman did not answer; next try in 30s'),
+        condition('CertExpiring', 'False', 'CertificatesValid', 'none'),
+        condition('CertExpired', 'True', 'CertificateExpired', 'c1 expired on 2026-12-01'),
+      ],
+    });
+    const shown = build(snapshot({ accounts: [account] })).senders[0]!.accounts[0]!;
+    expect(shown).toMatchObject({ ready: true, problems: [], warnings: ['Synced=False, reason ReconcileError', 'CertExpired=True, reason CertificateExpired'] });
+  });
+
   it('a sender being deleted is not Ready', () => {
     const s = readySender();
     s.metadata.deletionTimestamp = '2026-12-07T11:30:00Z';

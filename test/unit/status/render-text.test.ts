@@ -62,6 +62,13 @@ describe('renderText', () => {
     expect(created).toBeGreaterThan(drift);
   });
 
+  it('warnings are marked ~ and counted in the last line', () => {
+    const account = readyRestAccount('dimona', { conditions: [condition('Ready', 'True', 'Available', 'ok'), condition('CertExpiring', 'True', 'CertificateExpiring', 'c1 expires on 2027-01-06')] });
+    const out = text(snapshot({ accounts: [account] }));
+    expect(out).toContain('   │  ~ CertExpiring=True, reason CertificateExpiring\n');
+    expect(out.trimEnd().split('\n').at(-1)).toBe('Ready: all 2 object(s) shown are Ready. 1 with warnings (~): ChannelAccount dimona.');
+  });
+
   it('a Secret the user may not read says so', () => {
     const out = text(snapshot({ secrets: new Map([['dimona-cert', { name: 'dimona-cert', keys: [], forbidden: true }]]) }));
     expect(out).toContain('└─ Secret dimona-cert key tls.crt (certificate): not readable with your credentials (get on secrets is forbidden; the view role has none)');
