@@ -7,6 +7,7 @@ import { apply } from '../../src/devtools/apply.ts';
 import { makeCa, makeCertificate } from '../../src/devtools/certificates.ts';
 import { RESOURCES, resourcePath, type KubeObject } from '../../src/kube/client.ts';
 import type { PlanChange } from '../../src/plan/types.ts';
+import { validatePlanJson } from '../support/plan-schema.ts';
 import { createNamespace, kubeconfigPath, waitFor } from './support/cluster.ts';
 import { startHarness, stopHarness, tlsSecret, type Harness } from './support/operator.ts';
 import { examplesIn, parsePlan, runPlan, tokenFile, writeInput, type Doc } from './support/plan.ts';
@@ -66,6 +67,7 @@ describe('plan and apply agree', () => {
     expect(run.code, run.stderr).toBe(3);
     expect(run.requests.filter((r) => MUTATING.has(r.method))).toEqual([]);
     const plan = parsePlan(run);
+    expect(validatePlanJson(plan), JSON.stringify(validatePlanJson.errors)).toBe(true);
     const actions = Object.fromEntries(plan.changes.map((c: PlanChange) => [c.name, c.action]));
     expect(actions).toEqual({
       'apk-recycling': 'no-op',

@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apply } from '../../src/devtools/apply.ts';
 import type { KubeObject } from '../../src/kube/client.ts';
+import { validatePlanJson } from '../support/plan-schema.ts';
 import { createNamespace, kubeconfigPath } from './support/cluster.ts';
 import { startHarness, stopHarness, type Harness } from './support/operator.ts';
 import { examplesIn, parsePlan, runPlan, tokenFile, writeInput, type Doc } from './support/plan.ts';
@@ -48,6 +49,7 @@ describe('plan on examples/', () => {
       noSecrets(run.stdout + run.stderr);
       if (output === 'json') {
         const plan = parsePlan(run);
+        expect(validatePlanJson(plan), JSON.stringify(validatePlanJson.errors)).toBe(true);
         const objects = docs.filter((d) => d.kind === 'ChamanSender' || d.kind === 'ChannelAccount').map((d) => `${d.kind}/${d.metadata.name}`);
         expect(plan.changes.map((c) => `${c.kind}/${c.name}`).sort()).toEqual(objects.sort());
         expect(new Set(plan.changes.map((c) => c.action))).toEqual(new Set(['create']));

@@ -1,14 +1,12 @@
 // The outputs of plan: JSON valid against docs/plan.schema.json, Terraform's text, a capped Markdown
 // comment with destructive actions first, and the exit codes.
-import { readFileSync } from 'node:fs';
-import { Ajv2020 } from 'ajv/dist/2020.js';
 import { describe, expect, it } from 'vitest';
 import { exitCode, parsePlanArgs, renderPlan } from '../../../src/plan/cli.ts';
 import { renderMarkdown } from '../../../src/plan/render-markdown.ts';
 import { summarize, type Plan, type PlanChange } from '../../../src/plan/types.ts';
+import { validatePlanJson } from '../../support/plan-schema.ts';
 
-const schema = JSON.parse(readFileSync(new URL('../../../docs/plan.schema.json', import.meta.url), 'utf8'));
-const validate = new Ajv2020({ strict: true, allErrors: true, formats: { 'date-time': /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/ } }).compile(schema);
+const validate = validatePlanJson;
 
 const certificate = { name: 'c1', fileName: 'c1.cer', sha256Fingerprint: Array(32).fill('AB').join(':'), subject: 'CN=rest', serialNumber: '1954966050899170291', notAfter: '2027-02-16T10:00:00Z' };
 const entry = (name: string, action: PlanChange['action'], fields: PlanChange['fields'] = []): PlanChange => ({

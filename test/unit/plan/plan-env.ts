@@ -11,6 +11,7 @@ import { startEmulator, type RunningEmulator } from '../../../src/emulator/serve
 import { loadPlanInput } from '../../../src/plan/input.ts';
 import { makePlan } from '../../../src/plan/plan.ts';
 import type { Plan } from '../../../src/plan/types.ts';
+import { validatePlanJson } from '../../support/plan-schema.ts';
 
 export const SETTINGS: Settings = {
   defaultDeletionPolicy: 'Delete',
@@ -48,7 +49,10 @@ export async function startPlanEnv(): Promise<PlanEnv> {
       const now = new Date();
       const loaded = await loadPlanInput([file], { now, sha1Cutoff: SETTINGS.sha1Cutoff });
       if (!loaded.input) throw new Error(`invalid input: ${JSON.stringify(loaded.findings)}`);
-      return makePlan({ input: loaded.input, chaman: reader, settings: SETTINGS, now });
+      const plan = await makePlan({ input: loaded.input, chaman: reader, settings: SETTINGS, now });
+      // Every plan these tests make is also checked against the published schema.
+      if (!validatePlanJson(JSON.parse(JSON.stringify(plan)))) throw new Error(`plan JSON breaks docs/plan.schema.json: ${JSON.stringify(validatePlanJson.errors)}`);
+      return plan;
     },
     async stop() {
       await writer.close();
