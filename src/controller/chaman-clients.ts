@@ -120,6 +120,8 @@ export class ChamanClients {
     const cached = this.perSecret.get(key);
     if (cached?.version === secret.resourceVersion) return cached.client;
     const client = this.factory(authFrom(secret, ref.name));
+    // Every sender using the Secret went while it was read: the client serves this call, and is not kept.
+    if (!this.inUse(key)) return client;
     this.perSecret.set(key, { version: secret.resourceVersion, client });
     // The Secret changed: its old client's connections close once its calls in flight are done.
     if (cached) closeQuietly(cached.client);
@@ -150,7 +152,12 @@ export class ChamanClients {
     if (before === secretKey) return;
     if (secretKey === undefined) this.secretOfSender.delete(senderKey);
     else this.secretOfSender.set(senderKey, secretKey);
-    if (before !== undefined && ![...this.secretOfSender.values()].includes(before)) this.drop(before);
+    if (before !== undefined && !this.inUse(before)) this.drop(before);
+  }
+
+  private inUse(secretKey: string): boolean {
+    for (const used of this.secretOfSender.values()) if (used === secretKey) return true;
+    return false;
   }
 
   private drop(secretKey: string): void {

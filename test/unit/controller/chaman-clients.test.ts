@@ -123,6 +123,14 @@ describe('ChamanClients: a client goes with its sender or Secret (issue 16 item 
     expect(t.built[0]!.closed).toBe(1);
   });
 
+  it('keeps no client for a sender deleted while its Secret was being read', async () => {
+    const t = setup();
+    const pending = t.clients.forSender(t.sender);
+    t.clients.forgetSender({ namespace: 'payroll', name: 'apk' });
+    await pending;
+    expect(t.clients.size).toBe(0);
+  });
+
   it('closes the client when its Secret is deleted', async () => {
     const t = setup();
     await t.clients.forSender(t.sender);
