@@ -122,7 +122,9 @@ it('rolling from 2 shards to 3: the shard of three waits while a shard of two li
   const old = await Promise.all([start(2, 0), start(2, 1)]);
   for (const p of old) await waitFor('each shard of two leads', async () => (await scrape(p.metricsUrl, 'chaman_leader')) === 1, 30_000, 200);
   const next = await start(3, 2);
-  await waitFor('the shard of three to hold its Lease and say why it waits', () => next.output.join('').includes('this replica has 3'), 30_000, 200);
+  const holder = async () =>
+    (await h.kube.request<{ spec?: { holderIdentity?: string } }>({ verb: 'get', resource: 'leases', method: 'GET', path: `/apis/coordination.k8s.io/v1/namespaces/${h.namespace}/leases/chaman-operator-shard-2` }).catch(() => undefined))?.spec?.holderIdentity;
+  await waitFor('the shard of three to hold its Lease', async () => !!(await holder()), 30_000, 200);
 
   await inNamespace(ns, sender('apk', '300190'));
   await inNamespace(ns, tlsSecret('rest-cert', cert.pem));
@@ -130,6 +132,7 @@ it('rolling from 2 shards to 3: the shard of three waits while a shard of two li
   await waitFor(`${ns}/rest Ready`, () => accountReady(ns, 'rest'), 60_000, 200);
   expect(await scrape(next.metricsUrl, 'chaman_leader')).toBe(0);
   expect(reconciledNamespaces(next).size).toBe(0);
+  expect(next.output.join('')).toMatch(/Lease chaman-operator-shard-[01] is held by [^"]* with chaman\.io\/shard-count=2, this replica has 3/);
   const owner = old[shardOfNamespace(ns, 2)]!;
   expect([...reconciledNamespaces(owner)]).toEqual([ns]);
 
