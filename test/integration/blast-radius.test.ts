@@ -188,7 +188,8 @@ describe('an interrupted create (item 4)', () => {
               throw new UnavailableError('connection reset after the request was sent');
             };
           }
-          return Reflect.get(target, prop, receiver);
+          const value = Reflect.get(target, prop, receiver) as unknown;
+          return typeof value === 'function' ? value.bind(target) : value;
         },
       });
     await h.startOperator({ resyncPeriodMs: 600_000 }, h.token, { wrapChaman: loseFirstAnswer });
