@@ -2,12 +2,16 @@
 // (exit 2 with --detailed-exitcode); once the operator made them Ready, the same plan prints no
 // changes (exit 0), with and without --kubeconfig. Every plan runs with a read-only token and sends
 // nothing but GETs; no secret value appears in any output.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apply } from '../../src/devtools/apply.ts';
 import type { KubeObject } from '../../src/kube/client.ts';
 import { validatePlanJson } from '../support/plan-schema.ts';
 import { createNamespace, kubeconfigPath } from './support/cluster.ts';
 import { startHarness, stopHarness, type Harness } from './support/operator.ts';
+import { kubectl, serviceAccountKubeconfig, toYaml } from './support/rbac-checks.ts';
 import { examplesIn, parsePlan, runPlan, tokenFile, writeInput, type Doc } from './support/plan.ts';
 
 describe('plan on examples/', () => {
@@ -73,6 +77,22 @@ describe('plan on examples/', () => {
       expect(run.requests.filter((r) => r.method !== 'GET')).toEqual([]);
       noSecrets(run.stdout + run.stderr);
     }
+  });
+
+  it('with a kubeconfig that may only get and list in the namespace: no changes, and notes of what it could not read', async () => {
+    const ns = h.namespace;
+    const role = { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: { name: 'plan-reader', namespace: ns }, rules: [{ apiGroups: ['', 'chaman.io'], resources: ['chamansenders', 'channelaccounts', 'secrets', 'configmaps'], verbs: ['get', 'list'] }] };
+    const binding = { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: { name: 'plan-reader', namespace: ns }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'plan-reader' }, subjects: [{ kind: 'ServiceAccount', name: 'plan-reader', namespace: ns }] };
+    const sa = { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'plan-reader', namespace: ns } };
+    await kubectl(kubeconfigPath(), ['apply', '-f', '-'], toYaml([sa, role, binding] as never));
+    const reader = await serviceAccountKubeconfig(kubeconfigPath(), mkdtempSync(join(tmpdir(), 'plan-sa-')), ns, 'plan-reader');
+    const run = await runPlan(h.emulator, args('--output', 'json', '--kubeconfig', reader));
+    expect(run.code, run.stderr).toBe(0);
+    const plan = parsePlan(run);
+    expect(new Set(plan.changes.map((c) => c.action))).toEqual(new Set(['no-op']));
+    expect(plan.notes.join('\n')).toMatch(/ChamanSenderGrants could not be read \(forbidden\)/);
+    expect(plan.notes.join('\n')).toMatch(/other namespaces could not be listed \(forbidden\)/);
+    expect(run.requests.filter((r) => r.method !== 'GET')).toEqual([]);
   });
 
   it('refuses invalid input with validate\'s findings, exit 1', async () => {
