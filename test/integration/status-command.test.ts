@@ -34,6 +34,7 @@ function expectNoSecretValue(output: string): void {
   expect(output).not.toContain('PRIVATE KEY');
 }
 
+const ftpSpec = { type: 'FTP', permissions: ['SupplementaryPensionsPreload'], certificates: [{ name: 'ftp-cert', secretRef: { name: 'ftp-cert' } }], ftp: { username: 'WK23', passwordSecretRef: { name: 'ftp-pass' } } };
 const restSpec = (secretName: string) => ({ type: 'REST', permissions: ['DimonaDeclaration'], certificates: [{ name: 'rest-cert', secretRef: { name: secretName } }] });
 
 beforeAll(async () => {
@@ -46,7 +47,7 @@ beforeAll(async () => {
   await h.apply(tlsSecret('ftp-cert', ftpCert.pem, ftpCert.privateKeyPem));
   await h.apply(tlsSecret('rest-cert', restCert.pem, restCert.privateKeyPem));
   await h.apply(stringSecret('ftp-pass', { password }));
-  await h.apply(account('ftp', { type: 'FTP', permissions: ['SupplementaryPensionsPreload'], certificates: [{ name: 'ftp-cert', secretRef: { name: 'ftp-cert' } }], ftp: { username: 'WK23', passwordSecretRef: { name: 'ftp-pass' } } }));
+  await h.apply(account('ftp', ftpSpec));
   await h.apply(account('rest', restSpec('rest-cert')));
   await h.waitForCondition('ChannelAccount', 'ftp', 'Ready', 'True');
   await h.waitForCondition('ChannelAccount', 'rest', 'Ready', 'True');
@@ -89,6 +90,15 @@ describe('chaman-operator status', () => {
     expect(rest.events.length).toBeGreaterThan(0);
     expect(rest.certificates[0]).toMatchObject({ name: 'rest-cert', inSpec: true, secret: { name: 'rest-cert', found: true }, held: { serialNumber: expect.stringMatching(/^\d+$/) } });
     expectNoSecretValue(run.stdout);
+  });
+
+  it('a forced reconcile: the value requested and status.lastHandledReconcileAt, once the operator answered it', async () => {
+    const requested = new Date().toISOString();
+    await h.apply({ ...account('ftp', ftpSpec), metadata: { name: 'ftp', annotations: { 'chaman.io/reconcile-requested-at': requested } } });
+    await waitFor('the forced reconcile handled', async () => (await h.get<ChannelAccount>('ChannelAccount', 'ftp'))?.status?.lastHandledReconcileAt === requested, 30_000, 200);
+    const run = await status('ca/ftp', '-n', h.namespace);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain(`reconcile requested at: ${requested}; last handled: ${requested}`);
   });
 
   it('one account not Ready: exit 1 with its condition\'s full message; --watch prints the fix and exits 0', async () => {

@@ -83,7 +83,7 @@ describe('buildStatusView: readiness', () => {
   });
 
   it('a forced reconcile not yet answered by status.lastHandledReconcileAt is not Ready; answered, it is', () => {
-    const account = readyRestAccount('forced', { lastHandledReconcileAt: 'one' } as object);
+    const account = readyRestAccount('forced', { lastHandledReconcileAt: 'one' });
     account.metadata.annotations = { 'chaman.io/reconcile-requested-at': 'two' };
     const pending = build(snapshot({ accounts: [account] })).senders[0]!.accounts[0]!;
     expect(pending).toMatchObject({ reconcileRequestedAt: 'two', lastHandledReconcileAt: 'one', ready: false });

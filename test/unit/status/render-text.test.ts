@@ -75,7 +75,7 @@ describe('renderText', () => {
   });
 
   it('shows paused and the forced-reconcile pair when present', () => {
-    const s = readySender('apk', { lastHandledReconcileAt: '2026-12-07T11:00:00Z' } as object);
+    const s = readySender('apk', { lastHandledReconcileAt: '2026-12-07T11:00:00Z' });
     s.metadata.annotations = { 'chaman.io/paused': 'true', 'chaman.io/reconcile-requested-at': '2026-12-07T11:00:00Z' };
     const out = text(snapshot({ senders: [s] }));
     expect(out).toContain('paused (chaman.io/paused: "true")');
