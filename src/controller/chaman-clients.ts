@@ -7,6 +7,7 @@ import type { ChamanClient } from '../chaman/types.ts';
 import type { ChannelType, Permission } from '../domain/types.ts';
 import type { OperatorMetrics } from '../observability/metrics.ts';
 import { NeedsUserError } from './error-policy.ts';
+import { namesOperatorSecret, type SecretName } from './tenancy.ts';
 import type { KubeStore, SecretContent } from './ports.ts';
 
 /** The Chaman client hook that feeds chaman_api_requests_total and its durations: every attempt counts, retries included. */
@@ -33,19 +34,7 @@ export function clientFactory(base: Omit<ChamanHttpClientOptions, 'auth'>): Clie
 
 const text = (bytes: Uint8Array | undefined): string | undefined => (bytes ? Buffer.from(bytes).toString('utf8') : undefined);
 
-/** Where the operator's own credentials live (--chaman-credentials-secret). */
-export interface SecretName {
-  namespace: string;
-  name: string;
-}
-
 type ObjectName = { namespace?: string | undefined; name?: string | undefined };
-
-/** Whether the sender names the operator's own credentials Secret as its own (issue 16 item 7). */
-export function namesOperatorSecret(sender: ChamanSender, operatorSecret: SecretName | undefined): boolean {
-  const ref = sender.spec.credentialsSecretRef;
-  return !!ref && !!operatorSecret && sender.metadata.namespace === operatorSecret.namespace && ref.name === operatorSecret.name;
-}
 
 /** The Secret's credentials, or a NeedsUserError that says which keys it needs. */
 function authFrom(secret: SecretContent, secretName: string): ChamanAuth {

@@ -7,7 +7,7 @@ import { ANNOTATIONS } from './annotations.ts';
 import type { Outcome } from './conditions.ts';
 import { NeedsUserError, stalledOutcome } from './error-policy.ts';
 import type { KubeStore, Settings, Tenancy } from './ports.ts';
-import { adoptionConflict, grantFor, rankOf, senderConflict, type GrantDecision } from './tenancy.ts';
+import { adoptionConflict, grantFor, namesOperatorSecret, rankOf, senderConflict, type GrantDecision } from './tenancy.ts';
 
 export class TenancyGate implements Tenancy {
   private readonly kube: KubeStore;
@@ -23,7 +23,9 @@ export class TenancyGate implements Tenancy {
     // The grant first: a sender that may not act is told so, and takes no part in the ranking.
     const grant = this.grantOf(sender);
     if (!grant.granted) return stalledOutcome('NotGranted', 'NotGranted', grant.message);
-    const conflict = senderConflict(sender, this.kube.sendersWithNumber(sender.spec.senderNumber), (s) => rankOf(this.grantOf(s)));
+    // A sender that names the operator's own credentials Secret is refused those (chaman-clients.ts): it ranks last.
+    const rank = (s: ChamanSender) => (namesOperatorSecret(s, this.settings.chamanCredentialsSecret) ? undefined : rankOf(this.grantOf(s)));
+    const conflict = senderConflict(sender, this.kube.sendersWithNumber(sender.spec.senderNumber), rank);
     if (conflict.conflict) return stalledOutcome('SenderConflict', 'SenderConflict', conflict.message);
     return undefined;
   }

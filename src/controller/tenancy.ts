@@ -83,6 +83,18 @@ export function grantCoversNamespace(grant: ChamanSenderGrant, namespace: string
   return namespaceLabels === undefined ? isEmptySelector(selector) : selectorMatches(selector, namespaceLabels);
 }
 
+/** Where the operator's own credentials live (--chaman-credentials-secret). */
+export interface SecretName {
+  namespace: string;
+  name: string;
+}
+
+/** Whether the sender names the operator's own credentials Secret as its own (issue 16 item 7): those are no credentials of its own. */
+export function namesOperatorSecret(sender: ChamanSender, operatorSecret: SecretName | undefined): boolean {
+  const ref = sender.spec.credentialsSecretRef;
+  return !!ref && !!operatorSecret && sender.metadata.namespace === operatorSecret.namespace && ref.name === operatorSecret.name;
+}
+
 /** A grant being deleted is being revoked: it grants nothing any more. */
 const inForce = (grant: ChamanSenderGrant): boolean => !grant.metadata.deletionTimestamp;
 

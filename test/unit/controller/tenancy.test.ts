@@ -9,6 +9,7 @@ import {
   grantCoversNamespace,
   grantFor,
   selectorMatches,
+  namesOperatorSecret,
   rankOf,
   senderConflict,
   type LabelSelector,
@@ -202,6 +203,15 @@ describe('senderConflict: one sender number, one ChamanSender', () => {
     expect(rankOf({ granted: true, why: 'OwnCredentials' })).toBe(0);
     expect(rankOf({ granted: true, why: 'GrantNotRequired' })).toBe(1);
     expect(rankOf({ granted: false, reason: 'NotGranted', message: '' })).toBeUndefined();
+  });
+
+  it("naming the operator's own credentials Secret is not having credentials of its own (issue 16 item 7)", () => {
+    const own = sender('chaman-system', 'apk', '300010', { ownCredentials: true });
+    const secretName = own.spec.credentialsSecretRef!.name;
+    expect(namesOperatorSecret(own, { namespace: 'chaman-system', name: secretName })).toBe(true);
+    expect(namesOperatorSecret(own, { namespace: 'payroll', name: secretName })).toBe(false);
+    expect(namesOperatorSecret(own, undefined)).toBe(false);
+    expect(namesOperatorSecret(t1, { namespace: 't1', name: secretName })).toBe(false);
   });
 
   it('senders with other numbers are no rivals', () => {
