@@ -90,6 +90,25 @@ describe('annotations', () => {
     expect(await h.chaman.listAccounts('300010')).toHaveLength(1);
   });
 
+  it('paused after Ready: Ready stays True, Synced=False/ReconcilePaused, and a hand-made change is left alone; a forced reconcile is answered in status', async () => {
+    await h.apply(rest());
+    const ready = await h.waitForCondition('ChannelAccount', 'rest', 'Ready', 'True');
+    await h.apply({ ...rest(), metadata: { name: 'rest', annotations: { 'chaman.io/paused': 'true' } } });
+    const paused = await h.waitForCondition('ChannelAccount', 'rest', 'Synced', 'False', 'ReconcilePaused');
+    expect(paused.status!.conditions!.find((c) => c.type === 'Ready')).toMatchObject({ status: 'True', reason: 'Available' });
+    await h.chaman.editAccount('300010', ready.status!.externalId!, { permissions: ['DimonaConsultation'] });
+    await new Promise((r) => setTimeout(r, 2500)); // two resyncs: paused, nothing corrected
+    expect((await h.chaman.getAccount('300010', ready.status!.externalId!)).permissions).toEqual(['DimonaConsultation']);
+
+    await h.apply({ ...rest(), metadata: { name: 'rest', annotations: { 'chaman.io/paused': 'false', 'chaman.io/reconcile-requested-at': 'pipeline-42' } } });
+    const handled = await waitFor('the forced reconcile answered', async () => {
+      const a = await h.get('ChannelAccount', 'rest');
+      return a?.status?.lastHandledReconcileAt === 'pipeline-42' ? a : undefined;
+    }, 30_000, 200);
+    expect(handled.status!.conditions!.find((c) => c.type === 'Synced')).toMatchObject({ status: 'True' });
+    expect((await h.chaman.getAccount('300010', ready.status!.externalId!)).permissions).toEqual(['DimonaDeclaration']);
+  });
+
   it('external-name naming an account that does not exist stalls instead of creating one', async () => {
     await h.apply({ ...rest(), metadata: { name: 'rest', annotations: { 'chaman.io/external-name': 'acc-nope' } } });
     const stalled = await h.waitForCondition('ChannelAccount', 'rest', 'Stalled', 'True');
