@@ -216,7 +216,7 @@ export class Operator {
       reconcileTimeoutMs: o.settings.reconcileTimeoutMs,
       stopSignal: this.work.signal,
       translateError: fromChaman,
-      backoff: (key, hintMs) => this.queue.backoffDelay(this.queue.numRequeues(key) + 1, hintMs),
+      backoff: (key, hintMs) => this.queue.nextBackoff(key, hintMs),
     };
     this.senderDriver = new ReconcileDriver(new ChamanSenderKind(kinds), deps);
     this.accountDriver = new ReconcileDriver(new ChannelAccountKind(kinds), deps);
@@ -323,7 +323,7 @@ export class Operator {
       if (this.work.signal.aborted) return undefined;
       this.o.metrics.resyncs.inc({ outcome: 'failed' });
       this.o.logger.warn({ object: key, err: error }, 'resync by list failed; will retry');
-      return { requeueAfterMs: Math.min(next, this.queue.backoffDelay(this.queue.numRequeues(key) + 1)), failed: true };
+      return { requeueAfterMs: Math.min(next, this.queue.nextBackoff(key)), failed: true };
     }
   }
 

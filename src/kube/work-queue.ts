@@ -186,6 +186,11 @@ export class WorkQueue {
     return delay;
   }
 
+  /** The delay before the next try of a key that is failing now: its failures so far, plus this one. */
+  nextBackoff(key: string, retryAfterMs?: number): number {
+    return this.backoffDelay((this.failures.get(key) ?? 0) + 1, retryAfterMs);
+  }
+
   /** The delay used after the n-th consecutive failure (n ≥ 1). */
   backoffDelay(n: number, retryAfterMs?: number): number {
     const jittered = backoffDelayMs(n, { baseMs: this.baseMs, capMs: this.capMs, jitter: this.jitter }, this.random);

@@ -168,6 +168,17 @@ describe('WorkQueue', () => {
     expect(mid.q.backoffDelay(1)).toBe(900);
   });
 
+  it("nextBackoff: the delay after a key's failures so far plus the current one, never below a hint", () => {
+    const t = setup({ baseMs: 100, capMs: 10_000 });
+    expect(t.q.nextBackoff('a')).toBe(100);
+    t.q.addRateLimited('a');
+    t.q.addRateLimited('a');
+    expect(t.q.nextBackoff('a')).toBe(400);
+    expect(t.q.nextBackoff('a', 5_000)).toBe(5_000);
+    t.q.forget('a');
+    expect(t.q.nextBackoff('a')).toBe(100);
+  });
+
   it('honours a retryAfterMs hint from the error', async () => {
     const t = setup({ baseMs: 100 });
     t.q.start();
