@@ -13,10 +13,10 @@ import type { ManagedObject } from '../controller/managed.ts';
 import type { KindContext, Settings } from '../controller/ports.ts';
 import { ReconcileDriver, type DriverDeps } from '../controller/reconcile-driver.ts';
 import { TenancyGate } from '../controller/tenancy-gate.ts';
-import type { ChannelType, Permission } from '../domain/types.ts';
 import { createLogger } from '../observability/logger.ts';
 import { createOperatorMetrics } from '../observability/metrics.ts';
 import { keyOf, PlanStore } from './plan-store.ts';
+import { ReadCache } from './read-cache.ts';
 import { ChamanRecord, RecordingChamanClient } from './recording-chaman.ts';
 
 export interface ObjectRun {
@@ -34,25 +34,25 @@ export interface ObjectRun {
 
 export class DryRun {
   readonly store: PlanStore;
-  private readonly reader: ChamanClient;
+  /** Chaman as read once for the whole plan. */
+  readonly reads: ReadCache;
   private readonly senderDriver: ReconcileDriver<ChamanSender, unknown>;
   private readonly accountDriver: ReconcileDriver<ChannelAccount, unknown>;
   readonly accountKind: ChannelAccountKind;
   private current: ObjectRun | undefined;
-  private readonly catalogs = new Map<string, Promise<Permission[]>>();
 
   constructor(store: PlanStore, reader: ChamanClient, settings: Settings, now: Date) {
     this.store = store;
-    this.reader = reader;
+    this.reads = new ReadCache(reader);
     const tenancy = new TenancyGate(store, settings);
     const ctx: KindContext = {
       kube: store,
       chamanFor: async (sender) => {
         const refusal = tenancy.senderRefusal(sender);
         if (refusal) throw new NeedsUserError(refusal.ready.message, { reason: refusal.ready.reason, stalledReason: refusal.ready.reason });
-        return new RecordingChamanClient(this.reader, this.run().record);
+        return new RecordingChamanClient(this.reads, this.run().record);
       },
-      catalog: (_client, _signal, type) => this.catalog(type),
+      catalog: (_client, _signal, type) => this.reads.listPermissions(type),
       converged: new ConvergedAccounts(),
       seenSenders: new SeenSenders(),
       tenancy,
@@ -78,14 +78,6 @@ export class DryRun {
     this.senderDriver = new ReconcileDriver(new ChamanSenderKind(ctx), deps);
     this.accountKind = new ChannelAccountKind(ctx);
     this.accountDriver = new ReconcileDriver(this.accountKind, deps);
-  }
-
-  /** The catalog, read once per channel type for the whole plan. */
-  private catalog(type?: ChannelType): Promise<Permission[]> {
-    const key = type ?? '*';
-    let hit = this.catalogs.get(key);
-    if (!hit) this.catalogs.set(key, (hit = this.reader.listPermissions(type)));
-    return hit;
   }
 
   private run(): ObjectRun {

@@ -38,7 +38,7 @@ export async function makePlan(options: PlanOptions): Promise<Plan> {
   if (cluster) world.readClientId = cluster.configMapKey;
   const store = new PlanStore(world);
   const dry = new DryRun(store, options.chaman, settings, now);
-  const catalog = await options.chaman.listPermissions();
+  const catalog = await dry.reads.listPermissions();
   const changes: PlanChange[] = [];
 
   for (const sender of [...world.senders.values()].filter((s) => !s.metadata.deletionTimestamp)) {

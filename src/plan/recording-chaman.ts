@@ -6,6 +6,7 @@ import { ConflictError } from '../chaman/errors.ts';
 import type { CertificateUpload, ChamanAccount, ChamanCertificate, ChamanClient, ChamanSenderInfo, CreateAccountRequest, EditAccountRequest } from '../chaman/types.ts';
 import type { ChannelType, Contact, Permission } from '../domain/types.ts';
 import { isSingletonType } from '../domain/index.ts';
+import type { Reads } from './read-cache.ts';
 import type { PlannedRequest } from './types.ts';
 
 export type RecordedWrite = PlannedRequest &
@@ -35,16 +36,17 @@ export class ChamanRecord {
 }
 
 export class RecordingChamanClient implements ChamanClient {
-  private readonly reader: ChamanClient;
+  private readonly reader: Reads;
   readonly record: ChamanRecord;
 
-  constructor(reader: ChamanClient, record = new ChamanRecord()) {
+  constructor(reader: Reads, record = new ChamanRecord()) {
     this.reader = reader;
     this.record = record;
   }
 
-  withSignal(signal: AbortSignal): ChamanClient {
-    return new RecordingChamanClient(this.reader.withSignal(signal), this.record);
+  /** The reads are shared by the whole plan (read-cache.ts): they stay bounded by the HTTP client's own timeouts. */
+  withSignal(): ChamanClient {
+    return this;
   }
 
   close(): Promise<void> {

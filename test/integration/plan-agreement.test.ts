@@ -10,7 +10,7 @@ import type { PlanChange } from '../../src/plan/types.ts';
 import { validatePlanJson } from '../support/plan-schema.ts';
 import { createNamespace, kubeconfigPath, waitFor } from './support/cluster.ts';
 import { startHarness, stopHarness, tlsSecret, type Harness } from './support/operator.ts';
-import { examplesIn, parsePlan, runPlan, tokenFile, writeInput, type Doc } from './support/plan.ts';
+import { examplesIn, parsePlan, runPlan, tokenFile, uniqueSenderNumber, writeInput, type Doc } from './support/plan.ts';
 
 const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 const restAccount = (name: string, spec: Doc, annotations?: Record<string, string>): Doc => ({
@@ -34,19 +34,20 @@ describe('plan and apply agree', () => {
 
   it('the emulator receives exactly the mutating requests the plan listed', async () => {
     const ns = h.namespace;
+    const number = uniqueSenderNumber();
     const cert = { name: 'c1', secretRef: { name: 'dimona-rest-cert' } };
     const extra = [
       restAccount('del-delete', { accountName: 'To delete', permissions: ['EmployerRestPublic'], certificates: [cert], deletionPolicy: 'Delete' }),
       restAccount('del-orphan', { accountName: 'To orphan', permissions: ['EmployerRestPublic'], certificates: [cert], deletionPolicy: 'Orphan' }),
     ].map((d) => ({ ...d, metadata: { ...d.metadata, namespace: ns } }));
-    docs = [...(await examplesIn(ns)), ...extra];
+    docs = [...(await examplesIn(ns, number)), ...extra];
     for (const doc of docs) await apply(h.kube, doc as KubeObject, 'integration-tests');
     const objects = docs.filter((d) => d.kind === 'ChamanSender' || d.kind === 'ChannelAccount');
     for (const d of objects) await h.waitForCondition(d.kind, d.metadata.name, 'Ready', 'True', undefined, 60_000);
 
     // An account made in Chaman by hand, to adopt.
     const legacyCert = await makeCertificate({ subject: 'CN=legacy', freshKey: true });
-    const legacy = await h.chaman.createAccount('300010', { type: 'REST', name: 'Legacy', permissions: ['EmployerRestPublic'], certificates: [{ name: 'l1', fileName: 'l1.cer', content: Buffer.from(legacyCert.der).toString('base64') }] }, 'legacy-1');
+    const legacy = await h.chaman.createAccount(number, { type: 'REST', name: 'Legacy', permissions: ['EmployerRestPublic'], certificates: [{ name: 'l1', fileName: 'l1.cer', content: Buffer.from(legacyCert.der).toString('base64') }] }, 'legacy-1');
     const ca = await makeCa();
     const soapCert = await makeCertificate({ ca, key: 'p384', subject: 'CN=wk23soap2', freshKey: true });
 

@@ -12,7 +12,7 @@ import { validatePlanJson } from '../support/plan-schema.ts';
 import { createNamespace, kubeconfigPath } from './support/cluster.ts';
 import { startHarness, stopHarness, type Harness } from './support/operator.ts';
 import { kubectl, serviceAccountKubeconfig, toYaml } from './support/rbac-checks.ts';
-import { examplesIn, parsePlan, runPlan, tokenFile, writeInput, type Doc } from './support/plan.ts';
+import { examplesIn, parsePlan, runPlan, tokenFile, uniqueSenderNumber, writeInput, type Doc } from './support/plan.ts';
 
 describe('plan on examples/', () => {
   let h: Harness;
@@ -24,7 +24,7 @@ describe('plan on examples/', () => {
 
   beforeAll(async () => {
     h = await startHarness(await createNamespace('plan'), { tokens: { 'plan-ro': '*' }, readOnlyTokens: ['plan-ro'] });
-    docs = await examplesIn(h.namespace);
+    docs = await examplesIn(h.namespace, uniqueSenderNumber());
     input = writeInput(docs);
     ro = tokenFile('plan-ro');
     for (const s of docs.filter((d) => d.kind === 'Secret')) {

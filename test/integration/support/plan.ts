@@ -12,14 +12,21 @@ const root = new URL('../../../', import.meta.url).pathname;
 
 export type Doc = Record<string, any>;
 
-/** examples/ and fresh Secrets for them, in `namespace` (the grant named after it, covering it). */
-export async function examplesIn(namespace: string): Promise<Doc[]> {
+/**
+ * A sender number of this test's own: with --kubeconfig, plan sees every ChamanSender of the shared
+ * control plane, and another test's sender with the same number would be a SenderConflict.
+ */
+export const uniqueSenderNumber = (): string => String(400000 + Math.floor(Math.random() * 500000));
+
+/** examples/ and fresh Secrets for them, in `namespace` with `senderNumber` (the grant named after the namespace, covering it). */
+export async function examplesIn(namespace: string, senderNumber: string): Promise<Doc[]> {
   const docs: Doc[] = [];
   for (const file of readdirSync(join(root, 'examples')).filter((f) => f.endsWith('.yaml')).sort()) {
     for (const d of parseAllDocuments(readFileSync(join(root, 'examples', file), 'utf8'))) {
       const doc = d.toJS() as Doc;
       if (doc.kind === 'Namespace') continue;
-      if (doc.kind === 'ChamanSenderGrant') docs.push({ ...doc, metadata: { name: `plan-${namespace}` }, spec: { ...doc.spec, namespaces: [namespace] } });
+      if (doc.kind === 'ChamanSenderGrant') docs.push({ ...doc, metadata: { name: `plan-${namespace}` }, spec: { senderNumbers: [senderNumber], namespaces: [namespace] } });
+      else if (doc.kind === 'ChamanSender') docs.push({ ...doc, metadata: { ...doc.metadata, namespace }, spec: { ...doc.spec, senderNumber } });
       else docs.push({ ...doc, metadata: { ...doc.metadata, namespace } });
     }
   }
