@@ -47,6 +47,7 @@ describe('plan', () => {
     const sent = env.emulator.requests().recent.filter((r) => r.seq > before);
     expect(sent.length).toBeGreaterThan(0);
     expect(sent.filter((r) => r.method !== 'GET')).toEqual([]);
+    expect(sent.map((r) => r.operation).sort()).toEqual(['getSender', 'listAccounts', 'listPermissions']); // read once per plan
     for (const output of ['text', 'json', 'markdown'] as const) {
       const text = renderPlan(plan, output);
       expect(text).not.toContain(password);
