@@ -34,7 +34,7 @@ export async function makePlan(options: PlanOptions): Promise<Plan> {
     settings = { ...settings, requireSenderGrant: false };
     if (cluster === undefined) notes.push('No ChamanSenderGrant in the input and no --kubeconfig: the grant each sender needs was not checked.');
   }
-  const { world, live: liveByKey, deleted } = planWorld(input, live, now, cluster?.secret);
+  const { world, live: liveByKey, deleted, missingSecrets } = planWorld(input, live, now, cluster?.secret);
   if (cluster) world.readClientId = cluster.configMapKey;
   const store = new PlanStore(world);
   const dry = new DryRun(store, options.chaman, settings, now);
@@ -82,6 +82,10 @@ export async function makePlan(options: PlanOptions): Promise<Plan> {
       fields: [],
       requests: [],
     });
+  }
+  if (missingSecrets.size > 0) {
+    const where = cluster ? 'nor in the cluster' : 'and the cluster was not read (no --kubeconfig)';
+    notes.push(`Secrets referenced but found neither in the input ${where}: ${[...missingSecrets].sort().join(', ')}. Give them with -f, or run with --kubeconfig where they exist.`);
   }
   return { formatVersion: '1', changes, summary: summarize(changes), observedAt: now.toISOString(), notes };
 }

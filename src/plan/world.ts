@@ -17,6 +17,8 @@ export interface PlannedWorld {
   live: Map<string, Managed>;
   /** Keys of the objects the input no longer holds (deleted by the apply). */
   deleted: Set<string>;
+  /** `namespace/name` of referenced Secrets found neither in the input nor (with --kubeconfig) in the cluster. */
+  missingSecrets: Set<string>;
 }
 
 const seconds = (d: Date): string => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
@@ -42,13 +44,14 @@ function planned<T extends Managed>(input: T, live: T | undefined, now: Date, lo
 export function planWorld(input: PlanInput, live: LiveCluster | undefined, now: Date, readLiveSecret?: (ns: string, name: string) => Promise<SecretContent | 'absent'>): PlannedWorld {
   const liveByKey = new Map<string, Managed>([...(live?.senders ?? []), ...(live?.accounts ?? [])].map((o) => [`${o.kind}:${keyOf(o)}`, o]));
   const lookup = live === undefined;
+  const missingSecrets = new Set<string>();
   const world: PlanWorld = {
     senders: new Map(input.senders.map((s) => [keyOf(s), planned(s, liveByKey.get(`ChamanSender:${keyOf(s)}`) as ChamanSender | undefined, now, lookup)])),
     accounts: new Map(input.accounts.map((a) => [keyOf(a), planned(a, liveByKey.get(`ChannelAccount:${keyOf(a)}`) as ChannelAccount | undefined, now, lookup)])),
     otherSenders: (live?.allSenders ?? []).filter((s) => !input.namespaces.includes(s.metadata.namespace ?? 'default')),
     grants: [...input.grants, ...(live?.grants ?? []).filter((g) => !input.grants.some((i) => i.metadata.name === g.metadata.name))],
     namespaceLabels: new Map([...(live?.namespaceLabels ?? []), ...input.namespaceLabels]),
-    readSecret: secretReader(input, readLiveSecret),
+    readSecret: secretReader(input, missingSecrets, readLiveSecret),
   };
   const deleted = new Set<string>();
   const gone = seconds(now);
@@ -64,7 +67,7 @@ export function planWorld(input: PlanInput, live: LiveCluster | undefined, now: 
       deleted.add(`ChannelAccount:${keyOf(account)}`);
     }
   }
-  return { world, live: liveByKey, deleted };
+  return { world, live: liveByKey, deleted, missingSecrets };
 }
 
 /**
@@ -72,10 +75,11 @@ export function planWorld(input: PlanInput, live: LiveCluster | undefined, now: 
  * version is the live one when the content is the same, else one derived from the content (so a
  * changed FTP password reads as changed, as the operator sees a new resourceVersion).
  */
-function secretReader(input: PlanInput, readLive?: (ns: string, name: string) => Promise<SecretContent | 'absent'>): PlanWorld['readSecret'] {
+function secretReader(input: PlanInput, missing: Set<string>, readLive?: (ns: string, name: string) => Promise<SecretContent | 'absent'>): PlanWorld['readSecret'] {
   return async (namespace, name) => {
     const data = input.secrets.get(`${namespace}/${name}`);
     const current = readLive ? await readLive(namespace, name) : 'absent';
+    if (!data && current === 'absent') missing.add(`${namespace}/${name}`);
     if (!data) return current;
     const digest = (d: Record<string, Uint8Array>) =>
       createHash('sha256').update(JSON.stringify(Object.keys(d).sort().map((k) => [k, Buffer.from(d[k]!).toString('base64')]))).digest('hex');

@@ -116,6 +116,13 @@ describe('plan', () => {
     expect(change(plan, 'soap').reason).toMatch(/Observe/);
   });
 
+  it('an account whose Secret is nowhere is blocked with the reconciler\'s finding, and a note says where to give it', async () => {
+    const plan = await env.plan([grant(), sender(), rest(['DimonaDeclaration'], 'no-such-secret')]);
+    expect(change(plan, 'dimona')).toMatchObject({ action: 'blocked' });
+    expect(change(plan, 'dimona').reason).toMatch(/^Invalid: .*Secret "no-such-secret" does not exist/);
+    expect(plan.notes.at(-1)).toBe('Secrets referenced but found neither in the input and the cluster was not read (no --kubeconfig): payroll/no-such-secret. Give them with -f, or run with --kubeconfig where they exist.');
+  });
+
   it('blocks a sender no grant covers, and its accounts, with the reconciler\'s message', async () => {
     const plan = await env.plan([grant('300099'), sender(), rest(['DimonaDeclaration']), ...secrets()]);
     expect(change(plan, 'apk')).toMatchObject({ action: 'blocked' });
