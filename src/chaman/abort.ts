@@ -1,6 +1,6 @@
 // Waits that end early when an AbortSignal fires. The Chaman client waits in three places (the
 // token bucket, the backoff between attempts, a Retry-After); each must stop at once on abort.
-import type { Clock } from './token-bucket.ts';
+import type { Clock } from './clock.ts';
 
 /** Settles as `work` does, or rejects with the signal's reason as soon as it aborts. */
 export function unlessAborted<T>(work: Promise<T>, signal: AbortSignal | undefined): Promise<T> {

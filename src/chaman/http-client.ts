@@ -27,8 +27,7 @@ import { insecureHttpProblem } from './insecure-http.ts';
 import { errorFromResponse, parseRetryAfter } from './problem.ts';
 import { MAX_RESPONSE_BYTES, parseBody } from './response-body.ts';
 import { DEFAULT_RETRY_POLICY, type ChamanHttpClientOptions, type ChamanRequestEvent, type Pem, type RetryPolicy } from './http-options.ts';
-import { systemClock } from './token-bucket.ts';
-import type { Clock } from './token-bucket.ts';
+import { systemClock, type Clock } from './clock.ts';
 import { ChamanTraffic } from './traffic.ts';
 import type {
   CertificateUpload,

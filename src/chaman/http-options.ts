@@ -1,7 +1,8 @@
 // The options and public types of ChamanHttpClient (http-client.ts), apart so that the client itself
 // stays one reading.
 import type { CircuitBreakerOptions } from './circuit-breaker.ts';
-import type { Clock, TokenBucket } from './token-bucket.ts';
+import type { Clock } from './clock.ts';
+import type { TokenBucket } from './token-bucket.ts';
 import type { ChamanTraffic } from './traffic.ts';
 
 export type Pem = string | Buffer;

@@ -8,7 +8,7 @@
 // - after the first answer, the gate is open for good: the token bucket and the breakers take over.
 // One per process, shared by every credential's traffic: the government API sees one client.
 import { sleep } from './abort.ts';
-import { systemClock, type Clock } from './token-bucket.ts';
+import { systemClock, type Clock } from './clock.ts';
 
 export interface SlowStartOptions {
   /** after a failure before the first answer, the wait before the next attempt; default 1000 ms */

@@ -1,21 +1,10 @@
 // A token bucket that bounds calls per second to Chaman (a government API: be gentle).
 // `ratePerSecond` tokens are added continuously up to `burst`; each call takes one token and
 // waits, in arrival order, when none is left. The clock and the sleep are injectable for tests.
-import { setTimeout as setTimeoutPromise } from 'node:timers/promises';
 import { sleep, unlessAborted } from './abort.ts';
+import { systemClock, type Clock } from './clock.ts';
 
-export interface Clock {
-  /** milliseconds, monotonic */
-  now(): number;
-  /** May reject early when `signal` aborts (callers use `sleep` from abort.ts, which makes sure it does). */
-  sleep(ms: number, signal?: AbortSignal): Promise<void>;
-}
-
-export const systemClock: Clock = {
-  now: () => performance.now(),
-  // with a signal, timers/promises clears its timer on abort, so an abandoned wait holds nothing
-  sleep: (ms, signal) => (signal ? setTimeoutPromise(ms, undefined, { signal }) : setTimeoutPromise(ms)),
-};
+export { systemClock, type Clock };
 
 export interface TokenBucketOptions {
   /** tokens added per second; must be > 0 */

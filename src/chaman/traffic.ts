@@ -10,8 +10,8 @@ import type { CircuitBreakerOptions } from './circuit-breaker.ts';
 import { CircuitOpenError } from './errors.ts';
 import { SlowStart } from './slow-start.ts';
 import type { SlowStartOptions } from './slow-start.ts';
-import { TokenBucket, systemClock } from './token-bucket.ts';
-import type { Clock } from './token-bucket.ts';
+import { systemClock, type Clock } from './clock.ts';
+import { TokenBucket } from './token-bucket.ts';
 
 /** `undefined` means the default, so a client's own options can be passed through as they are. */
 export interface ChamanTrafficOptions {
