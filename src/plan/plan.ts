@@ -84,8 +84,12 @@ export async function makePlan(options: PlanOptions): Promise<Plan> {
     });
   }
   if (missingSecrets.size > 0) {
-    const where = cluster ? 'nor in the cluster' : 'and the cluster was not read (no --kubeconfig)';
-    notes.push(`Secrets referenced but found neither in the input ${where}: ${[...missingSecrets].sort().join(', ')}. Give them with -f, or run with --kubeconfig where they exist.`);
+    const names = [...missingSecrets].sort().join(', ');
+    notes.push(
+      cluster
+        ? `Secrets referenced but found neither in the input nor in the cluster: ${names}. Give them with -f, or create them in the cluster.`
+        : `Secrets referenced but not in the input (the cluster was not read: no --kubeconfig): ${names}. Give them with -f, or run with --kubeconfig where they exist.`,
+    );
   }
   return { formatVersion: '1', changes, summary: summarize(changes), observedAt: now.toISOString(), notes };
 }

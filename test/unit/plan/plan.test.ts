@@ -120,7 +120,7 @@ describe('plan', () => {
     const plan = await env.plan([grant(), sender(), rest(['DimonaDeclaration'], 'no-such-secret')]);
     expect(change(plan, 'dimona')).toMatchObject({ action: 'blocked' });
     expect(change(plan, 'dimona').reason).toMatch(/^Invalid: .*Secret "no-such-secret" does not exist/);
-    expect(plan.notes.at(-1)).toBe('Secrets referenced but found neither in the input and the cluster was not read (no --kubeconfig): payroll/no-such-secret. Give them with -f, or run with --kubeconfig where they exist.');
+    expect(plan.notes.at(-1)).toBe('Secrets referenced but not in the input (the cluster was not read: no --kubeconfig): payroll/no-such-secret. Give them with -f, or run with --kubeconfig where they exist.');
   });
 
   it('blocks a sender no grant covers, and its accounts, with the reconciler\'s message', async () => {
