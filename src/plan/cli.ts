@@ -9,6 +9,8 @@ import type { Settings } from '../controller/ports.ts';
 import { DEFAULT_SHA1_CUTOFF } from '../domain/types.ts';
 import { createKubeClient, type KubeClient } from '../kube/client.ts';
 import { toText } from '../validate/report.ts';
+import { MAX_DOCUMENT_BYTES } from '../validate/size-limits.ts';
+import { findOnPath, sopsDecrypter } from '../validate/sops.ts';
 import { loadPlanInput } from './input.ts';
 import { kubeClusterReader } from './live.ts';
 import { makePlan } from './plan.ts';
@@ -36,6 +38,8 @@ Options:
       --require-sender-grant B as the operator's flag (default true)
       --default-deletion-policy P  as the operator's flag: Delete (default) or Orphan
       --sha1-cutoff T          as the operator's flag (default ${DEFAULT_SHA1_CUTOFF.toISOString()})
+      --decrypt-with sops      decrypt SOPS-encrypted files in memory, as validate does; without it (and for
+                               SealedSecrets, ExternalSecrets) the Secret is read from the cluster (--kubeconfig)
 
 Exit status: 0 success, 1 error (invalid input, Chaman or the cluster unreadable), 2 changes
 (--detailed-exitcode), 3 an action of --fail-on is planned.`;
@@ -51,6 +55,7 @@ interface PlanArgs {
   detailed: boolean;
   failOn: PlanAction[];
   settings: Settings;
+  decryptWith?: 'sops';
 }
 
 export function parsePlanArgs(argv: string[]): PlanArgs | 'help' {
@@ -69,6 +74,7 @@ export function parsePlanArgs(argv: string[]): PlanArgs | 'help' {
       'require-sender-grant': { type: 'string', default: 'true' },
       'default-deletion-policy': { type: 'string', default: 'Delete' },
       'sha1-cutoff': { type: 'string' },
+      'decrypt-with': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -85,6 +91,7 @@ export function parsePlanArgs(argv: string[]): PlanArgs | 'help' {
   if (policy !== 'Delete' && policy !== 'Orphan') throw new UsageError('--default-deletion-policy must be Delete or Orphan.');
   const grant = values['require-sender-grant'];
   if (grant !== 'true' && grant !== 'false') throw new UsageError('--require-sender-grant must be true or false.');
+  if (values['decrypt-with'] !== undefined && values['decrypt-with'] !== 'sops') throw new UsageError('--decrypt-with must be sops.');
   const sha1Cutoff = values['sha1-cutoff'] ? new Date(values['sha1-cutoff']) : DEFAULT_SHA1_CUTOFF;
   if (Number.isNaN(sha1Cutoff.getTime())) throw new UsageError('--sha1-cutoff must be an RFC 3339 date, e.g. 2026-01-01T00:00:00Z.');
   return {
@@ -95,6 +102,7 @@ export function parsePlanArgs(argv: string[]): PlanArgs | 'help' {
     output,
     detailed: values['detailed-exitcode'],
     failOn: failOn as PlanAction[],
+    ...(values['decrypt-with'] ? { decryptWith: 'sops' as const } : {}),
     settings: {
       defaultDeletionPolicy: policy,
       certExpiryWarningMs: 30 * 24 * 3600_000,
@@ -133,7 +141,10 @@ export async function runPlanCli(argv: string[]): Promise<number> {
   let chaman: ChamanHttpClient | undefined;
   let kube: KubeClient | undefined;
   try {
-    const loaded = await loadPlanInput(args.paths, { now, sha1Cutoff: args.settings.sha1Cutoff });
+    const sops = args.decryptWith ? findOnPath('sops') : undefined;
+    if (args.decryptWith && !sops) throw new Error('--decrypt-with sops: no sops binary on PATH; install it (https://github.com/getsops/sops) or leave the flag out.');
+    const decrypt = sops ? sopsDecrypter(sops, 8 * MAX_DOCUMENT_BYTES) : undefined;
+    const loaded = await loadPlanInput(args.paths, { now, sha1Cutoff: args.settings.sha1Cutoff, ...(decrypt ? { decrypt } : {}) });
     if (!loaded.input) {
       process.stderr.write(toText(loaded.findings, args.paths.length, 0));
       console.error('chaman-operator plan: the input is not valid (validate found errors above); no plan was made.');

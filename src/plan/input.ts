@@ -5,7 +5,7 @@ import type { SecretData } from '../api/semantic.ts';
 import type { ChamanSender, ChamanSenderGrant, ChannelAccount } from '../api/types.generated.ts';
 import { validatePaths } from '../validate/cli.ts';
 import { collectInputSecrets, type InputDocument } from '../validate/input-secrets.ts';
-import { loadManifests } from '../validate/load.ts';
+import { loadManifests, type Decrypter } from '../validate/load.ts';
 import type { ValidationFinding } from '../validate/validate.ts';
 
 export interface PlanInput {
@@ -15,6 +15,8 @@ export interface PlanInput {
   namespaceLabels: Map<string, Record<string, string>>;
   /** Readable Secret data by `namespace/name` (encrypted values are left out). */
   secrets: Map<string, SecretData>;
+  /** Secrets whose values the input cannot show (SOPS without --decrypt-with, SealedSecret, ExternalSecret): the cluster's copy is read instead. */
+  opaqueSecrets: Set<string>;
   /** Every namespace that holds a ChamanSender or ChannelAccount of the input. */
   namespaces: string[];
 }
@@ -24,11 +26,11 @@ export type LoadedInput = { findings: ValidationFinding[]; input?: PlanInput };
 type Manifest = { kind?: unknown; apiVersion?: unknown; metadata?: { name?: unknown; namespace?: unknown; labels?: Record<string, string> } };
 
 /** Validate's checks, then the objects; `input` is undefined when validate found an error. */
-export async function loadPlanInput(paths: string[], policy: { now: Date; sha1Cutoff: Date }): Promise<LoadedInput> {
-  const { findings } = await validatePaths(paths, policy);
+export async function loadPlanInput(paths: string[], options: { now: Date; sha1Cutoff: Date; decrypt?: Decrypter }): Promise<LoadedInput> {
+  const { findings } = await validatePaths(paths, options);
   if (findings.some((f) => f.severity === 'error')) return { findings };
-  const loaded = await loadManifests(paths);
-  const input: PlanInput = { senders: [], accounts: [], grants: [], namespaceLabels: new Map(), secrets: new Map(), namespaces: [] };
+  const loaded = await loadManifests(paths, { decrypt: options.decrypt });
+  const input: PlanInput = { senders: [], accounts: [], grants: [], namespaceLabels: new Map(), secrets: new Map(), opaqueSecrets: new Set(), namespaces: [] };
   const documents: InputDocument[] = [];
   for (const source of loaded.documents) {
     const manifest = source.object as Manifest;
@@ -44,7 +46,10 @@ export async function loadPlanInput(paths: string[], policy: { now: Date; sha1Cu
     else if (manifest.kind === 'ChamanSenderGrant') input.grants.push(object as unknown as ChamanSenderGrant);
     else if (manifest.kind === 'Namespace') input.namespaceLabels.set(name, manifest.metadata?.labels ?? {});
   }
-  for (const [key, secret] of collectInputSecrets(documents)) input.secrets.set(key, secret.data);
+  for (const [key, secret] of collectInputSecrets(documents)) {
+    if (secret.hidden.size > 0 || secret.anyKey) input.opaqueSecrets.add(key);
+    else input.secrets.set(key, secret.data);
+  }
   input.namespaces = [...new Set([...input.senders, ...input.accounts].map((o) => o.metadata.namespace ?? 'default'))].sort();
   return { findings, input };
 }

@@ -77,9 +77,10 @@ export function planWorld(input: PlanInput, live: LiveCluster | undefined, now: 
  */
 function secretReader(input: PlanInput, missing: Set<string>, readLive?: (ns: string, name: string) => Promise<SecretContent | 'absent'>): PlanWorld['readSecret'] {
   return async (namespace, name) => {
-    const data = input.secrets.get(`${namespace}/${name}`);
+    const key = `${namespace}/${name}`;
+    const data = input.secrets.get(key);
     const current = readLive ? await readLive(namespace, name) : 'absent';
-    if (!data && current === 'absent') missing.add(`${namespace}/${name}`);
+    if (!data && current === 'absent') missing.add(input.opaqueSecrets.has(key) ? `${key} (encrypted or generated in the input)` : key);
     if (!data) return current;
     const digest = (d: Record<string, Uint8Array>) =>
       createHash('sha256').update(JSON.stringify(Object.keys(d).sort().map((k) => [k, Buffer.from(d[k]!).toString('base64')]))).digest('hex');

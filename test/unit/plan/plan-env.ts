@@ -9,6 +9,7 @@ import type { Settings } from '../../../src/controller/ports.ts';
 import { DEFAULT_SHA1_CUTOFF } from '../../../src/domain/types.ts';
 import { startEmulator, type RunningEmulator } from '../../../src/emulator/server.ts';
 import { loadPlanInput } from '../../../src/plan/input.ts';
+import type { ClusterReader } from '../../../src/plan/live.ts';
 import { makePlan } from '../../../src/plan/plan.ts';
 import type { Plan } from '../../../src/plan/types.ts';
 import { validatePlanJson } from '../../support/plan-schema.ts';
@@ -29,7 +30,8 @@ export interface PlanEnv {
   /** read-only: the plan's credential */
   reader: ChamanHttpClient;
   dir: string;
-  plan(documents: Record<string, unknown>[]): Promise<Plan>;
+  /** `cluster` stands for --kubeconfig. */
+  plan(documents: Record<string, unknown>[], cluster?: ClusterReader): Promise<Plan>;
   stop(): Promise<void>;
 }
 
@@ -43,13 +45,13 @@ export async function startPlanEnv(): Promise<PlanEnv> {
     writer,
     reader,
     dir,
-    async plan(documents) {
+    async plan(documents, cluster) {
       const file = join(dir, 'input.yaml');
       writeFileSync(file, documents.map((d) => `---\n${stringify(d)}`).join(''));
       const now = new Date();
       const loaded = await loadPlanInput([file], { now, sha1Cutoff: SETTINGS.sha1Cutoff });
       if (!loaded.input) throw new Error(`invalid input: ${JSON.stringify(loaded.findings)}`);
-      const plan = await makePlan({ input: loaded.input, chaman: reader, settings: SETTINGS, now });
+      const plan = await makePlan({ input: loaded.input, chaman: reader, ...(cluster ? { cluster } : {}), settings: SETTINGS, now });
       // Every plan these tests make is also checked against the published schema.
       if (!validatePlanJson(JSON.parse(JSON.stringify(plan)))) throw new Error(`plan JSON breaks docs/plan.schema.json: ${JSON.stringify(validatePlanJson.errors)}`);
       return plan;

@@ -3,6 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeCa, makeCertificate, makeFtpPassword, type MadeCa, type MadeCertificate } from '../../../src/devtools/certificates.ts';
 import { renderPlan } from '../../../src/plan/cli.ts';
+import type { ClusterReader } from '../../../src/plan/live.ts';
 import type { Plan, PlanChange } from '../../../src/plan/types.ts';
 import { account, CONTACT, grant, sender, startPlanEnv, stringSecret, tlsSecret, upload, type PlanEnv } from './plan-env.ts';
 
@@ -121,6 +122,22 @@ describe('plan', () => {
     expect(change(plan, 'dimona')).toMatchObject({ action: 'blocked' });
     expect(change(plan, 'dimona').reason).toMatch(/^Invalid: .*Secret "no-such-secret" does not exist/);
     expect(plan.notes.at(-1)).toBe('Secrets referenced but not in the input (the cluster was not read: no --kubeconfig): payroll/no-such-secret. Give them with -f, or run with --kubeconfig where they exist.');
+  });
+
+  it('a Secret the input only holds sealed is read from the cluster (--kubeconfig); without it, a note says so', async () => {
+    const sealed = { apiVersion: 'bitnami.com/v1alpha1', kind: 'SealedSecret', metadata: { name: 'rest-cert', namespace: 'payroll' }, spec: { encryptedData: { 'tls.crt': 'AgB0c2VhbGVk', 'tls.key': 'AgB0c2VhbGVk' }, template: { type: 'kubernetes.io/tls' } } };
+    const input = [grant(), sender(), rest(['DimonaDeclaration']), sealed];
+    const unsealed = await env.plan(input);
+    expect(change(unsealed, 'dimona').action).toBe('blocked');
+    expect(unsealed.notes.at(-1)).toMatch(/payroll\/rest-cert \(encrypted or generated in the input\)/);
+    const cluster: ClusterReader = {
+      read: async () => ({ senders: [], accounts: [], grants: [], namespaceLabels: new Map(), notes: [] }),
+      secret: async (_ns, name) => (name === 'rest-cert' ? { data: { 'tls.crt': new TextEncoder().encode(restCert.pem) }, resourceVersion: '7' } : 'absent'),
+      configMapKey: async () => undefined,
+    };
+    const read = await env.plan(input, cluster); // no live object: the operator would create it
+    expect(change(read, 'dimona').action).toBe('create');
+    expect(change(read, 'dimona').fields).toContainEqual(expect.objectContaining({ field: 'certificates', change: 'added', certificate: expect.objectContaining({ subject: 'CN=rest1' }) }));
   });
 
   it('blocks a sender no grant covers, and its accounts, with the reconciler\'s message', async () => {
