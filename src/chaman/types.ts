@@ -1,67 +1,11 @@
 // The Chaman backend contract v1 (SPEC section 5) as TypeScript types, and the one seam
 // between the controller and the backend: ChamanClient. The controller never sees HTTP.
-import type {
-  CertificateDetails,
-  ChannelType,
-  Contact,
-  ManagementMode,
-  Organization,
-  Permission,
-} from '../domain/types.ts';
+import type { CertificateUpload, ChamanAccount, ChamanCertificate, ChamanSenderInfo, CreateAccountRequest, EditAccountRequest } from '../domain/account.ts';
+import type { ChannelType, Contact, Permission } from '../domain/types.ts';
 
-export interface ChamanCertificate extends CertificateDetails {
-  id: string;
-}
-
-export interface ChamanAccount {
-  id: string;
-  type: ChannelType;
-  name: string;
-  permissions: string[];
-  management?: ManagementMode;
-  /** FTP/SFTP, with the EXP prefix (`EXPWK23`) */
-  username?: string;
-  /** REST (R16) */
-  clientId?: string;
-  /** SFTP, RFC 4716 */
-  sshPublicKey?: string;
-  certificates: ChamanCertificate[];
-  createdAt: string;
-  updatedAt: string;
-}
-
-export interface ChamanSenderInfo {
-  senderNumber: string;
-  organization: Organization | null;
-  contact: Contact | null;
-}
-
-/** A certificate to upload: `content` is the base64 of the DER bytes (never a private key). */
-export interface CertificateUpload {
-  name: string;
-  fileName: string;
-  content: string;
-}
-
-export interface CreateAccountRequest {
-  type: ChannelType;
-  name: string;
-  permissions: string[];
-  management?: ManagementMode;
-  /** without the EXP prefix */
-  username?: string;
-  /** FTP only; write-only */
-  password?: string;
-  sshPublicKey?: string;
-  certificates: CertificateUpload[];
-}
-
-export interface EditAccountRequest {
-  name?: string;
-  permissions?: string[];
-  username?: string;
-  sshPublicKey?: string;
-}
+// The account, sender and request shapes are the domain's (src/domain/account.ts): the pure
+// decisions (the plan of an update, the desired account) speak of them without knowing this client.
+export type { CertificateUpload, ChamanAccount, ChamanCertificate, ChamanSenderInfo, CreateAccountRequest, EditAccountRequest };
 
 /** A validation error item of a 422 problem+json body. */
 export interface FieldError {

@@ -1,8 +1,9 @@
 // The diff between what a ChannelAccount asks for and what Chaman holds, as the steps Chaman
 // allows (R12), in a safe order: on REST, new certificates are added before old ones are removed,
 // so the account never has zero valid certificates. Pure.
-import type { ChamanAccount, EditAccountRequest } from '../chaman/types.ts';
-import { allowedEdit, sameSshPublicKey } from '../domain/index.ts';
+import type { ChamanAccount, EditAccountRequest } from './account.ts';
+import { allowedEdit } from './account-rules.ts';
+import { sameSshPublicKey } from './ssh.ts';
 import type { DesiredAccount, DesiredCertificate } from './desired-account.ts';
 
 export type PlanStep =

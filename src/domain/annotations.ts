@@ -1,5 +1,5 @@
 // Annotations and finalizers the operator reads and writes (SPEC section 3).
-import { EXTERNAL_NAME_ANNOTATION } from '../domain/adoption.ts';
+import { EXTERNAL_NAME_ANNOTATION } from './adoption.ts';
 
 export const ANNOTATIONS = {
   externalName: EXTERNAL_NAME_ANNOTATION,

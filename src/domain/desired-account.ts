@@ -1,7 +1,7 @@
 // What the spec of a ChannelAccount asks Chaman to hold, once its Secrets are read and checked.
 // Holds secret values (password): never log it, never put it in status or events.
-import type { CertificateUpload, CreateAccountRequest } from '../chaman/types.ts';
-import type { CertificateDetails, ChannelType, ManagementMode } from '../domain/types.ts';
+import type { CertificateUpload, CreateAccountRequest } from './account.ts';
+import type { CertificateDetails, ChannelType, ManagementMode } from './types.ts';
 
 export interface DesiredCertificate {
   name: string;

@@ -3,12 +3,39 @@
 // order events arrived in — so an operator that restarts decides the same way. (A caller must decide
 // only once its caches hold the full list, or a rival not seen yet could lose later after having won.)
 import { ANNOTATIONS } from './annotations.ts';
-import type { ChamanSender, ChamanSenderGrant, ChamanSenderGrantSpec, ChamanSenderGrantStatus, ChannelAccount } from '../api/types.generated.ts';
-import type { ObjectMeta } from '../api/meta.ts';
 
 export type Labels = Readonly<Record<string, string>>;
-export type LabelSelector = NonNullable<ChamanSenderGrantSpec['namespaceSelector']>;
-export type GrantClaim = NonNullable<ChamanSenderGrantStatus['claims']>[number];
+/** The part of an object's metadata these decisions read. */
+interface ObjectMeta {
+  name: string;
+  namespace?: string;
+  creationTimestamp?: string;
+  deletionTimestamp?: string;
+  annotations?: Record<string, string>;
+}
+/** A metav1.LabelSelector. */
+export interface LabelSelector {
+  matchLabels?: Record<string, string>;
+  matchExpressions?: readonly { key: string; operator: string; values?: readonly string[] }[];
+}
+/** What the decisions read of a ChamanSender, a ChamanSenderGrant and a ChannelAccount (their API types fit). */
+export interface ChamanSender {
+  metadata: ObjectMeta;
+  spec: { senderNumber: string; credentialsSecretRef?: { name: string } };
+}
+export interface ChamanSenderGrant {
+  metadata: ObjectMeta;
+  spec: { senderNumbers: readonly string[]; namespaces?: readonly string[]; namespaceSelector?: LabelSelector };
+}
+export interface ChannelAccount {
+  metadata: ObjectMeta;
+}
+/** One entry of a grant's status.claims. */
+export interface GrantClaim {
+  namespace: string;
+  name: string;
+  senderNumber: string;
+}
 
 // ---------------------------------------------------------------------------------------------
 // Ordering: oldest first, ties (creationTimestamp has a resolution of one second) broken by
@@ -156,7 +183,7 @@ export type ConflictDecision =
  * How a sender ranks for its number: 0 with a grant or its own credentials, 1 when grants are not
  * required, undefined when it may not act at all (then it takes no part in the ranking).
  */
-export type SenderRank = (sender: ChamanSender) => number | undefined;
+export type SenderRank<S extends ChamanSender = ChamanSender> = (sender: S) => number | undefined;
 
 /** The rank of a sender from its grant decision (see `grantFor`). */
 export function rankOf(decision: GrantDecision): number | undefined {
@@ -170,10 +197,10 @@ export function rankOf(decision: GrantDecision): number | undefined {
  * an ungranted namespace cannot squat a number; the best rank wins, then the oldest. A sender being
  * deleted still holds its number until it is gone: its finalizer may still be talking to Chaman for it.
  */
-export function senderConflict(sender: ChamanSender, sameNumber: readonly ChamanSender[], rank: SenderRank = () => 0): ConflictDecision {
+export function senderConflict<S extends ChamanSender>(sender: S, sameNumber: readonly S[], rank: SenderRank<S> = () => 0): ConflictDecision {
   const number = sender.spec.senderNumber;
   const eligible = sameNumber.filter((s) => s.spec.senderNumber === number && rank(s) !== undefined);
-  const rankOrLast = (s: ChamanSender) => rank(s) ?? Number.POSITIVE_INFINITY;
+  const rankOrLast = (s: S) => rank(s) ?? Number.POSITIVE_INFINITY;
   const winner = byAge(sender, eligible).sort((a, b) => rankOrLast(a) - rankOrLast(b))[0]!;
   if (keyOf(winner.metadata) === keyOf(sender.metadata)) return { conflict: false };
   const deleting = winner.metadata.deletionTimestamp ? ' It is being deleted; this one takes over once it is gone.' : '';

@@ -1,6 +1,8 @@
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import type { ChamanSender, ChamanSenderGrant, ChannelAccount } from '../../../src/api/types.generated.ts';
+import type { ChamanSender, ChamanSenderGrant, ChamanSenderGrantSpec, ChannelAccount } from '../../../src/api/types.generated.ts';
+
+type LabelSelector = NonNullable<ChamanSenderGrantSpec['namespaceSelector']>;
 import { ANNOTATIONS } from '../../../src/controller/annotations.ts';
 import {
   adoptionConflict,
@@ -12,7 +14,6 @@ import {
   namesOperatorSecret,
   rankOf,
   senderConflict,
-  type LabelSelector,
 } from '../../../src/controller/tenancy.ts';
 
 const T0 = '2026-01-01T10:00:00Z';
