@@ -7,6 +7,7 @@ import { ANNOTATIONS } from '../controller/annotations.ts';
 import type { Permission } from '../domain/types.ts';
 import type { ObjectRun } from './dry-run.ts';
 import { accountAfter, accountFields, contactFields } from './fields.ts';
+import { NEW_ACCOUNT_ID } from './recording-chaman.ts';
 import type { ClientIdPublication } from './plan-store.ts';
 import type { PlanAction, PlanChange, PlanField } from './types.ts';
 
@@ -114,17 +115,17 @@ export async function accountChange(run: ObjectRun, ctx: AccountContext): Promis
     fields.push({ field: 'clientIdConfigMap', change: publication.current === undefined ? 'set' : 'changed', after: `ConfigMap ${publication.configMap}, key ${publication.key}` });
     if (action === 'no-op') [action, reason] = ['update', `The client ID is published to ConfigMap ${publication.configMap}.`];
   }
-  return base(run, ctx.senderNumber, action, reason, action === 'blocked' ? [] : fields, externalName === '(new)' ? undefined : externalName);
+  return base(run, ctx.senderNumber, action, reason, action === 'blocked' ? [] : fields, externalName === NEW_ACCOUNT_ID ? undefined : externalName);
 }
 
 /** An account the input no longer holds: deleted in Chaman (deletionPolicy Delete) or left there (Orphan). */
-export async function deletionChange(run: ObjectRun, senderNumber: string, deleteExternal: boolean, after: ChannelAccount): Promise<PlanChange> {
+export async function deletionChange(run: ObjectRun, senderNumber: string, deleteExternal: boolean, after: ChannelAccount, catalog: Permission[]): Promise<PlanChange> {
   checkReads(run);
   const externalName = run.object.metadata.annotations?.[ANNOTATIONS.externalName];
   const removed = run.record.writes.find((w) => w.operation === 'deleteAccount');
   if (removed) {
     const before = run.record.accounts.get(removed.accountId);
-    const fields = before ? accountFields(await accountAfter(before, []), undefined, [], false) : [];
+    const fields = before ? accountFields(await accountAfter(before, []), undefined, catalog, false) : [];
     return base(run, senderNumber, 'delete', eventMessage(run, 'Deleted') ?? `The account ${removed.accountId} is deleted in Chaman (definitive, R13).`, fields, removed.accountId);
   }
   const released = eventMessage(run, 'Orphaned');

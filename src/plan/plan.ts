@@ -53,7 +53,7 @@ export async function makePlan(options: PlanOptions): Promise<Plan> {
     const run = await dry.reconcile(account);
     const after = world.accounts.get(run.key)!;
     if (isDeleted) {
-      changes.push(await deletionChange(run, senderNumber(account), policies.deleteExternal, after));
+      changes.push(await deletionChange(run, senderNumber(account), policies.deleteExternal, after, catalog));
       continue;
     }
     const publication = store.publications.get(run.key);

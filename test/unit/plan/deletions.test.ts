@@ -80,6 +80,7 @@ describe('plan with a cluster: deletions', () => {
     expect(byName['del-delete']!.requests).toEqual([{ method: 'DELETE', operation: 'deleteAccount', path: `/api/v1/senders/${N}/accounts/${accounts['del-delete']!.id}` }]);
     expect(byName['del-delete']!.reason).toMatch(/definitive, R13/);
     expect(byName['del-delete']!.fields).toContainEqual(expect.objectContaining({ field: 'certificates', change: 'removed', certificate: expect.objectContaining({ subject: 'CN=del' }) }));
+    expect(byName['del-delete']!.fields).toContainEqual(expect.objectContaining({ field: 'permissions', change: 'removed', before: 'EmployerRestPublic', labels: expect.objectContaining({ fr: 'Service Rest Employer - Public' }) }));
     expect(byName['del-orphan']).toMatchObject({ externalName: accounts['del-orphan']!.id, requests: [] });
     expect(byName.kept).toMatchObject({ externalName: accounts.kept!.id });
     expect(plan.notes).toEqual([]);
