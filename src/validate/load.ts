@@ -5,7 +5,7 @@
 // costs its size in reading time, not gigabytes of parsed objects.
 import { createReadStream, readdirSync, statSync } from 'node:fs';
 import { extname, join } from 'node:path';
-import { LineCounter, parseAllDocuments } from 'yaml';
+import { LineCounter, isScalar, parseAllDocuments, visit, type Document } from 'yaml';
 import { isSopsDocument } from './input-secrets.ts';
 import { MAX_DOCUMENT_BYTES } from './size-limits.ts';
 import { splitYamlDocuments, type RawDocument } from './split-documents.ts';
@@ -81,21 +81,77 @@ export async function parseManifestStream(file: string, chunks: AsyncIterable<Bu
   return out;
 }
 
+/**
+ * Aliases a document may expand: the yaml package's own default, set here so that it cannot silently
+ * change. A "billion laughs" document (aliases of aliases) is refused, not expanded.
+ */
+export const MAX_ALIAS_COUNT = 100;
+
+/** Blank lines and comments only: a line loop, not a regex with nested quantifiers. */
+function blankOrComments(text: string): boolean {
+  for (const line of text.split('\n')) {
+    const trimmed = line.trim();
+    if (trimmed !== '' && !trimmed.startsWith('#')) return false;
+  }
+  return true;
+}
+
+/**
+ * The offset of the first key repeated in a mapping, if any. The yaml package's own check (uniqueKeys)
+ * compares each key with every earlier one: quadratic, a 1 MB ConfigMap of 50,000 keys took 146 s. This
+ * one keeps a Set per mapping: linear.
+ */
+function repeatedKey(doc: Document.Parsed): number | undefined {
+  let offset: number | undefined;
+  visit(doc, {
+    Map(_, map) {
+      const seen = new Set<unknown>();
+      for (const pair of map.items) {
+        if (!isScalar(pair.key)) continue;
+        if (seen.has(pair.key.value)) {
+          offset = pair.key.range?.[0] ?? 0;
+          return visit.BREAK;
+        }
+        seen.add(pair.key.value);
+      }
+      return undefined;
+    },
+  });
+  return offset;
+}
+
+/** The document's value, or the problem that keeps it from being read (an error's first line never quotes it). */
+function documentValue(doc: Document.Parsed, absoluteLine: (offset: number) => number): { object: unknown } | { message: string } {
+  const errors = doc.errors;
+  // The first line of the parser's message only: the lines after it quote the document.
+  if (errors.length > 0) return { message: `YAML syntax: ${errors[0]!.message.split('\n')[0]}` };
+  const repeated = repeatedKey(doc);
+  if (repeated !== undefined) return { message: `YAML syntax: Map keys must be unique (line ${absoluteLine(repeated)} repeats a key)` };
+  try {
+    return { object: doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) };
+  } catch (error) {
+    if (error instanceof ReferenceError) {
+      return { message: `YAML aliases: the document expands aliases more than ${MAX_ALIAS_COUNT} times (a "billion laughs" pattern), so it was not read; write the values out instead of anchors (&) and aliases (*)` };
+    }
+    return { message: `YAML: ${String((error as Error).message).split('\n')[0]}` };
+  }
+}
+
 /** Parses one split document; returns the index of the last document it held. */
 function parseDocument(file: string, raw: RawDocument, index: number, decrypted: boolean, out: LoadedManifests): number {
-  if (/^(?:[ \t]*(?:#.*)?\r?(?:\n|$))*$/.test(raw.text!)) return index; // blank lines and comments only
+  if (blankOrComments(raw.text!)) return index;
   const lineCounter = new LineCounter();
-  const docs = parseAllDocuments(raw.text!, { lineCounter });
+  const absoluteLine = (offset: number) => raw.line + lineCounter.linePos(offset).line - 1;
+  const docs = parseAllDocuments(raw.text!, { lineCounter, uniqueKeys: false });
   for (const doc of docs) {
     const document = ++index;
-    const line = raw.line + lineCounter.linePos(doc.range[0]).line - 1;
-    const errors = 'errors' in doc ? doc.errors : [];
-    if (errors.length > 0) {
-      // The first line of the parser's message only: the lines after it quote the document.
-      out.problems.push({ file, document, line, message: `YAML syntax: ${errors[0]!.message.split('\n')[0]}` });
+    const line = absoluteLine(doc.range[0]);
+    const value = documentValue(doc, absoluteLine);
+    if ('message' in value) {
+      out.problems.push({ file, document, line, message: value.message });
       continue;
     }
-    const object = doc.toJS();
+    const object = value.object;
     if (object === null || object === undefined) continue; // an empty document between separators
     const items = isList(object) ? object.items : [object];
     for (const item of items) out.documents.push({ file, document, line, object: item, ...(decrypted ? { decrypted } : {}) });
@@ -153,9 +209,8 @@ export async function loadManifests(paths: string[], opts: { decrypt?: Decrypter
         loaded.problems.push({ file, decryption: true, message: `${(err as Error).message}` });
       }
     }
-    all.documents.push(...loaded.documents);
-    all.problems.push(...loaded.problems);
-    all.oversize.push(...loaded.oversize);
+    // A loop, not push(...): a file of 200,000 small documents overflowed the call stack's arguments.
+    for (const key of ['documents', 'problems', 'oversize'] as const) for (const item of loaded[key]) (all[key] as unknown[]).push(item);
   }
   return all;
 }

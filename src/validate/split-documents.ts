@@ -27,20 +27,28 @@ export async function* splitYamlDocuments(chunks: AsyncIterable<Buffer> | Iterab
   let lineNo = 1;
   let line: Buffer[] = []; // the current line while it may still be a separator
   let lineBytes = 0;
-  let head = Buffer.alloc(0);
+  // The first HEAD_BYTES of the document, as pieces joined once at the end: joining at every line
+  // copied the head again for each of its lines (quadratic in HEAD_BYTES for a document of blank lines).
+  let head: Buffer[] = [];
+  let headBytes = 0;
 
   const finish = (): RawDocument => {
     const doc: RawDocument = { line: startLine, bytes, head: '' };
     if (bytes <= maxBytes) doc.text = Buffer.concat(parts).toString('utf8');
-    else doc.head = head.toString('utf8');
+    else doc.head = Buffer.concat(head).toString('utf8');
     parts = [];
     bytes = 0;
-    head = Buffer.alloc(0);
+    head = [];
+    headBytes = 0;
     return doc;
   };
   const append = (piece: Buffer) => {
     bytes += piece.length;
-    if (head.length < HEAD_BYTES) head = Buffer.concat([head, piece.subarray(0, HEAD_BYTES - head.length)]);
+    if (headBytes < HEAD_BYTES) {
+      const kept = piece.subarray(0, HEAD_BYTES - headBytes);
+      head.push(kept);
+      headBytes += kept.length;
+    }
     if (bytes <= maxBytes) parts.push(piece);
     else parts = [];
   };

@@ -7,7 +7,7 @@ import { expect } from 'vitest';
 /** Below this a measurement is timer noise: both sides are counted as at least this. */
 export const TIMER_FLOOR_MS = 0.5;
 
-export async function fastestRunMs(work: () => unknown, minTotalMs = 40, minRuns = 5, maxRuns = 40): Promise<number> {
+export async function fastestRunMs(work: () => unknown, minTotalMs = 40, minRuns = 3, maxRuns = 40): Promise<number> {
   let fastest = Infinity;
   let total = 0;
   for (let run = 0; run < maxRuns && (run < minRuns || total < minTotalMs); run++) {
@@ -28,11 +28,9 @@ export interface Comparison {
 
 /** How much longer the hostile input takes than the normal one (both floored at TIMER_FLOOR_MS). */
 export async function compare(hostile: () => unknown, normal: () => unknown): Promise<Comparison> {
-  // Warm-up: the first calls pay for compilation and lazy imports, on either side.
-  for (let i = 0; i < 2; i++) {
-    await normal();
-    await hostile();
-  }
+  // Warm-up: the first call pays for compilation and lazy imports, on either side.
+  await normal();
+  await hostile();
   const normalMs = await fastestRunMs(normal);
   const hostileMs = await fastestRunMs(hostile);
   return { hostileMs, normalMs, ratio: Math.max(hostileMs, TIMER_FLOOR_MS) / Math.max(normalMs, TIMER_FLOOR_MS) };
