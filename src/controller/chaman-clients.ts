@@ -6,8 +6,8 @@ import { ChamanTraffic } from '../chaman/traffic.ts';
 import type { ChamanClient } from '../chaman/types.ts';
 import type { ChannelType, Permission } from '../domain/types.ts';
 import type { OperatorMetrics } from '../observability/metrics.ts';
-import { NeedsUserError } from './error-policy.ts';
-import { namesOperatorSecret, type SecretName } from './tenancy.ts';
+import { NeedsUserError } from './driver/error-policy.ts';
+import { namesOperatorSecret, type SecretName } from '../domain/tenancy.ts';
 import type { KubeStore, SecretContent } from './ports.ts';
 
 /** The Chaman client hook that feeds chaman_api_requests_total and its durations: every attempt counts, retries included. */

@@ -2,7 +2,7 @@
 // answer means for a reconcile, so the driver and its error policy know no backend.
 import { AbortedError, AccessDeniedError, ChamanError, ConflictError, RateLimitedError, UnavailableError, ValidationError } from '../chaman/errors.ts';
 import type { Finding } from '../domain/types.ts';
-import { InvalidError, NEEDS_USER_RECHECK_MS, NeedsUserError, TransientError } from './error-policy.ts';
+import { InvalidError, NEEDS_USER_RECHECK_MS, NeedsUserError, TransientError } from './driver/error-policy.ts';
 
 /** The driver's error for a Chaman error; any other error is returned as it is. */
 export function fromChaman(error: unknown): unknown {

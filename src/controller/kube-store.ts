@@ -3,9 +3,9 @@ import type { ChamanSender, ChamanSenderGrant, ChamanSenderStatus, ChannelAccoun
 import { RESOURCES, isNotFound, type KubeObject } from '../kube/client.ts';
 import type { Informer } from '../kube/informer.ts';
 import type { KubeObjects } from '../kube/objects.ts';
-import { referencedSecrets } from './account-inputs.ts';
-import { ANNOTATIONS, FINALIZER, MANAGED_BY_LABEL } from './annotations.ts';
-import { NeedsUserError } from './error-policy.ts';
+import { referencedSecrets } from './channel-account/account-inputs.ts';
+import { ANNOTATIONS, FINALIZER, MANAGED_BY_LABEL } from '../domain/annotations.ts';
+import { NeedsUserError } from './driver/error-policy.ts';
 import type { KubeStore, MetadataChange, SecretContent } from './ports.ts';
 
 /** The informer indexes the operator keeps, so an event or a reconcile never scans the whole cache. */

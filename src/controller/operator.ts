@@ -13,24 +13,24 @@ import { WorkQueue, objectKey, parseObjectKey, type WorkResult } from '../kube/w
 import { fixedConcurrency, type ConcurrencySource } from '../kube/concurrency-limit.ts';
 import type { OperatorMetrics } from '../observability/metrics.ts';
 import { isSingletonType } from '../domain/index.ts';
-import { referencedSecrets } from './account-inputs.ts';
-import { ANNOTATIONS, MANAGED_BY_LABEL } from './annotations.ts';
+import { referencedSecrets } from './channel-account/account-inputs.ts';
+import { ANNOTATIONS, MANAGED_BY_LABEL } from '../domain/annotations.ts';
 import { ChamanClients, CatalogCache, type ClientFactory } from './chaman-clients.ts';
 import { fromChaman } from './chaman-errors.ts';
-import { ChamanSenderKind } from './chaman-sender-kind.ts';
-import type { HeldAccount } from './channel-account-external.ts';
-import { ChannelAccountKind } from './channel-account-kind.ts';
-import { isReadyForGeneration, mergeConditions, type Condition } from './conditions.ts';
+import { ChamanSenderKind } from './chaman-sender/chaman-sender-kind.ts';
+import type { HeldAccount } from './channel-account/channel-account-external.ts';
+import { ChannelAccountKind } from './channel-account/channel-account-kind.ts';
+import { isReadyForGeneration, mergeConditions, type Condition } from './driver/conditions.ts';
 import { INDEX, INDEX_KEY, InformerKubeStore, addIndexes, type Informers } from './kube-store.ts';
-import { ConvergedAccounts, SeenSenders } from './list-resync.ts';
+import { ConvergedAccounts, SeenSenders } from './resync/list-resync.ts';
 import { OwnWrites } from './own-writes.ts';
 import type { EventSink, KindContext, Settings } from './ports.ts';
-import type { ManagedObject } from './managed.ts';
-import { ReconcileDriver, type DriverDeps } from './reconcile-driver.ts';
+import type { ManagedObject } from './driver/managed.ts';
+import { ReconcileDriver, type DriverDeps } from './driver/reconcile-driver.ts';
 import { leaseName, ownsNamespace, shardAgreement, type Shard } from './sharding.ts';
 import { startOrder, type Queued } from './start-order.ts';
-import { TenancyGate, refusedError } from './tenancy-gate.ts';
-import { grantClaims } from './tenancy.ts';
+import { TenancyGate, refusedError } from './grant/tenancy-gate.ts';
+import { grantClaims } from '../domain/tenancy.ts';
 
 export interface OperatorOptions {
   kube: KubeClient;

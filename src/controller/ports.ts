@@ -4,8 +4,8 @@ import type { SecretData } from '../api/semantic.ts';
 import type { ChamanSender, ChamanSenderGrant, ChamanSenderStatus, ChannelAccount, ChannelAccountStatus } from '../api/types.generated.ts';
 import type { ChamanClient } from '../chaman/types.ts';
 import type { ChannelType, Permission } from '../domain/types.ts';
-import type { ConvergedAccounts, SeenSenders } from './list-resync.ts';
-import type { Outcome } from './conditions.ts';
+import type { ConvergedAccounts, SeenSenders } from './resync/list-resync.ts';
+import type { Outcome } from './driver/conditions.ts';
 
 export interface SecretContent {
   data: SecretData;

@@ -1,7 +1,7 @@
 // The order in which every object is queued at start and at each resync. Random, so that a crash
 // loop cannot starve the objects at the end of a fixed order; urgent work first (a create whose
 // outcome is unknown, a deletion), so it never waits behind the rest. Pure.
-import { ANNOTATIONS } from './annotations.ts';
+import { ANNOTATIONS } from '../domain/annotations.ts';
 
 export interface Queued {
   key: string;

@@ -3,7 +3,7 @@
 // or its Ready message).
 import type { ChamanSender, ChannelAccount } from '../api/types.generated.ts';
 import { NotFoundError } from '../chaman/errors.ts';
-import { ANNOTATIONS } from '../controller/annotations.ts';
+import { ANNOTATIONS } from '../domain/annotations.ts';
 import type { Permission } from '../domain/types.ts';
 import type { ObjectRun } from './dry-run.ts';
 import { accountAfter, accountFields, contactFields } from './fields.ts';

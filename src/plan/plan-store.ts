@@ -3,7 +3,7 @@
 // Nothing is written: status, annotations and the client-ID ConfigMap are kept here, so the next
 // object's reconcile sees them (an account sees its sender Ready once the sender's plan converged).
 import type { ChamanSender, ChamanSenderGrant, ChamanSenderStatus, ChannelAccount, ChannelAccountStatus } from '../api/types.generated.ts';
-import { FINALIZER } from '../controller/annotations.ts';
+import { FINALIZER } from '../domain/annotations.ts';
 import type { KubeStore, MetadataChange, SecretContent } from '../controller/ports.ts';
 
 export interface ClientIdPublication {

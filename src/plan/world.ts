@@ -3,7 +3,7 @@
 // --kubeconfig, the live objects the input no longer holds, marked as being deleted.
 import { createHash } from 'node:crypto';
 import type { ChamanSender, ChannelAccount } from '../api/types.generated.ts';
-import { ANNOTATIONS } from '../controller/annotations.ts';
+import { ANNOTATIONS } from '../domain/annotations.ts';
 import type { SecretContent } from '../controller/ports.ts';
 import type { PlanInput } from './input.ts';
 import type { LiveCluster } from './live.ts';

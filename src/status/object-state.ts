@@ -1,6 +1,6 @@
 // The part of the view every object shares: conditions, generations, sync times, events, and the
 // reasons it is not Ready. Pure.
-import { ANNOTATIONS } from '../controller/annotations.ts';
+import { ANNOTATIONS } from '../domain/annotations.ts';
 import type { ObjectMeta } from '../api/meta.ts';
 import type { CoreEvent } from './snapshot.ts';
 import type { ConditionView, EventView, ObjectStateView } from './view.ts';

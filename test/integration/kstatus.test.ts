@@ -7,11 +7,11 @@ import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureGoTool } from '../../scripts/lib/gotool.ts';
 import { AccessDeniedError, UnavailableError } from '../../src/chaman/errors.ts';
-import { certificateExpiry } from '../../src/controller/certificate-status.ts';
-import { mergeConditions, outcomeConditions, type Outcome } from '../../src/controller/conditions.ts';
+import { certificateExpiry } from '../../src/controller/channel-account/certificate-status.ts';
+import { mergeConditions, outcomeConditions, type Outcome } from '../../src/controller/driver/conditions.ts';
 import { fromChaman } from '../../src/controller/chaman-errors.ts';
-import { classifyError, invalidOutcome, NeedsUserError, stalledOutcome } from '../../src/controller/error-policy.ts';
-import { pausedOutcome } from '../../src/controller/reconcile-driver.ts';
+import { classifyError, invalidOutcome, NeedsUserError, stalledOutcome } from '../../src/controller/driver/error-policy.ts';
+import { pausedOutcome } from '../../src/controller/driver/reconcile-driver.ts';
 import { createKubeClient, resourcePath, RESOURCES, type KubeClient, type KubeObject, type ResourceType } from '../../src/kube/client.ts';
 import { createNamespace, deleteNamespace, kubeconfigPath } from './support/cluster.ts';
 

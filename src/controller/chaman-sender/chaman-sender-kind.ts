@@ -1,15 +1,15 @@
 // ChamanSender for the reconcile driver: its contact data in Chaman (R1) is the external resource;
 // it always exists (a sender number is Chaman's, not ours), so there is no create and no delete.
 // The sender is held (finalizer) while any ChannelAccount still references it.
-import { checkChamanSender } from '../api/semantic.ts';
-import type { ChamanSender, ChamanSenderStatus } from '../api/types.generated.ts';
-import type { ChamanClient, ChamanSenderInfo } from '../chaman/types.ts';
-import type { Contact } from '../domain/types.ts';
-import { isReadyForGeneration, mergeConditions, outcomeConditions, type Condition, type Outcome } from './conditions.ts';
-import { invalidOutcome } from './error-policy.ts';
-import type { SeenSenders } from './list-resync.ts';
-import type { Connection, ExternalClient, ManagedKind, Observation, ObjectPolicies, ReconcileScope, Updated } from './managed.ts';
-import type { KindContext } from './ports.ts';
+import { checkChamanSender } from '../../api/semantic.ts';
+import type { ChamanSender, ChamanSenderStatus } from '../../api/types.generated.ts';
+import type { ChamanClient, ChamanSenderInfo } from '../../chaman/types.ts';
+import type { Contact } from '../../domain/types.ts';
+import { isReadyForGeneration, mergeConditions, outcomeConditions, type Condition, type Outcome } from '../driver/conditions.ts';
+import { invalidOutcome } from '../driver/error-policy.ts';
+import type { SeenSenders } from '../resync/list-resync.ts';
+import type { Connection, ExternalClient, ManagedKind, Observation, ObjectPolicies, ReconcileScope, Updated } from '../driver/managed.ts';
+import type { KindContext } from '../ports.ts';
 
 export class ChamanSenderKind implements ManagedKind<ChamanSender, ChamanSenderInfo> {
   readonly kind = 'ChamanSender';

@@ -1,11 +1,11 @@
 // Reads what a ChannelAccount references (its Secrets), checks it against the rules, and turns it
 // into the DesiredAccount the plan compares with Chaman. Secret values stay in memory only.
-import { checkChannelAccountInputs, resolveAccountMaterial, type SecretData } from '../api/semantic.ts';
-import type { ChannelAccount, ChannelAccountSpec } from '../api/types.generated.ts';
-import { certificateDetails } from '../domain/index.ts';
-import type { Finding, Permission, RulePolicy } from '../domain/types.ts';
-import type { DesiredAccount, DesiredCertificate } from './desired-account.ts';
-import type { KubeStore } from './ports.ts';
+import { checkChannelAccountInputs, resolveAccountMaterial, type SecretData } from '../../api/semantic.ts';
+import type { ChannelAccount, ChannelAccountSpec } from '../../api/types.generated.ts';
+import { certificateDetails } from '../../domain/index.ts';
+import type { Finding, Permission, RulePolicy } from '../../domain/types.ts';
+import type { DesiredAccount, DesiredCertificate } from '../../domain/desired-account.ts';
+import type { KubeStore } from '../ports.ts';
 
 /** Names of the Secrets a spec references. */
 export function referencedSecrets(spec: ChannelAccountSpec): string[] {

@@ -1,7 +1,7 @@
 // Certificate expiry as conditions and schedule: CertExpiring turns True exactly at
 // notAfter − warning window, CertExpired at notAfter. Pure: the caller requeues at `nextCheckAt`.
-import type { CertificateDetails } from '../domain/types.ts';
-import type { ConditionInput } from './conditions.ts';
+import type { CertificateDetails } from '../../domain/types.ts';
+import type { ConditionInput } from '../driver/conditions.ts';
 
 export interface CertificateExpiry {
   conditions: ConditionInput[];

@@ -1,17 +1,17 @@
 // The Chaman side of a ChannelAccount, as the four verbs of the driver's ExternalClient: observe,
 // create, update, delete. Knows Chaman's API (through the ChamanClient port), never Kubernetes.
 import { createHash } from 'node:crypto';
-import type { ChannelAccount } from '../api/types.generated.ts';
-import { ConflictError, NotFoundError } from '../chaman/errors.ts';
-import type { ChamanAccount, ChamanClient, CreateAccountRequest } from '../chaman/types.ts';
-import { foreignAccount, isAccountId, isSingletonType } from '../domain/index.ts';
-import { planAccountUpdate, type AccountPlan, type PlanStep } from './account-plan.ts';
-import { ANNOTATIONS } from './annotations.ts';
-import { isReadyForGeneration } from './conditions.ts';
-import { certificateUpload, createRequest, type DesiredAccount } from './desired-account.ts';
-import { NeedsUserError } from './error-policy.ts';
-import type { ConvergedAccounts } from './list-resync.ts';
-import type { ExternalClient, Observation, Updated } from './managed.ts';
+import type { ChannelAccount } from '../../api/types.generated.ts';
+import { ConflictError, NotFoundError } from '../../chaman/errors.ts';
+import type { ChamanAccount, ChamanClient, CreateAccountRequest } from '../../chaman/types.ts';
+import { foreignAccount, isAccountId, isSingletonType } from '../../domain/index.ts';
+import { planAccountUpdate, type AccountPlan, type PlanStep } from '../../domain/account-plan.ts';
+import { ANNOTATIONS } from '../../domain/annotations.ts';
+import { isReadyForGeneration } from '../driver/conditions.ts';
+import { certificateUpload, createRequest, type DesiredAccount } from '../../domain/desired-account.ts';
+import { NeedsUserError } from '../driver/error-policy.ts';
+import type { ConvergedAccounts } from '../resync/list-resync.ts';
+import type { ExternalClient, Observation, Updated } from '../driver/managed.ts';
 
 /** What Chaman holds for an account, and which version of the FTP password Secret it was given. */
 export interface HeldAccount {

@@ -1,17 +1,17 @@
 // ChannelAccount for the reconcile driver: what must hold before Chaman is touched (the sender is
 // Ready, R2 by age, the Secrets follow the rules), the status that describes Chaman's account, and
 // the external client that talks to it. Reads like SPEC section 3; knows neither HTTP nor watches.
-import type { ChamanSender, ChannelAccount, ChannelAccountStatus } from '../api/types.generated.ts';
-import { checkExternalName, isSingletonType, parseDuration } from '../domain/index.ts';
-import type { Finding } from '../domain/types.ts';
+import type { ChamanSender, ChannelAccount, ChannelAccountStatus } from '../../api/types.generated.ts';
+import { checkExternalName, isSingletonType, parseDuration } from '../../domain/index.ts';
+import type { Finding } from '../../domain/types.ts';
 import { readAccountInputs } from './account-inputs.ts';
-import { ANNOTATIONS } from './annotations.ts';
+import { ANNOTATIONS } from '../../domain/annotations.ts';
 import { certificateExpiry } from './certificate-status.ts';
 import { ChamanAccountClient, type HeldAccount } from './channel-account-external.ts';
-import { isReadyForGeneration, mergeConditions, outcomeConditions, type Condition, type Outcome } from './conditions.ts';
-import { invalidOutcome, stalledOutcome } from './error-policy.ts';
-import type { Connection, ManagedKind, ObjectPolicies, ReconcileScope } from './managed.ts';
-import type { KindContext } from './ports.ts';
+import { isReadyForGeneration, mergeConditions, outcomeConditions, type Condition, type Outcome } from '../driver/conditions.ts';
+import { invalidOutcome, stalledOutcome } from '../driver/error-policy.ts';
+import type { Connection, ManagedKind, ObjectPolicies, ReconcileScope } from '../driver/managed.ts';
+import type { KindContext } from '../ports.ts';
 
 export class ChannelAccountKind implements ManagedKind<ChannelAccount, HeldAccount> {
   readonly kind = 'ChannelAccount';

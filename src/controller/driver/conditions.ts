@@ -1,7 +1,7 @@
 // Conditions in the shape of metav1.Condition, with kstatus semantics (Reconciling, Stalled) so
 // Flux and Argo CD read health with no custom code. Pure.
-import type { ReadyReason } from '../api/common.ts';
-import { rfc3339 } from '../domain/time.ts';
+import type { ReadyReason } from '../../api/common.ts';
+import { rfc3339 } from '../../domain/time.ts';
 
 export type ConditionStatus = 'True' | 'False' | 'Unknown';
 

@@ -6,8 +6,8 @@
 // - needsUser:  only a person can fix it (a rule, access, a name taken); terminal: Stalled=True, no fast retries.
 // It knows no backend: an adapter (chaman-errors.ts for Chaman) turns the backend's errors into the
 // classes below before they reach the driver. Pure.
-import { KubeApiError } from '../kube/client.ts';
-import type { Finding, InvalidReason } from '../domain/types.ts';
+import { KubeApiError } from '../../kube/client.ts';
+import type { Finding, InvalidReason } from '../../domain/types.ts';
 import type { Outcome, ReadyReason } from './conditions.ts';
 
 /** An error the controller raises itself for something only a person can fix (a missing Secret, a name taken). */

@@ -2,7 +2,7 @@
 // deadline, status, events, metrics, requeue) and each kind (its preconditions, its status, and an
 // external client with four verbs — Crossplane's ExternalClient shape). Types only.
 import type { Logger } from 'pino';
-import type { ObjectMeta } from '../api/meta.ts';
+import type { ObjectMeta } from '../../api/meta.ts';
 import type { Outcome } from './conditions.ts';
 
 export interface ManagedObject {

@@ -6,15 +6,15 @@
 // event woke it.
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
-import type { WorkResult } from '../kube/work-queue.ts';
-import type { OperatorMetrics } from '../observability/metrics.ts';
-import { ANNOTATIONS, FINALIZER, isPaused } from './annotations.ts';
+import type { WorkResult } from '../../kube/work-queue.ts';
+import type { OperatorMetrics } from '../../observability/metrics.ts';
+import { ANNOTATIONS, FINALIZER, isPaused } from '../../domain/annotations.ts';
 import type { Outcome, ReadyReason } from './conditions.ts';
 import { classifyError, NeedsUserError, type ErrorVerdict } from './error-policy.ts';
 import type { Connection, ExternalClient, ManagedKind, ManagedObject, Observation, ObjectPolicies, ReconcileScope } from './managed.ts';
-import type { EventSink, MetadataChange } from './ports.ts';
+import type { EventSink, MetadataChange } from '../ports.ts';
 import { sameStatus } from './status-equality.ts';
-import { rfc3339 } from '../domain/time.ts';
+import { rfc3339 } from '../../domain/time.ts';
 
 export interface DriverDeps {
   /** Writes annotations and the finalizer in one patch, always with a resourceVersion precondition. */

@@ -2,12 +2,12 @@
 // a sender needs a grant for its namespace and number (or its own credentials) and must be the only
 // ChamanSender of its number; an account adopted by external name must be that id's only claim. The
 // decisions are the pure functions of tenancy.ts; this reads the cluster's state for them.
-import type { ChamanSender, ChannelAccount } from '../api/types.generated.ts';
-import { ANNOTATIONS } from './annotations.ts';
-import type { Outcome } from './conditions.ts';
-import { NeedsUserError, stalledOutcome } from './error-policy.ts';
-import type { KubeStore, Settings, Tenancy } from './ports.ts';
-import { adoptionConflict, grantFor, namesOperatorSecret, rankOf, senderConflict, type GrantDecision } from './tenancy.ts';
+import type { ChamanSender, ChannelAccount } from '../../api/types.generated.ts';
+import { ANNOTATIONS } from '../../domain/annotations.ts';
+import type { Outcome } from '../driver/conditions.ts';
+import { NeedsUserError, stalledOutcome } from '../driver/error-policy.ts';
+import type { KubeStore, Settings, Tenancy } from '../ports.ts';
+import { adoptionConflict, grantFor, namesOperatorSecret, rankOf, senderConflict, type GrantDecision } from '../../domain/tenancy.ts';
 
 export class TenancyGate implements Tenancy {
   private readonly kube: KubeStore;

@@ -3,10 +3,10 @@
 // resync reconciles only the accounts whose listed state differs from it (or that it has not seen
 // converge since it started). Between resyncs, a reconcile woken by an event trusts what was last seen.
 import { createHash } from 'node:crypto';
-import type { ChannelAccount } from '../api/types.generated.ts';
-import type { ChamanAccount, ChamanSenderInfo } from '../chaman/types.ts';
-import { ANNOTATIONS } from './annotations.ts';
-import { isReadyForGeneration } from './conditions.ts';
+import type { ChannelAccount } from '../../api/types.generated.ts';
+import type { ChamanAccount, ChamanSenderInfo } from '../../chaman/types.ts';
+import { ANNOTATIONS } from '../../domain/annotations.ts';
+import { isReadyForGeneration } from '../driver/conditions.ts';
 
 /** What identifies an account's state in Chaman, for comparison only (no secret is ever in it). */
 export function accountDigest(account: ChamanAccount): string {

@@ -3,7 +3,7 @@
 import * as x509 from '@peculiar/x509';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import type { ChannelAccount } from '../../../src/api/types.generated.ts';
-import { readAccountInputs } from '../../../src/controller/account-inputs.ts';
+import { readAccountInputs } from '../../../src/controller/channel-account/account-inputs.ts';
 import type { KubeStore } from '../../../src/controller/ports.ts';
 import { PERMISSION_CATALOG } from '../../../src/domain/index.ts';
 import { makeCa, makeCertificate, type MadeCertificate } from '../../support/certs.ts';

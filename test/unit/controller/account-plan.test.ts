@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { planAccountUpdate } from '../../../src/controller/account-plan.ts';
-import type { DesiredAccount, DesiredCertificate } from '../../../src/controller/desired-account.ts';
+import { planAccountUpdate } from '../../../src/domain/account-plan.ts';
+import type { DesiredAccount, DesiredCertificate } from '../../../src/domain/desired-account.ts';
 import type { ChamanAccount, ChamanCertificate } from '../../../src/chaman/types.ts';
 import type { ChannelType } from '../../../src/domain/types.ts';
 

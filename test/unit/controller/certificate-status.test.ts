@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { certificateExpiry } from '../../../src/controller/certificate-status.ts';
+import { certificateExpiry } from '../../../src/controller/channel-account/certificate-status.ts';
 import type { CertificateDetails } from '../../../src/domain/types.ts';
 
 const DAY = 86_400_000;

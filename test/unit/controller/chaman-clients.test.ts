@@ -5,7 +5,7 @@ import type { ChamanSender } from '../../../src/api/types.generated.ts';
 import type { ChamanAuth } from '../../../src/chaman/http-client.ts';
 import type { ChamanClient } from '../../../src/chaman/types.ts';
 import { ChamanClients } from '../../../src/controller/chaman-clients.ts';
-import { NeedsUserError } from '../../../src/controller/error-policy.ts';
+import { NeedsUserError } from '../../../src/controller/driver/error-policy.ts';
 import type { KubeStore, SecretContent } from '../../../src/controller/ports.ts';
 
 function fakeClient(auth: ChamanAuth): ChamanClient & { auth: ChamanAuth; closed: number } {

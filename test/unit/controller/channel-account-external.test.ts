@@ -4,11 +4,11 @@ import { describe, expect, it } from 'vitest';
 import type { ChannelAccount } from '../../../src/api/types.generated.ts';
 import { ConflictError, NotFoundError } from '../../../src/chaman/errors.ts';
 import type { ChamanAccount, ChamanClient } from '../../../src/chaman/types.ts';
-import { ANNOTATIONS } from '../../../src/controller/annotations.ts';
-import { ChamanAccountClient } from '../../../src/controller/channel-account-external.ts';
-import type { DesiredAccount } from '../../../src/controller/desired-account.ts';
-import { NeedsUserError } from '../../../src/controller/error-policy.ts';
-import { ConvergedAccounts } from '../../../src/controller/list-resync.ts';
+import { ANNOTATIONS } from '../../../src/domain/annotations.ts';
+import { ChamanAccountClient } from '../../../src/controller/channel-account/channel-account-external.ts';
+import type { DesiredAccount } from '../../../src/domain/desired-account.ts';
+import { NeedsUserError } from '../../../src/controller/driver/error-policy.ts';
+import { ConvergedAccounts } from '../../../src/controller/resync/list-resync.ts';
 
 const SENDER = '300010';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isReadyForGeneration, mergeConditions, outcomeConditions } from '../../../src/controller/conditions.ts';
+import { isReadyForGeneration, mergeConditions, outcomeConditions } from '../../../src/controller/driver/conditions.ts';
 
 describe('conditions', () => {
   const t0 = new Date('2026-11-01T10:00:00.123Z');

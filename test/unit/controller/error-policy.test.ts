@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { AccessDeniedError, ConflictError, NotFoundError, RateLimitedError, UnavailableError, ValidationError } from '../../../src/chaman/errors.ts';
 import { fromChaman } from '../../../src/controller/chaman-errors.ts';
-import { classifyError, invalidOutcome, NEEDS_USER_RECHECK_MS, NeedsUserError, reasonForFinding } from '../../../src/controller/error-policy.ts';
+import { classifyError, invalidOutcome, NEEDS_USER_RECHECK_MS, NeedsUserError, reasonForFinding } from '../../../src/controller/driver/error-policy.ts';
 import { KubeApiError } from '../../../src/kube/client.ts';
 import type { RuleId } from '../../../src/domain/types.ts';
 

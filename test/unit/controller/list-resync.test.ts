@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ChannelAccount } from '../../../src/api/types.generated.ts';
 import type { ChamanAccount } from '../../../src/chaman/types.ts';
-import { ConvergedAccounts, SeenSenders, accountDigest } from '../../../src/controller/list-resync.ts';
+import { ConvergedAccounts, SeenSenders, accountDigest } from '../../../src/controller/resync/list-resync.ts';
 
 const chaman = (id: string, over: Partial<ChamanAccount> = {}): ChamanAccount => ({
   id,

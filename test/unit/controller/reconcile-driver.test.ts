@@ -1,13 +1,13 @@
 // The reconcile driver on its own, as Crossplane tests its managed reconciler: a fake kind with
 // function-valued external clients and fake ports, one row per path. No Kubernetes, no Chaman.
 import { describe, expect, it } from 'vitest';
-import { ANNOTATIONS, FINALIZER } from '../../../src/controller/annotations.ts';
-import { InvalidError, NeedsUserError, TransientError } from '../../../src/controller/error-policy.ts';
-import type { Condition, Outcome } from '../../../src/controller/conditions.ts';
-import { mergeConditions, outcomeConditions } from '../../../src/controller/conditions.ts';
-import type { Connection, ExternalClient, ManagedKind, ManagedObject, Observation, ObjectPolicies, Updated } from '../../../src/controller/managed.ts';
+import { ANNOTATIONS, FINALIZER } from '../../../src/domain/annotations.ts';
+import { InvalidError, NeedsUserError, TransientError } from '../../../src/controller/driver/error-policy.ts';
+import type { Condition, Outcome } from '../../../src/controller/driver/conditions.ts';
+import { mergeConditions, outcomeConditions } from '../../../src/controller/driver/conditions.ts';
+import type { Connection, ExternalClient, ManagedKind, ManagedObject, Observation, ObjectPolicies, Updated } from '../../../src/controller/driver/managed.ts';
 import type { MetadataChange } from '../../../src/controller/ports.ts';
-import { ReconcileDriver } from '../../../src/controller/reconcile-driver.ts';
+import { ReconcileDriver } from '../../../src/controller/driver/reconcile-driver.ts';
 import { KubeApiError } from '../../../src/kube/client.ts';
 import { createLogger } from '../../../src/observability/logger.ts';
 import { createOperatorMetrics } from '../../../src/observability/metrics.ts';

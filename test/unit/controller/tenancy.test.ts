@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { ChamanSender, ChamanSenderGrant, ChamanSenderGrantSpec, ChannelAccount } from '../../../src/api/types.generated.ts';
 
 type LabelSelector = NonNullable<ChamanSenderGrantSpec['namespaceSelector']>;
-import { ANNOTATIONS } from '../../../src/controller/annotations.ts';
+import { ANNOTATIONS } from '../../../src/domain/annotations.ts';
 import {
   adoptionConflict,
   compareAge,
@@ -14,7 +14,7 @@ import {
   namesOperatorSecret,
   rankOf,
   senderConflict,
-} from '../../../src/controller/tenancy.ts';
+} from '../../../src/domain/tenancy.ts';
 
 const T0 = '2026-01-01T10:00:00Z';
 const T1 = '2026-01-01T10:00:01Z';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { checkExternalName, foreignAccount, isAccountId } from '../../../src/domain/index.ts';
-import { createKey } from '../../../src/controller/channel-account-external.ts';
+import { createKey } from '../../../src/controller/channel-account/channel-account-external.ts';
 
 describe('external name (issue 16 item 8): an account id, never a path segment of its own', () => {
   it.each(['acc-1a2b3c', 'A1', 'acc_01.x', 'x'.repeat(128)])('%s is an account id', (id) => {
