@@ -7,7 +7,7 @@ import { API_VERSION } from '../api/common.ts';
 import { checkChamanSender, checkChannelAccount } from '../api/semantic.ts';
 import { checkStructure, type ChamanKind } from '../api/structural.ts';
 import type { ChamanSender, ChamanSenderGrant, ChannelAccount } from '../api/types.generated.ts';
-import { grantFor, grantSnippet } from '../controller/tenancy.ts';
+import { grantFor, grantSnippet } from '../domain/tenancy.ts';
 import { isSingletonType } from '../domain/index.ts';
 import type { Finding, Permission, RulePolicy } from '../domain/types.ts';
 import { collectInputSecrets, isSopsValue, resolveFromInput, type InputFinding } from './input-secrets.ts';
