@@ -131,6 +131,11 @@ export function checkPermissions(ids: readonly unknown[] | undefined, type: Chan
     );
     return findings;
   }
+  if (list.length > catalog.length) {
+    // More entries than Chaman has permissions: some are repeated or unknown. One finding, not one per
+    // entry (each naming every valid id: 40,000 entries made 14 MB of messages).
+    return [error('R11', field, `R11: ${list.length} permissions are listed, more than the ${catalog.length} Chaman has; list each permission once, from: ${listIds(valid)}`, 'PermissionNotAllowed')];
+  }
   const seen = new Set<string>();
   list.forEach((raw, i) => {
     const at = joinField(field, `[${i}]`);

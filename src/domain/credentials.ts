@@ -11,6 +11,8 @@ export const USERNAME_PREFIX = 'EXP';
 export const USERNAME_MAX = 10;
 export const PASSWORD_MAX = 10;
 export const PASSWORD_MIN_NON_LETTERS = 2;
+/** Beyond this many UTF-16 units, R5 says only "too long" (see checkFtpPassword). */
+const PASSWORD_SCAN_LIMIT = 256;
 /** R5: the only special characters a password may contain. */
 export const PASSWORD_SPECIALS = ",;:=?./+*\\$%><&@#'(}{)-_";
 
@@ -80,6 +82,9 @@ export function checkFtpPassword(password: unknown, field: string): Finding[] {
   if (typeof password !== 'string' || password === '') {
     return [bad('is empty; set a password of at most 10 characters with at least 2 digits or special characters')];
   }
+  // Far longer than any password R5 allows (a whole file in the Secret, say): that alone is the finding,
+  // and its characters are not looked at one by one.
+  if (password.length > PASSWORD_SCAN_LIMIT) return [bad(`is longer than ${PASSWORD_MAX} characters; choose one of at most ${PASSWORD_MAX}`)];
   const chars = [...password];
   const findings: Finding[] = [];
   if (chars.length > PASSWORD_MAX) {

@@ -477,14 +477,19 @@ function join(prefix: string, key: string | number): string {
 }
 
 /** Type errors of a JSON body against a shape, as SCHEMA field errors. Unknown fields are refused. */
+const MAX_UNKNOWN_FIELDS_NAMED = 10;
+
 export function shapeErrors(value: unknown, shape: Shape, at: string): FieldError[] {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     return [{ field: at, rule: 'SCHEMA', message: `${at === '' ? 'the body' : at} must be a JSON object` }];
   }
   const errors: FieldError[] = [];
   const object = value as Record<string, unknown>;
-  for (const key of Object.keys(object)) {
-    if (!(key in shape)) errors.push({ field: join(at, key), rule: 'SCHEMA', message: `unknown field; expected ${Object.keys(shape).join(', ')}` });
+  const unknown = Object.keys(object).filter((key) => !(key in shape));
+  // The first few by name, then a count: one error per field made an answer larger than the request.
+  for (const key of unknown.slice(0, MAX_UNKNOWN_FIELDS_NAMED)) errors.push({ field: join(at, key), rule: 'SCHEMA', message: `unknown field; expected ${Object.keys(shape).join(', ')}` });
+  if (unknown.length > MAX_UNKNOWN_FIELDS_NAMED) {
+    errors.push({ field: at, rule: 'SCHEMA', message: `${unknown.length - MAX_UNKNOWN_FIELDS_NAMED} more unknown fields; expected ${Object.keys(shape).join(', ')}` });
   }
   for (const [key, spec] of Object.entries(shape)) {
     const field = join(at, key);
