@@ -6,7 +6,8 @@ import type { KubeObjects } from '../kube/objects.ts';
 import { referencedSecrets } from './channel-account/account-inputs.ts';
 import { ANNOTATIONS, FINALIZER, MANAGED_BY_LABEL } from '../domain/annotations.ts';
 import { NeedsUserError } from './driver/error-policy.ts';
-import type { KubeStore, MetadataChange, SecretContent } from './ports.ts';
+import type { MetadataChange } from './driver/managed.ts';
+import type { KubeStore, SecretContent } from './ports.ts';
 
 /** The informer indexes the operator keeps, so an event or a reconcile never scans the whole cache. */
 export const INDEX = {

@@ -24,7 +24,8 @@ import { isReadyForGeneration, mergeConditions, type Condition } from './driver/
 import { INDEX, INDEX_KEY, InformerKubeStore, addIndexes, type Informers } from './kube-store.ts';
 import { ConvergedAccounts, SeenSenders } from './resync/list-resync.ts';
 import { OwnWrites } from './own-writes.ts';
-import type { EventSink, KindContext, Settings } from './ports.ts';
+import type { EventSink } from './driver/managed.ts';
+import type { KindContext, Settings } from './ports.ts';
 import type { ManagedObject } from './driver/managed.ts';
 import { ReconcileDriver, type DriverDeps } from './driver/reconcile-driver.ts';
 import { leaseName, ownsNamespace, shardAgreement, type Shard } from './sharding.ts';

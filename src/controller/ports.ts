@@ -6,17 +6,11 @@ import type { ChamanClient } from '../chaman/types.ts';
 import type { ChannelType, Permission } from '../domain/types.ts';
 import type { ConvergedAccounts, SeenSenders } from './resync/list-resync.ts';
 import type { Outcome } from './driver/conditions.ts';
+import type { MetadataChange } from './driver/managed.ts';
 
 export interface SecretContent {
   data: SecretData;
   resourceVersion: string;
-}
-
-export interface MetadataChange {
-  /** Annotations to set; `null` removes one. */
-  annotations?: Record<string, string | null>;
-  /** Whether the operator's finalizer is present. */
-  finalizer?: boolean;
 }
 
 export interface KubeStore {
@@ -49,11 +43,6 @@ export interface KubeStore {
   updateMetadata<T extends ChamanSender | ChannelAccount>(object: T, change: MetadataChange): Promise<T>;
   /** Create or update a ConfigMap owned by the account; no call when its content is already so. */
   publishClientId(account: ChannelAccount, configMap: string, key: string, clientId: string): Promise<void>;
-}
-
-export interface EventSink {
-  normal(object: ChamanSender | ChannelAccount, reason: string, message: string): void;
-  warning(object: ChamanSender | ChannelAccount, reason: string, message: string): void;
 }
 
 export interface Settings {

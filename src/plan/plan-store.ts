@@ -4,7 +4,8 @@
 // object's reconcile sees them (an account sees its sender Ready once the sender's plan converged).
 import type { ChamanSender, ChamanSenderGrant, ChamanSenderStatus, ChannelAccount, ChannelAccountStatus } from '../api/types.generated.ts';
 import { FINALIZER } from '../domain/annotations.ts';
-import type { KubeStore, MetadataChange, SecretContent } from '../controller/ports.ts';
+import type { MetadataChange } from '../controller/driver/managed.ts';
+import type { KubeStore, SecretContent } from '../controller/ports.ts';
 
 export interface ClientIdPublication {
   configMap: string;

@@ -108,3 +108,17 @@ export interface ManagedKind<O extends ManagedObject, R> {
   /** Returns the object's resourceVersion after the write (a status write moves it too). */
   writeStatus(object: O, status: NonNullable<O['status']>): Promise<string | undefined>;
 }
+
+/** Annotations and the finalizer, written in one patch with the object's resourceVersion. */
+export interface MetadataChange {
+  /** Annotations to set; `null` removes one. */
+  annotations?: Record<string, string | null>;
+  /** Whether the operator's finalizer is present. */
+  finalizer?: boolean;
+}
+
+/** Where the driver's events go (the wiring records them as Kubernetes Events). */
+export interface EventSink {
+  normal(object: ManagedObject, reason: string, message: string): void;
+  warning(object: ManagedObject, reason: string, message: string): void;
+}

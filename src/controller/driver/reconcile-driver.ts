@@ -11,8 +11,7 @@ import type { OperatorMetrics } from '../../observability/metrics.ts';
 import { ANNOTATIONS, FINALIZER, isPaused } from '../../domain/annotations.ts';
 import type { Outcome, ReadyReason } from './conditions.ts';
 import { classifyError, NeedsUserError, type ErrorVerdict } from './error-policy.ts';
-import type { Connection, ExternalClient, ManagedKind, ManagedObject, Observation, ObjectPolicies, ReconcileScope } from './managed.ts';
-import type { EventSink, MetadataChange } from '../ports.ts';
+import type { Connection, EventSink, ExternalClient, ManagedKind, ManagedObject, MetadataChange, Observation, ObjectPolicies, ReconcileScope } from './managed.ts';
 import { sameStatus } from './status-equality.ts';
 import { rfc3339 } from '../../domain/time.ts';
 
@@ -348,10 +347,10 @@ export class ReconcileDriver<O extends ManagedObject, R> {
   private event(log: Logger, object: O, type: 'Normal' | 'Warning', reason: string, message: string): void {
     if (type === 'Normal') {
       log.info({ reason }, message);
-      this.d.events.normal(object as never, reason, message);
+      this.d.events.normal(object, reason, message);
     } else {
       log.warn({ reason }, message);
-      this.d.events.warning(object as never, reason, message);
+      this.d.events.warning(object, reason, message);
     }
   }
 }
