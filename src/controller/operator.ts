@@ -531,6 +531,20 @@ export class Operator {
       return sender ? this.senderDriver.reconcile(key, sender) : undefined;
     }
     const account = this.informers.accounts.get(namespace, name);
-    return account ? this.accountDriver.reconcile(key, account) : undefined;
+    if (!account || this.waitsForNewSender(account)) return undefined;
+    return this.accountDriver.reconcile(key, account);
+  }
+
+  /**
+   * A new account whose new sender is queued or reconciling: it would only write SenderNotReady, and
+   * the sender's first status wakes it (its readiness changes). With many reconciles in flight, a
+   * sender and its accounts applied together often start at once: waiting saves a status write each.
+   */
+  private waitsForNewSender(account: ChannelAccount): boolean {
+    if (account.status || account.metadata.deletionTimestamp) return false;
+    const sender = this.informers.senders.get(account.metadata.namespace, account.spec.senderRef.name);
+    if (!sender || sender.status?.conditions?.some((c) => c.type === 'Ready')) return false;
+    const senderKey = objectKey(sender.metadata.namespace, sender.metadata.name, SENDER);
+    return this.queue.isQueued(senderKey) || this.queue.isProcessing(senderKey);
   }
 }

@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { sampleSum } from '../../src/devtools/metrics-text.ts';
 import { createNamespace, deleteNamespace, waitFor } from './support/cluster.ts';
-import { sender, startHarness, type Harness } from './support/operator.ts';
+import { makeCa, makeCertificate } from '../../src/devtools/certificates.ts';
+import { account, sender, startHarness, tlsSecret, type Harness } from './support/operator.ts';
 import { startOperatorProcess, type OperatorProcess } from './support/operator-process.ts';
 
 let h: Harness;
@@ -78,4 +79,20 @@ it('exports its concurrency limit: adaptive within --max-concurrency, or fixed b
 
   const fixed = await start(['--concurrency', '3']);
   await waitFor('the fixed limit is exported', async () => (await limitOf(fixed)) === 3, 30_000, 50);
+}, 120_000);
+
+it('accounts applied with their new sender wait for its first status instead of writing SenderNotReady: one status write each', async () => {
+  const cert = await makeCertificate({ ca: await makeCa(), freshKey: true });
+  await h.apply(tlsSecret('rest-cert', cert.pem, cert.privateKeyPem));
+  // (a Chaman rate that never makes a create wait long enough for a progress status of its own)
+  const p = await start(['--concurrency', '16', '--chaman-rate-limit', '1000']);
+  await waitFor('the operator serves /metrics', async () => (await limitOf(p)) === 16, 30_000, 50);
+  h.emulator.setFaults({ latencyMs: 300 }); // the sender's first reconcile takes a while: its accounts arrive meanwhile
+  const names = Array.from({ length: 10 }, (_, i) => `rest-${i}`);
+  await h.apply(sender('apk', '300010'));
+  await Promise.all(names.map((n) => h.apply(account(n, { type: 'REST', permissions: ['DimonaDeclaration'], certificates: [{ name: 'main', secretRef: { name: 'rest-cert' } }] }))));
+  for (const n of names) await h.waitForCondition('ChannelAccount', n, 'Ready', 'True', undefined, 60_000);
+  await new Promise((r) => setTimeout(r, 1_000)); // the last writes' echoes
+  const text = await (await fetch(p.metricsUrl)).text();
+  expect(sampleSum(text, 'chaman_kube_requests_total', 'resource="channelaccounts/status"')).toBe(names.length);
 }, 120_000);
