@@ -27,7 +27,7 @@ export function fromChaman(error: unknown): unknown {
     ]);
   }
   if (error instanceof ConflictError) {
-    return new NeedsUserError(`Chaman refused the change (${error.code}): ${error.message}`, { reason: 'RequiresReplacement', stalledReason: error.code });
+    return new NeedsUserError(`Chaman refused the change (${error.code}): ${error.message}`, { reason: 'RequiresReplacement', stalledReason: error.code, eventReason: 'RequiresReplacement' });
   }
   if (error instanceof RateLimitedError || error instanceof UnavailableError) return new TransientError(`Chaman is unavailable (${error.message})`, error.retryAfterMs);
   if (error instanceof AbortedError) return new TransientError(`the reconcile was cut short: ${error.message}`);

@@ -18,13 +18,16 @@ export class NeedsUserError extends Error {
   readonly mayHaveCreated: boolean;
   /** Look again by itself after this long (access may be granted elsewhere); otherwise only on a change. */
   readonly recheckAfterMs: number | undefined;
-  constructor(message: string, opts: { reason?: ReadyReason; stalledReason: string; mayHaveCreated?: boolean; recheckAfterMs?: number }) {
+  /** The reason of the Warning event; the Stalled reason unless that is a backend's code. */
+  readonly eventReason: string;
+  constructor(message: string, opts: { reason?: ReadyReason; stalledReason: string; mayHaveCreated?: boolean; recheckAfterMs?: number; eventReason?: string }) {
     super(message);
     this.name = 'NeedsUserError';
     this.reason = opts.reason ?? 'Stalled';
     this.stalledReason = opts.stalledReason;
     this.mayHaveCreated = opts.mayHaveCreated ?? false;
     this.recheckAfterMs = opts.recheckAfterMs;
+    this.eventReason = opts.eventReason ?? opts.stalledReason;
   }
 }
 
@@ -123,7 +126,7 @@ export function classifyError(error: unknown, signal?: AbortSignal): ErrorVerdic
     if (error.status === 409) return { class: 'conflict', message: error.message };
     return { class: 'kubernetes', message: `Kubernetes API: ${error.message}`, ...(error.retryAfterMs !== undefined ? { retryAfterMs: error.retryAfterMs } : {}) };
   }
-  if (error instanceof NeedsUserError) return needsUser(stalledOutcome(error.reason, error.stalledReason, error.message), error.stalledReason, error.recheckAfterMs);
+  if (error instanceof NeedsUserError) return needsUser(stalledOutcome(error.reason, error.stalledReason, error.message), error.eventReason, error.recheckAfterMs);
   if (error instanceof InvalidError) {
     const findings: Finding[] = error.findings.length > 0 ? error.findings : [{ rule: 'SCHEMA', field: '', severity: 'error', message: error.message }];
     const outcome = invalidOutcome(findings);

@@ -40,6 +40,7 @@ describe('classifyError (of Chaman errors through fromChaman): the one place whe
     if (v.class !== 'needsUser') return;
     expect(v.outcome.ready.reason).toBe('RequiresReplacement');
     expect(v.outcome.stalled?.reason).toBe(code);
+    expect(v.eventReason).toBe('RequiresReplacement'); // the event's reason is stable, not the backend's code
     expect(v.outcome.synced).toMatchObject({ ok: false, reason: 'ReconcileError' });
   });
 
