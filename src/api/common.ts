@@ -28,6 +28,24 @@ export const READY_REASONS = [
 ] as const;
 export type ReadyReason = (typeof READY_REASONS)[number];
 
+/**
+ * The reasons of the operator's own events (Warning events also use the Ready, Invalid and Stalled
+ * reasons): stable, for alerting and `kubectl describe`. The one table the driver and the kinds use.
+ */
+export const EVENT_REASONS = {
+  created: 'Created',
+  updated: 'Updated',
+  deleted: 'Deleted',
+  orphaned: 'Orphaned',
+  replacing: 'Replacing',
+  createRecovered: 'CreateRecovered',
+  contactCreated: 'ContactCreated',
+  contactUpdated: 'ContactUpdated',
+  driftCorrected: 'DriftCorrected',
+  driftDetected: 'DriftDetected',
+  ruleWarning: 'RuleWarning',
+} as const;
+
 const CONDITION_REASON = '^[A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?$';
 
 export const conditions: Schema = arr(

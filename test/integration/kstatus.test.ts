@@ -11,7 +11,7 @@ import { certificateExpiry } from '../../src/controller/channel-account/certific
 import { mergeConditions, outcomeConditions, type Outcome } from '../../src/controller/driver/conditions.ts';
 import { fromChaman } from '../../src/controller/chaman-errors.ts';
 import { classifyError, invalidOutcome, NeedsUserError, stalledOutcome } from '../../src/controller/driver/error-policy.ts';
-import { pausedOutcome } from '../../src/controller/driver/reconcile-driver.ts';
+import { pausedOutcome } from '../../src/controller/driver/outcomes.ts';
 import { createKubeClient, resourcePath, RESOURCES, type KubeClient, type KubeObject, type ResourceType } from '../../src/kube/client.ts';
 import { createNamespace, deleteNamespace, kubeconfigPath } from './support/cluster.ts';
 

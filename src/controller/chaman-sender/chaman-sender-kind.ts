@@ -1,6 +1,7 @@
 // ChamanSender for the reconcile driver: its contact data in Chaman (R1) is the external resource;
 // it always exists (a sender number is Chaman's, not ours), so there is no create and no delete.
 // The sender is held (finalizer) while any ChannelAccount still references it.
+import { EVENT_REASONS } from '../../api/common.ts';
 import { checkChamanSender } from '../../api/semantic.ts';
 import type { ChamanSender, ChamanSenderStatus } from '../../api/types.generated.ts';
 import type { ChamanClient, ChamanSenderInfo } from '../../chaman/types.ts';
@@ -128,8 +129,8 @@ class ChamanContactClient implements ExternalClient<ChamanSenderInfo> {
     return {
       resource: info,
       event: had
-        ? { reason: 'ContactUpdated', message: `Contact data of sender ${number} updated in Chaman (R1).` }
-        : { reason: 'ContactCreated', message: `Contact data of sender ${number} created in Chaman (R1).` },
+        ? { reason: EVENT_REASONS.contactUpdated, message: `Contact data of sender ${number} updated in Chaman (R1).` }
+        : { reason: EVENT_REASONS.contactCreated, message: `Contact data of sender ${number} created in Chaman (R1).` },
     };
   }
 

@@ -1,6 +1,7 @@
 // ChannelAccount for the reconcile driver: what must hold before Chaman is touched (the sender is
 // Ready, R2 by age, the Secrets follow the rules), the status that describes Chaman's account, and
 // the external client that talks to it. Reads like SPEC section 3; knows neither HTTP nor watches.
+import { EVENT_REASONS } from '../../api/common.ts';
 import type { ChamanSender, ChannelAccount, ChannelAccountStatus } from '../../api/types.generated.ts';
 import { checkExternalName, isSingletonType, parseDuration } from '../../domain/index.ts';
 import type { Finding } from '../../domain/types.ts';
@@ -53,7 +54,7 @@ export class ChannelAccountKind implements ManagedKind<ChannelAccount, HeldAccou
     const catalog = await this.ctx.catalog(client, scope.signal);
     const inputs = await readAccountInputs(account, this.ctx.kube, catalog, { now: scope.now, sha1Cutoff: this.ctx.settings.sha1Cutoff });
     for (const warning of inputs.findings.filter((f) => f.severity === 'warning')) {
-      scope.event('Warning', 'RuleWarning', `${warning.field}: ${warning.message} [${warning.rule}]`);
+      scope.event('Warning', EVENT_REASONS.ruleWarning, `${warning.field}: ${warning.message} [${warning.rule}]`);
     }
     if (!inputs.desired) return invalid(inputs.findings, inputs.recheckAt);
     return {

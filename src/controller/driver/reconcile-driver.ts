@@ -4,12 +4,14 @@
 // a kind supplies its preconditions, its status and an external client with four verbs (managed.ts).
 // Level-triggered: every reconcile reads the current state and converges; it never relies on which
 // event woke it.
+import { EVENT_REASONS } from '../../api/common.ts';
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { WorkResult } from '../../kube/work-queue.ts';
 import type { OperatorMetrics } from '../../observability/metrics.ts';
 import { ANNOTATIONS, FINALIZER, isPaused } from '../../domain/annotations.ts';
-import type { Outcome, ReadyReason } from './conditions.ts';
+import type { Outcome } from './conditions.ts';
+import { keepReady, pausedOutcome, readyMessage } from './outcomes.ts';
 import { classifyError, NeedsUserError, type ErrorVerdict } from './error-policy.ts';
 import type { Connection, EventSink, ExternalClient, ManagedKind, ManagedObject, MetadataChange, Observation, ObjectPolicies, ReconcileScope } from './managed.ts';
 import { sameStatus } from './status-equality.ts';
@@ -125,7 +127,7 @@ export class ReconcileDriver<O extends ManagedObject, R> {
     if (found === undefined) {
       if (observation.vanished) {
         this.d.metrics.drift.inc({ kind: kind.kind, action: 'corrected' });
-        scope.event('Warning', 'DriftCorrected', 'The account was deleted in Chaman by hand; creating it again.');
+        scope.event('Warning', EVENT_REASONS.driftCorrected, 'The account was deleted in Chaman by hand; creating it again.');
         state.object = await this.d.updateMetadata(state.object, { annotations: { [ANNOTATIONS.externalName]: null, [ANNOTATIONS.createSucceeded]: null } });
       }
       return this.create(state, scope, external, policies);
@@ -136,7 +138,7 @@ export class ReconcileDriver<O extends ManagedObject, R> {
     const what = observation.differences.join('; ');
     const updated = await this.whileSlow(state, scope, 'Updating', `Updating in Chaman: ${what}.`, () => external.update(observation));
     if (updated === 'recreate') {
-      scope.event('Normal', 'Replacing', `Chaman does not allow editing ${what} (R12): deleting and creating the account again (replacementPolicy Recreate).`);
+      scope.event('Normal', EVENT_REASONS.replacing, `Chaman does not allow editing ${what} (R12): deleting and creating the account again (replacementPolicy Recreate).`);
       await external.delete(observation);
       state.object = await this.d.updateMetadata(state.object, { annotations: { [ANNOTATIONS.externalName]: null, [ANNOTATIONS.createSucceeded]: null, [ANNOTATIONS.createPending]: null, [ANNOTATIONS.createIntent]: null } });
       return this.create(state, scope, external, policies);
@@ -144,8 +146,8 @@ export class ReconcileDriver<O extends ManagedObject, R> {
     if (updated.event) scope.event('Normal', updated.event.reason, updated.event.message);
     else if (observation.drift) {
       this.d.metrics.drift.inc({ kind: kind.kind, action: 'corrected' });
-      scope.event('Warning', 'DriftCorrected', `Chaman differed from the spec (changed outside the operator) and was corrected: ${what}.`);
-    } else scope.event('Normal', 'Updated', `Updated in Chaman: ${what}.`);
+      scope.event('Warning', EVENT_REASONS.driftCorrected, `Chaman differed from the spec (changed outside the operator) and was corrected: ${what}.`);
+    } else scope.event('Normal', EVENT_REASONS.updated, `Updated in Chaman: ${what}.`);
     return this.converged(state, scope, updated.resource);
   }
 
@@ -163,7 +165,7 @@ export class ReconcileDriver<O extends ManagedObject, R> {
       },
     });
     if (recovered) {
-      scope.event('Normal', 'CreateRecovered', `Found the account ${observation.externalName} that an interrupted create had made in Chaman; no second account was created.`);
+      scope.event('Normal', EVENT_REASONS.createRecovered, `Found the account ${observation.externalName} that an interrupted create had made in Chaman; no second account was created.`);
     }
   }
 
@@ -202,7 +204,7 @@ export class ReconcileDriver<O extends ManagedObject, R> {
         [ANNOTATIONS.createSucceeded]: this.d.now().toISOString(),
       },
     });
-    scope.event('Normal', 'Created', `Created the account ${created.externalName} in Chaman.`);
+    scope.event('Normal', EVENT_REASONS.created, `Created the account ${created.externalName} in Chaman.`);
     return this.converged(state, scope, created.resource);
   }
 
@@ -234,7 +236,7 @@ export class ReconcileDriver<O extends ManagedObject, R> {
     const message = `Observed drift (managementPolicy Observe, nothing is changed): ${observation.differences.join('; ')}.`;
     if (readyMessage(state.object) !== message) {
       this.d.metrics.drift.inc({ kind: this.kind.kind, action: 'reported' });
-      scope.event('Warning', 'DriftDetected', message);
+      scope.event('Warning', EVENT_REASONS.driftDetected, message);
     }
     return {
       result: 'success',
@@ -251,17 +253,17 @@ export class ReconcileDriver<O extends ManagedObject, R> {
     if ('stop' in connection) return stopped(connection);
     const externalName = state.object.metadata.annotations?.[ANNOTATIONS.externalName];
     if ('release' in connection) {
-      scope.event('Warning', 'Orphaned', connection.release);
+      scope.event('Warning', EVENT_REASONS.orphaned, connection.release);
     } else if (policies.deleteExternal) {
       const observation = await connection.external.observe();
       if (observation.ambiguous) throw new NeedsUserError(`Cannot delete: ${observation.ambiguous}`, { reason: 'Stalled', stalledReason: 'CannotIdentifyAccount' });
-      if (observation.foreign) scope.event('Warning', 'Orphaned', observation.foreign);
+      if (observation.foreign) scope.event('Warning', EVENT_REASONS.orphaned, observation.foreign);
       else if (observation.resource !== undefined) {
         await connection.external.delete(observation);
-        scope.event('Normal', 'Deleted', `Deleted the account ${observation.externalName} in Chaman (deletionPolicy Delete; definitive, R13).`);
+        scope.event('Normal', EVENT_REASONS.deleted, `Deleted the account ${observation.externalName} in Chaman (deletionPolicy Delete; definitive, R13).`);
       }
     } else if (externalName) {
-      scope.event('Normal', 'Orphaned', `Left the account ${externalName} in Chaman (deletionPolicy Orphan or managementPolicy Observe).`);
+      scope.event('Normal', EVENT_REASONS.orphaned, `Left the account ${externalName} in Chaman (deletionPolicy Orphan or managementPolicy Observe).`);
     }
     await this.d.updateMetadata(state.object, { finalizer: false });
     return { result: 'success', gone: true };
@@ -362,42 +364,6 @@ function afterConflict(): WorkResult {
 
 function hasFinalizer(object: ManagedObject): boolean {
   return object.metadata.finalizers?.includes(FINALIZER) ?? false;
-}
-
-function readyCondition(object: ManagedObject): { status: string; reason: string; message: string } | undefined {
-  return (object.status?.conditions as { type: string; status: string; reason: string; message: string }[] | undefined)?.find((c) => c.type === 'Ready');
-}
-
-function readyMessage(object: ManagedObject): string | undefined {
-  return readyCondition(object)?.message;
-}
-
-/** Synced=False with the error; Ready stays what it was (Kubernetes failed, not Chaman). */
-function keepReady(object: ManagedObject, message: string): Outcome {
-  const ready = readyCondition(object);
-  return {
-    ready: ready
-      ? { status: ready.status as Outcome['ready']['status'], reason: ready.reason as ReadyReason, message: ready.message }
-      : { status: 'Unknown', reason: 'Creating', message: 'Not reconciled yet.' },
-    synced: { ok: false, reason: 'ReconcileError', message },
-    progressing: true,
-  };
-}
-
-/**
- * Paused (as Crossplane does): Ready keeps what it last said, so GitOps health does not wait on a paused
- * object; Synced=False with ReconcilePaused says that nothing is reconciled.
- */
-export function pausedOutcome(object: ManagedObject): Outcome {
-  const message = 'Reconciliation is paused by the annotation chaman.io/paused: "true"; Ready shows the last reconcile.';
-  const ready = readyCondition(object);
-  return {
-    ready: ready
-      ? { status: ready.status as Outcome['ready']['status'], reason: ready.reason as ReadyReason, message: ready.message }
-      : { status: 'Unknown', reason: 'Paused', message },
-    synced: { ok: false, reason: 'ReconcilePaused', message },
-    progressing: false,
-  };
 }
 
 function stopped<R>(connection: Extract<Connection<R>, { stop: Outcome }>): Settled<R> {
