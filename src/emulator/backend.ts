@@ -405,11 +405,12 @@ export class EmulatorBackend {
     const checked = await domain.checkCertificate(bytes, type, at, this.#policy());
     const findings = dedupe([...errorsOnly(checked.findings), ...privateKeyErrors(upload, at)]);
     if (findings.length > 0) throw validation(findings);
-    return this.#storedCertificate(id, upload);
+    return this.#storedCertificate(id, upload, checked.certificate);
   }
 
-  async #storedCertificate(id: string, upload: CertificateUpload): Promise<StoredCertificate> {
-    const inspected = await domain.inspectCertificate(new Uint8Array(Buffer.from(upload.content, 'base64')));
+  /** What is stored of an upload the rules accepted; `inspected` is their reading of it, when at hand. */
+  async #storedCertificate(id: string, upload: CertificateUpload, inspected?: domain.InspectedCertificate): Promise<StoredCertificate> {
+    inspected ??= await domain.inspectCertificate(new Uint8Array(Buffer.from(upload.content, 'base64')));
     const details = domain.certificateDetails(inspected, upload.name, upload.fileName);
     return { ...details, id, content: Buffer.from(inspected.der).toString('base64') };
   }
