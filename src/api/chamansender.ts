@@ -1,6 +1,6 @@
 // ChamanSender (SPEC section 3): a sender (expéditeur) and its contact data (R1).
 import { EMAIL_PATTERN, PHONE_COUNTRY_CODE_PATTERN, PHONE_NUMBER_PATTERN, SENDER_NUMBER_PATTERN } from '../domain/contact.ts';
-import { LANGUAGES } from '../domain/types.ts';
+import { CHANNEL_TYPES, LANGUAGES, accountCountKey } from '../domain/types.ts';
 import { conditions, localRef, observedGeneration } from './common.ts';
 import { immutable, int, obj, oneOf, str, type Schema } from './openapi.ts';
 import { AGE_COLUMN, READY_COLUMNS, type CrdSource } from './crd.ts';
@@ -57,12 +57,10 @@ const spec: Schema = obj(
 const status: Schema = obj('Observed state, written by the operator.', {
   observedGeneration,
   conditions,
-  accounts: obj('Number of ChannelAccounts per channel type that reference this sender.', {
-    ftp: int('FTP accounts.', { minimum: 0 }),
-    sftp: int('SFTP accounts.', { minimum: 0 }),
-    soap: int('SOAP accounts.', { minimum: 0 }),
-    rest: int('REST accounts.', { minimum: 0 }),
-  }),
+  accounts: obj(
+    'Number of ChannelAccounts per channel type that reference this sender.',
+    Object.fromEntries(CHANNEL_TYPES.map((type) => [accountCountKey(type), int(`${type} accounts.`, { minimum: 0 })])),
+  ),
   lastSyncTime: str('When Chaman was last read successfully.', { format: 'date-time' }),
   lastHandledReconcileAt: str('The value of the annotation chaman.io/reconcile-requested-at that the last reconcile handled (wait for it after setting the annotation).'),
 });

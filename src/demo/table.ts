@@ -1,5 +1,6 @@
 // kubectl-style tables of senders and accounts, for the demo's summary.
 import type { ChamanSender, ChannelAccount } from '../api/types.generated.ts';
+import { CHANNEL_TYPES, accountCountKey } from '../domain/types.ts';
 
 type Conditions = { type: string; status: string; reason: string }[] | undefined;
 
@@ -11,11 +12,12 @@ export function formatTable(rows: string[][]): string {
 }
 
 export function sendersTable(senders: ChamanSender[]): string {
-  const rows = [['NAMESPACE', 'NAME', 'SENDER', 'READY', 'REASON', 'ACCOUNTS (FTP/SFTP/SOAP/REST)']];
+  const rows = [['NAMESPACE', 'NAME', 'SENDER', 'READY', 'REASON', `ACCOUNTS (${CHANNEL_TYPES.join('/')})`]];
   for (const s of senders) {
     const ready = condition(s.status?.conditions, 'Ready');
-    const a = s.status?.accounts;
-    rows.push([s.metadata.namespace ?? '', s.metadata.name, s.spec.senderNumber, ready?.status ?? '-', ready?.reason ?? '-', a ? `${a.ftp}/${a.sftp}/${a.soap}/${a.rest}` : '-']);
+    const a = s.status?.accounts as Record<string, number | undefined> | undefined;
+    const counts = a ? CHANNEL_TYPES.map((type) => a[accountCountKey(type)] ?? 0).join('/') : '-';
+    rows.push([s.metadata.namespace ?? '', s.metadata.name, s.spec.senderNumber, ready?.status ?? '-', ready?.reason ?? '-', counts]);
   }
   return formatTable(rows);
 }

@@ -2,6 +2,11 @@
 // Pure types: no I/O, no Kubernetes, no HTTP.
 
 export const CHANNEL_TYPES = ['FTP', 'SFTP', 'SOAP', 'REST'] as const;
+
+/** The key of a channel type in a sender's status.accounts (`ftp`, `rest`, …). */
+export function accountCountKey(type: ChannelType): string {
+  return type.toLowerCase();
+}
 export type ChannelType = (typeof CHANNEL_TYPES)[number];
 
 export const LANGUAGES = ['fr', 'nl', 'de', 'en'] as const;

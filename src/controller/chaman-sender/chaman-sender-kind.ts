@@ -5,7 +5,7 @@ import { EVENT_REASONS } from '../../api/common.ts';
 import { checkChamanSender } from '../../api/semantic.ts';
 import type { ChamanSender, ChamanSenderStatus } from '../../api/types.generated.ts';
 import type { ChamanClient, ChamanSenderInfo } from '../../chaman/types.ts';
-import type { Contact } from '../../domain/types.ts';
+import { CHANNEL_TYPES, accountCountKey, type Contact } from '../../domain/types.ts';
 import { isReadyForGeneration, mergeConditions, outcomeConditions, type Condition, type Outcome } from '../driver/conditions.ts';
 import { invalidOutcome } from '../driver/error-policy.ts';
 import type { SeenSenders } from '../resync/list-resync.ts';
@@ -67,7 +67,7 @@ export class ChamanSenderKind implements ManagedKind<ChamanSender, ChamanSenderI
       status: {
         observedGeneration: generation,
         conditions: mergeConditions(sender.status?.conditions as Condition[] | undefined, outcomeConditions(outcome), generation, now),
-        accounts: { ftp: count('FTP'), sftp: count('SFTP'), soap: count('SOAP'), rest: count('REST') },
+        accounts: Object.fromEntries(CHANNEL_TYPES.map((type) => [accountCountKey(type), count(type)])) as ChamanSenderStatus['accounts'],
       },
     };
   }
