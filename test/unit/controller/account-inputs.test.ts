@@ -1,24 +1,14 @@
 // readAccountInputs reads each certificate Secret's bytes once: the rules and the desired account
 // share one parse (a hostile tls.crt used to be scanned twice per reconcile, three times before that).
-import * as x509 from '@peculiar/x509';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import type { ChannelAccount } from '../../../src/api/types.generated.ts';
 import { readAccountInputs } from '../../../src/controller/channel-account/account-inputs.ts';
 import type { KubeStore } from '../../../src/controller/ports.ts';
 import { PERMISSION_CATALOG } from '../../../src/domain/index.ts';
+import { x509Parses } from '../../support/x509-parses.ts';
 import { makeCa, makeCertificate, type MadeCertificate } from '../../support/certs.ts';
 
-const parsed = vi.hoisted(() => ({ count: 0 }));
-vi.mock('@peculiar/x509', async (importOriginal) => {
-  const original = await importOriginal<typeof x509>();
-  class CountedCertificate extends original.X509Certificate {
-    constructor(...args: ConstructorParameters<typeof original.X509Certificate>) {
-      parsed.count++;
-      super(...args);
-    }
-  }
-  return { ...original, X509Certificate: CountedCertificate };
-});
+vi.mock('@peculiar/x509', async (original) => (await import('../../support/x509-parses.ts')).countingX509(original));
 
 const policy = { now: new Date(), sha1Cutoff: new Date(Date.now() + 86_400_000) };
 let certs: MadeCertificate[];
@@ -53,10 +43,10 @@ function storeWithSecrets(): KubeStore {
 
 describe('readAccountInputs', () => {
   it('parses each certificate once, and the desired account carries what that parse read', async () => {
-    parsed.count = 0;
+    x509Parses.count = 0;
     const inputs = await readAccountInputs(restAccount(), storeWithSecrets(), PERMISSION_CATALOG, policy);
     expect(inputs.findings.filter((f) => f.severity === 'error')).toEqual([]);
-    expect(parsed.count).toBe(certs.length);
+    expect(x509Parses.count).toBe(certs.length);
     expect(inputs.desired?.certificates.map((c) => c.der)).toEqual(certs.map((c) => new Uint8Array(c.der)));
   });
 });
