@@ -51,6 +51,9 @@ interface State<O> {
   object: O;
 }
 
+/** The longest value of chaman.io/reconcile-requested-at copied into status (a timestamp or a pipeline id needs far less). */
+export const MAX_HANDLED_REQUEST_LENGTH = 256;
+
 /** How long a Chaman write may take before status says it is in progress. */
 const PROGRESS_AFTER_MS = 1000;
 
@@ -291,7 +294,7 @@ export class ReconcileDriver<O extends ManagedObject, R> {
     const { status, requeueAt } = this.kind.composeStatus(state.object, outcome, resource, scope.now);
     // Flux's convention: status answers a forced reconcile, so a person or a pipeline can wait for it.
     const requested = state.object.metadata.annotations?.[ANNOTATIONS.reconcileRequestedAt] ?? state.object.status?.lastHandledReconcileAt;
-    if (requested !== undefined) status.lastHandledReconcileAt = requested;
+    if (requested !== undefined) status.lastHandledReconcileAt = requested.slice(0, MAX_HANDLED_REQUEST_LENGTH);
     if (!sameStatus(state.object.status, status)) {
       status.lastSyncTime = rfc3339(scope.now);
       const resourceVersion = await this.kind.writeStatus(state.object, status);

@@ -343,6 +343,9 @@ describe('ReconcileDriver: one row per path', () => {
     const h = harness({ object: { annotations: { [ANNOTATIONS.reconcileRequestedAt]: 'pipeline-42' } }, connect: { observe: async () => found() } });
     await h.run();
     expect(lastStatus(h.calls)).toMatchObject({ lastHandledReconcileAt: 'pipeline-42' });
+    const huge = harness({ object: { annotations: { [ANNOTATIONS.reconcileRequestedAt]: 'x'.repeat(100_000) } }, connect: { observe: async () => found() } });
+    await huge.run();
+    expect(lastStatus(huge.calls)?.lastHandledReconcileAt).toHaveLength(256); // a user's annotation, bounded in status
     const none = harness({ connect: { observe: async () => found() } });
     await none.run();
     expect(lastStatus(none.calls)?.lastHandledReconcileAt).toBeUndefined();
