@@ -23,6 +23,7 @@ import { ChannelAccountKind } from './channel-account/channel-account-kind.ts';
 import { isReadyForGeneration, mergeConditions, type Condition } from './driver/conditions.ts';
 import { INDEX, INDEX_KEY, InformerKubeStore, addIndexes, type Informers } from './kube-store.ts';
 import { ConvergedAccounts, SeenSenders } from './resync/list-resync.ts';
+import { NewSenderWaits, WAIT_MS as NEW_SENDER_WAIT_MS } from './new-sender-waits.ts';
 import { OwnWrites } from './own-writes.ts';
 import type { EventSink } from './driver/managed.ts';
 import type { KindContext, Settings } from './ports.ts';
@@ -111,6 +112,8 @@ export class Operator {
   private readonly elector: LeaderElector | undefined;
   private readonly converged = new ConvergedAccounts();
   private readonly seenSenders = new SeenSenders();
+  /** New accounts waiting for their new sender's first status (src/controller/new-sender-waits.ts). */
+  private readonly newSenderWaits = new NewSenderWaits();
   private readonly now: () => Date;
   /**
    * The resourceVersions of the metadata writes of reconciles (guard, record, finalizer): their echoes
@@ -421,12 +424,16 @@ export class Operator {
         this.ownWrites.unlessEcho(s.metadata.uid ?? '', s.metadata.resourceVersion, () => {
           if (specOrIntentChanged(old, s)) this.enqueueSender(s.metadata.namespace, s.metadata.name);
         });
-        if (readiness(old) !== readiness(s)) wakeAccountsOf(s);
+        if (readiness(old) !== readiness(s)) {
+          this.releaseAccountsWaitingFor(s);
+          wakeAccountsOf(s);
+        }
         if (old.metadata.deletionTimestamp !== s.metadata.deletionTimestamp) onSenderComeOrGone(s);
       })
       .on('delete', (s) => {
         this.seenSenders.forget(s.metadata.uid ?? '');
         this.ownWrites.forget(s.metadata.uid ?? '');
+        this.releaseAccountsWaitingFor(s);
         onSenderComeOrGone(s);
       });
     const allSenders = () => senders.forEach((s) => this.enqueueSender(s.metadata.namespace, s.metadata.name));
@@ -531,20 +538,20 @@ export class Operator {
       return sender ? this.senderDriver.reconcile(key, sender) : undefined;
     }
     const account = this.informers.accounts.get(namespace, name);
-    if (!account || this.waitsForNewSender(account)) return undefined;
+    if (!account) return undefined;
+    // A new account of a sender being reconciled waits for the sender's status: one write, not two.
+    const senderKey = objectKey(namespace, account.spec.senderRef.name, SENDER);
+    const sender = this.informers.senders.get(namespace, account.spec.senderRef.name);
+    const senderNow = sender && { ready: isReadyForGeneration(sender.status, sender.metadata.generation), busy: this.queue.isQueued(senderKey) || this.queue.isProcessing(senderKey) };
+    if (this.newSenderWaits.wait(key, account, senderKey, senderNow)) return { requeueAfterMs: NEW_SENDER_WAIT_MS };
     return this.accountDriver.reconcile(key, account);
   }
 
-  /**
-   * A new account whose new sender is queued or reconciling: it would only write SenderNotReady, and
-   * the sender's first status wakes it (its readiness changes). With many reconciles in flight, a
-   * sender and its accounts applied together often start at once: waiting saves a status write each.
-   */
-  private waitsForNewSender(account: ChannelAccount): boolean {
-    if (account.status || account.metadata.deletionTimestamp) return false;
-    const sender = this.informers.senders.get(account.metadata.namespace, account.spec.senderRef.name);
-    if (!sender || sender.status?.conditions?.some((c) => c.type === 'Ready')) return false;
-    const senderKey = objectKey(sender.metadata.namespace, sender.metadata.name, SENDER);
-    return this.queue.isQueued(senderKey) || this.queue.isProcessing(senderKey);
+  private releaseAccountsWaitingFor(s: ChamanSender): void {
+    // Woken by the sender now: their safety-net run after NEW_SENDER_WAIT_MS would be a second one.
+    for (const key of this.newSenderWaits.release(objectKey(s.metadata.namespace, s.metadata.name, SENDER))) {
+      this.queue.cancelAfter(key);
+      this.queue.add(key);
+    }
   }
 }

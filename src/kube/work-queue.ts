@@ -174,6 +174,11 @@ export class WorkQueue {
     this.arm();
   }
 
+  /** Drops the key's pending delayed add, if any: it was woken for a better reason. */
+  cancelAfter(key: string): void {
+    this.waiting.delete(key); // its heap entry is skipped when it falls due
+  }
+
   /**
    * Schedules a retry of a failed key with per-key exponential backoff; never sooner than
    * `retryAfterMs` when given. Returns the delay chosen.

@@ -105,4 +105,18 @@ describe('WorkQueue under a changing concurrency limit', () => {
     expect(t.running.size).toBe(1);
     await t.q.shutdown({ drain: false });
   });
+
+  it('cancelAfter drops a delayed add, so a key woken early does not run again when it falls due', async () => {
+    const clock = new ManualClock();
+    const started: string[] = [];
+    const q = new WorkQueue({ name: 'cancel', clock, handler: async (key) => void started.push(key) });
+    q.start();
+    q.addAfter('a', 2_000);
+    q.addAfter('b', 2_000);
+    q.cancelAfter('a');
+    expect(q.scheduledAt('a')).toBeUndefined();
+    await clock.advance(2_500);
+    expect(started).toEqual(['b']);
+    await q.shutdown();
+  });
 });
