@@ -13,26 +13,25 @@ import { WorkQueue, objectKey, parseObjectKey, type WorkResult } from '../kube/w
 import { fixedConcurrency, type ConcurrencySource } from '../kube/concurrency-limit.ts';
 import type { OperatorMetrics } from '../observability/metrics.ts';
 import { isSingletonType } from '../domain/index.ts';
-import { referencedSecrets } from './channel-account/account-inputs.ts';
 import { ANNOTATIONS, MANAGED_BY_LABEL } from '../domain/annotations.ts';
 import { ChamanClients, CatalogCache, type ClientFactory } from './chaman-clients.ts';
 import { fromChaman } from './chaman-errors.ts';
 import { ChamanSenderKind } from './chaman-sender/chaman-sender-kind.ts';
 import type { HeldAccount } from './channel-account/channel-account-external.ts';
 import { ChannelAccountKind } from './channel-account/channel-account-kind.ts';
-import { isReadyForGeneration, mergeConditions, type Condition } from './driver/conditions.ts';
+import { isReadyForGeneration } from './driver/conditions.ts';
 import { INDEX, INDEX_KEY, InformerKubeStore, addIndexes, type Informers } from './kube-store.ts';
 import { ConvergedAccounts, SeenSenders } from './resync/list-resync.ts';
 import { NewSenderWaits, WAIT_MS as NEW_SENDER_WAIT_MS } from './new-sender-waits.ts';
 import { OwnWrites } from './own-writes.ts';
-import type { EventSink } from './driver/managed.ts';
 import type { KindContext, Settings } from './ports.ts';
-import type { ManagedObject } from './driver/managed.ts';
+import type { EventSink, ManagedObject } from './driver/managed.ts';
 import { ReconcileDriver, type DriverDeps } from './driver/reconcile-driver.ts';
 import { leaseName, ownsNamespace, shardAgreement, type Shard } from './sharding.ts';
 import { startOrder, type Queued } from './start-order.ts';
+import { grantStatus } from './grant/grant-status.ts';
 import { TenancyGate, refusedError } from './grant/tenancy-gate.ts';
-import { grantClaims } from '../domain/tenancy.ts';
+import { SenderResync } from './resync/sender-resync.ts';
 
 export interface OperatorOptions {
   kube: KubeClient;
@@ -121,8 +120,8 @@ export class Operator {
    */
   private readonly ownWrites = new OwnWrites();
   private readonly clients: ChamanClients;
-  private readonly chamanFor: KindContext['chamanFor'];
-  private readonly tenancy: TenancyGate;
+  /** The periodic resync of each sender, a small controller of its own in the same queue. */
+  private readonly resyncs: SenderResync;
   /** Aborted when the work must stop at once: shutdown past its deadline, or leadership lost. */
   private readonly work = new AbortController();
   private working = false;
@@ -172,7 +171,7 @@ export class Operator {
     this.informers.senders.on('delete', (s) => clients.forgetSender(s.metadata));
     this.informers.secrets.on('delete', (s) => clients.forgetSecret(s.metadata));
     const catalog = new CatalogCache(o.settings.resyncPeriodMs);
-    const tenancy = (this.tenancy = new TenancyGate(this.store, o.settings));
+    const tenancy = new TenancyGate(this.store, o.settings);
     const kinds: KindContext = {
       kube: this.store,
       // The one way to a Chaman client for a sender: a sender the tenancy check refuses gets none, on
@@ -188,7 +187,20 @@ export class Operator {
       tenancy,
       settings: o.settings,
     };
-    this.chamanFor = kinds.chamanFor;
+    this.resyncs = new SenderResync({
+      ...kinds,
+      chamanFor: kinds.chamanFor,
+      watchesSecret: (namespace, name) => this.informers.secrets.get(namespace, name) !== undefined,
+      enqueueSender: (namespace, name) => this.enqueueSender(namespace, name),
+      enqueueAccount: (account) => this.enqueueAccount(account),
+      nextBackoff: (key) => this.queue.nextBackoff(key),
+      resyncPeriodMs: o.settings.resyncPeriodMs,
+      reconcileTimeoutMs: o.settings.reconcileTimeoutMs,
+      stopSignal: this.work.signal,
+      metrics: o.metrics,
+      logger: o.logger,
+      now: this.now,
+    });
     const concurrency = typeof o.concurrency === 'number' ? fixedConcurrency(o.concurrency) : o.concurrency;
     o.metrics.workqueueConcurrencyLimit.set({ queue: 'chaman' }, concurrency.limit);
     concurrency.onChange((limit) => o.metrics.workqueueConcurrencyLimit.set({ queue: 'chaman' }, limit));
@@ -284,51 +296,7 @@ export class Operator {
    * spread, not bunched. A sender added later was just reconciled: its first resync is a period away.
    */
   private scheduleResync(s: ChamanSender, first: 'spread' | 'period'): void {
-    const period = this.o.settings.resyncPeriodMs;
-    const delay = first === 'spread' ? Math.random() * period : period * (0.9 + Math.random() * 0.2);
-    if (this.working && this.owns(s.metadata.namespace)) this.queue.addAfter(objectKey(s.metadata.namespace, s.metadata.name, RESYNC), delay);
-  }
-
-  /**
-   * One sender's resync: one list call finds which of its accounts differ from how they last converged,
-   * and only those are reconciled; the sender itself is reconciled too (its contact data). Skipped while
-   * Chaman showed the sender and all its accounts within the last half period (they were just created
-   * or read): it would learn nothing.
-   */
-  private async resync(key: string, sender: ChamanSender): Promise<WorkResult> {
-    const period = this.o.settings.resyncPeriodMs;
-    const next = period * (0.9 + Math.random() * 0.2);
-    const { uid = '', namespace = 'default', name } = sender.metadata;
-    const number = sender.spec.senderNumber;
-    const accounts = this.store.accountsOfSender(namespace, name);
-    // Secrets outside --secret-label-selector are not watched: their accounts look at them at each resync.
-    for (const a of accounts) if (referencedSecrets(a.spec).some((secret) => !this.informers.secrets.get(namespace, secret))) this.enqueueAccount(a);
-    const nowMs = this.now().getTime();
-    const since = nowMs - period / 2;
-    if (this.seenSenders.seenSince(uid, number, since) && this.converged.allSeenSince(number, accounts.map((a) => a.metadata.annotations?.[ANNOTATIONS.externalName]), since)) {
-      this.o.metrics.resyncs.inc({ outcome: 'skipped' });
-      this.o.logger.debug({ object: key }, 'resync skipped: Chaman was read within the last half period');
-      return { requeueAfterMs: next };
-    }
-    this.seenSenders.forget(uid); // its contact data is read again
-    this.enqueueSender(namespace, name);
-    if (accounts.length === 0 || !isReadyForGeneration(sender.status, sender.metadata.generation)) return { requeueAfterMs: next };
-    if (this.tenancy.senderRefusal(sender)) return { requeueAfterMs: next }; // its reconcile, queued above, says why
-    try {
-      const signal = AbortSignal.any([AbortSignal.timeout(this.o.settings.reconcileTimeoutMs), this.work.signal]);
-      const client = (await this.chamanFor(sender)).withSignal(signal);
-      const listed = await client.listAccounts(number);
-      const stale = this.converged.needingReconcile(number, accounts, listed, nowMs);
-      for (const a of stale) this.enqueueAccount(a);
-      this.o.metrics.resyncs.inc({ outcome: 'listed' });
-      this.o.logger.debug({ object: key, accounts: accounts.length, reconciling: stale.length }, 'resynced by list');
-      return { requeueAfterMs: next };
-    } catch (error) {
-      if (this.work.signal.aborted) return undefined;
-      this.o.metrics.resyncs.inc({ outcome: 'failed' });
-      this.o.logger.warn({ object: key, err: error }, 'resync by list failed; will retry');
-      return { requeueAfterMs: Math.min(next, this.queue.nextBackoff(key)), failed: true };
-    }
+    if (this.working && this.owns(s.metadata.namespace)) this.queue.addAfter(objectKey(s.metadata.namespace, s.metadata.name, RESYNC), this.resyncs.firstDelayMs(first));
   }
 
   /**
@@ -383,11 +351,8 @@ export class Operator {
 
   /** A grant's status: the senders it covers, and Ready. */
   private async writeGrantStatus(grant: ChamanSenderGrant): Promise<WorkResult> {
-    const claims = grantClaims(grant, [...this.informers.senders.values()], (ns) => this.store.namespaceLabels(ns));
-    const message = claims.length ? `Covers ${claims.length} ChamanSender(s).` : 'Covers no ChamanSender yet.';
-    const generation = grant.metadata.generation ?? 0;
-    const conditions = mergeConditions(grant.status?.conditions as Condition[] | undefined, [{ type: 'Ready', status: 'True', reason: 'Accepted', message }], generation, new Date());
-    await this.objects.applyStatus(RESOURCES.chamanSenderGrants, grant as never, { observedGeneration: generation, conditions, claims });
+    const status = grantStatus(grant, [...this.informers.senders.values()], (ns) => this.store.namespaceLabels(ns), this.now());
+    await this.objects.applyStatus(RESOURCES.chamanSenderGrants, grant as never, status as Record<string, unknown>);
     return undefined;
   }
 
@@ -531,7 +496,7 @@ export class Operator {
     }
     if (kind === RESYNC) {
       const sender = this.informers.senders.get(namespace, name);
-      return sender ? this.resync(key, sender) : undefined;
+      return sender ? this.resyncs.resync(key, sender) : undefined;
     }
     if (kind === SENDER) {
       const sender = this.informers.senders.get(namespace, name);
