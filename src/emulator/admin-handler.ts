@@ -3,7 +3,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { PROBLEM_CONTENT_TYPE } from '../chaman/problem.ts';
 import type { EmulatorContext } from './context.ts';
-import { ProblemError } from './backend.ts';
+import { ProblemError } from './problem-error.ts';
 import { NO_FAULTS, mergeFaults } from './faults.ts';
 import { problemReply, readJson, send } from './http-io.ts';
 

@@ -2,8 +2,8 @@
 // the backend. Every request is logged (no headers, no bodies) and recorded in the request log.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { PROBLEM_CONTENT_TYPE } from '../chaman/problem.ts';
-import { ProblemError } from './backend.ts';
-import type { Reply } from './backend.ts';
+import { ProblemError } from './problem-error.ts';
+import type { Reply } from './problem-error.ts';
 import type { EmulatorContext } from './context.ts';
 import { mayManage, type Credential, type Credentials } from './credentials.ts';
 import { decideFault } from './faults.ts';

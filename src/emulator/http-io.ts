@@ -3,8 +3,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { PROBLEM_CONTENT_TYPE, makeProblem } from '../chaman/problem.ts';
 import type { Problem, ProblemCode } from '../chaman/problem.ts';
-import { ProblemError } from './backend.ts';
-import type { Reply } from './backend.ts';
+import { ProblemError } from './problem-error.ts';
+import type { Reply } from './problem-error.ts';
 
 const MAX_BODY_BYTES = 1024 * 1024;
 export const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
