@@ -3,7 +3,7 @@
 // Field names are request-body paths (`password`, `certificates[0].content`, `permissions[1]`).
 import { checkCertificateCount } from './account-rules.ts';
 import { checkPermissions } from './catalog.ts';
-import { checkCertificate } from './certificate.ts';
+import { checkCertificate } from './certificate-rules.ts';
 import { checkFtpPassword, checkUsername } from './credentials.ts';
 import { error, joinField } from './findings.ts';
 import { checkSshPublicKey } from './ssh.ts';

@@ -30,25 +30,26 @@ export {
   checkFtpPassword,
 } from './credentials.ts';
 export {
-  ALLOWED_RSA_SIZES,
-  ALLOWED_EC_CURVES,
-  ALLOWED_SIGNATURE_HASHES,
   CertificateFormatError,
   detectCertificateFormat,
   containsPrivateKey,
-  inspectCertificate,
-  toDer,
-  certificateDetails,
+  formatProblem,
+  MAX_CERTIFICATE_FILE_BYTES,
+  MAX_PEM_BLOCKS,
+} from './certificate-format.ts';
+export { inspectCertificate, toDer, certificateDetails } from './certificate.ts';
+export {
+  ALLOWED_RSA_SIZES,
+  ALLOWED_EC_CURVES,
+  ALLOWED_SIGNATURE_HASHES,
   checkCertificate,
   checkCertificateKey,
   checkCertificateSignature,
   checkCertificateIssuer,
   checkCertificateValidity,
-  formatProblem,
-  MAX_CERTIFICATE_FILE_BYTES,
-  MAX_PEM_BLOCKS,
-} from './certificate.ts';
-export type { CertificateFormat, InspectedCertificate, KeyType } from './certificate.ts';
+} from './certificate-rules.ts';
+export type { CertificateFormat } from './certificate-format.ts';
+export type { InspectedCertificate, KeyType } from './certificate.ts';
 export { MAX_SSH_PUBLIC_KEY_BYTES, SSH_RSA_MIN_BITS, SshKeyFormatError, checkSshPublicKey, toRfc4716, sameSshPublicKey } from './ssh.ts';
 export type { SshPublicKeyInfo } from './ssh.ts';
 export {
