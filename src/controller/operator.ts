@@ -12,15 +12,15 @@ import { informerMetricsHooks, queueMetricsHooks } from '../kube/index.ts';
 import { WorkQueue, objectKey, parseObjectKey, type WorkResult } from '../kube/work-queue.ts';
 import { fixedConcurrency, type ConcurrencySource } from '../kube/concurrency-limit.ts';
 import type { OperatorMetrics } from '../observability/metrics.ts';
-import { isSingletonType } from '../domain/index.ts';
-import { ANNOTATIONS, MANAGED_BY_LABEL } from '../domain/annotations.ts';
+import { MANAGED_BY_LABEL } from '../domain/annotations.ts';
 import { ChamanClients, CatalogCache, type ClientFactory } from './chaman-clients.ts';
 import { fromChaman } from './chaman-errors.ts';
 import { ChamanSenderKind } from './chaman-sender/chaman-sender-kind.ts';
 import type { HeldAccount } from './channel-account/channel-account-external.ts';
 import { ChannelAccountKind } from './channel-account/channel-account-kind.ts';
 import { isReadyForGeneration } from './driver/conditions.ts';
-import { INDEX, INDEX_KEY, InformerKubeStore, addIndexes, type Informers } from './kube-store.ts';
+import { wireEventHandlers } from './event-handlers.ts';
+import { InformerKubeStore, addIndexes, type Informers } from './kube-store.ts';
 import { ConvergedAccounts, SeenSenders } from './resync/list-resync.ts';
 import { NewSenderWaits, WAIT_MS as NEW_SENDER_WAIT_MS } from './new-sender-waits.ts';
 import { OwnWrites } from './own-writes.ts';
@@ -78,26 +78,6 @@ function typed<T extends KubeObject>(rt: ResourceType) {
     obj.kind = rt.kind;
     return obj;
   };
-}
-
-/** A change the reconciler must act on: the spec (generation), annotations (pause, adoption, requests) or deletion. */
-function specOrIntentChanged(old: KubeObject, next: KubeObject): boolean {
-  return (
-    old.metadata.generation !== next.metadata.generation ||
-    old.metadata.deletionTimestamp !== next.metadata.deletionTimestamp ||
-    JSON.stringify(old.metadata.annotations ?? {}) !== JSON.stringify(next.metadata.annotations ?? {})
-  );
-}
-
-/** chaman.io/reconcile-requested-at changed: the user asks for a fresh look at Chaman. */
-function reconcileRequested(old: KubeObject, next: KubeObject): boolean {
-  return old.metadata.annotations?.[ANNOTATIONS.reconcileRequestedAt] !== next.metadata.annotations?.[ANNOTATIONS.reconcileRequestedAt];
-}
-
-/** What accounts wait on: whether their sender is Ready for its generation. */
-function readiness(s: ChamanSender): string {
-  const ready = s.status?.conditions?.find((c) => c.type === 'Ready');
-  return `${ready?.status}/${ready?.observedGeneration === s.metadata.generation}`;
 }
 
 export class Operator {
@@ -361,123 +341,17 @@ export class Operator {
   }
 
   private wireEvents(): void {
-    const { senders, accounts, secrets, configMaps } = this.informers;
-    const accountsOf = (namespace: string | undefined, senderName: string) => accounts.byIndex(INDEX.accountsBySender, INDEX_KEY.inNamespace(namespace, senderName));
-    const wakeAccountsOf = (s: ChamanSender) => {
-      for (const a of accountsOf(s.metadata.namespace, s.metadata.name)) this.enqueueAccount(a);
-    };
-    const onSender = (s: ChamanSender) => {
-      this.enqueueSender(s.metadata.namespace, s.metadata.name);
-      wakeAccountsOf(s); // accounts wait for their sender (SenderNotReady)
-    };
-    // Tenancy: a sender's standing depends on the other senders of its number and on the grants.
-    const onSenderComeOrGone = (s: ChamanSender) => {
-      onSender(s);
-      for (const other of senders.byIndex(INDEX.sendersByNumber, s.spec.senderNumber)) {
-        // Not itself again: queued a second time while already running, it would run twice.
-        if (other.metadata.uid !== s.metadata.uid) this.enqueueSender(other.metadata.namespace, other.metadata.name);
-      }
-      this.enqueueGrants();
-    };
-    senders
-      .on('add', (s) => {
-        onSenderComeOrGone(s);
-        this.scheduleResync(s, 'period');
-      })
-      .on('update', (old, s) => {
-        if (reconcileRequested(old, s)) this.seenSenders.forget(s.metadata.uid ?? '');
-        this.ownWrites.unlessEcho(s.metadata.uid ?? '', s.metadata.resourceVersion, () => {
-          if (specOrIntentChanged(old, s)) this.enqueueSender(s.metadata.namespace, s.metadata.name);
-        });
-        if (readiness(old) !== readiness(s)) {
-          this.releaseAccountsWaitingFor(s);
-          wakeAccountsOf(s);
-        }
-        if (old.metadata.deletionTimestamp !== s.metadata.deletionTimestamp) onSenderComeOrGone(s);
-      })
-      .on('delete', (s) => {
-        this.seenSenders.forget(s.metadata.uid ?? '');
-        this.ownWrites.forget(s.metadata.uid ?? '');
-        this.releaseAccountsWaitingFor(s);
-        onSenderComeOrGone(s);
-      });
-    const allSenders = () => senders.forEach((s) => this.enqueueSender(s.metadata.namespace, s.metadata.name));
-    this.informers.grants
-      ?.on('add', allSenders)
-      .on('update', (old, g) => {
-        if (old.metadata.generation !== g.metadata.generation) allSenders();
-      })
-      .on('delete', allSenders);
-    this.informers.grants?.on('add', (g) => this.enqueueGrant(g.metadata.name)).on('update', (_o, g) => this.enqueueGrant(g.metadata.name));
-    this.informers.namespaces?.on('update', (old, ns) => {
-      if (JSON.stringify(old.metadata.labels ?? {}) === JSON.stringify(ns.metadata.labels ?? {})) return;
-      senders.forEach((s) => this.enqueueSender(s.metadata.namespace, s.metadata.name), ns.metadata.name);
-      this.enqueueGrants();
+    wireEventHandlers(this.informers, {
+      enqueueSender: (namespace, name) => this.enqueueSender(namespace, name),
+      enqueueAccount: (a) => this.enqueueAccount(a),
+      enqueueGrant: (name) => this.enqueueGrant(name),
+      enqueueGrants: () => this.enqueueGrants(),
+      scheduleResync: (sender) => this.scheduleResync(sender, 'period'),
+      releaseAccountsWaitingFor: (sender) => this.releaseAccountsWaitingFor(sender),
+      ownWrites: this.ownWrites,
+      seenSenders: this.seenSenders,
+      converged: this.converged,
     });
-
-    // One Chaman account, one ChannelAccount: when a claim comes or goes, the other claimers look again.
-    const wakeClaimers = (a: ChannelAccount) => {
-      const id = a.metadata.annotations?.[ANNOTATIONS.externalName];
-      if (!id) return;
-      for (const other of accounts.byIndex(INDEX.accountsByExternalName, INDEX_KEY.claim(a.metadata.namespace, a.spec.senderRef.name, id))) {
-        if (other.metadata.uid !== a.metadata.uid) this.enqueueAccount(other);
-      }
-    };
-    /** What Chaman last showed of the account is no longer trusted: its next reconcile reads it. */
-    const forgetSeen = (a: ChannelAccount) => {
-      const sender = senders.get(a.metadata.namespace, a.spec.senderRef.name);
-      const id = a.metadata.annotations?.[ANNOTATIONS.externalName];
-      if (sender && id) this.converged.forget(sender.spec.senderNumber, id);
-    };
-    const onAccountAddedOrGone = (a: ChannelAccount) => {
-      this.enqueueAccount(a);
-      wakeClaimers(a);
-      this.enqueueSender(a.metadata.namespace, a.spec.senderRef.name); // counts, finalizer release
-      // R2: when a singleton rival comes or goes, the others may proceed. Other types have no rivals.
-      if (!isSingletonType(a.spec.type)) return;
-      for (const rival of accountsOf(a.metadata.namespace, a.spec.senderRef.name)) {
-        if (rival.spec.type === a.spec.type && rival.metadata.uid !== a.metadata.uid) this.enqueueAccount(rival);
-      }
-    };
-    accounts
-      .on('add', onAccountAddedOrGone)
-      .on('update', (old, a) => {
-        if (reconcileRequested(old, a)) forgetSeen(a);
-        if (old.metadata.deletionTimestamp !== a.metadata.deletionTimestamp) return onAccountAddedOrGone(a);
-        // Our own writes come back as updates: they need no reconcile (status writes change no intent).
-        this.ownWrites.unlessEcho(a.metadata.uid ?? '', a.metadata.resourceVersion, () => {
-          if (!specOrIntentChanged(old, a)) return;
-          this.enqueueAccount(a);
-          wakeClaimers(old);
-          wakeClaimers(a);
-        });
-      })
-      .on('delete', (a) => {
-        this.ownWrites.forget(a.metadata.uid ?? '');
-        onAccountAddedOrGone(a);
-        forgetSeen(a);
-      });
-
-    const onSecret = (s: KubeObject) => {
-      const ref = INDEX_KEY.inNamespace(s.metadata.namespace, s.metadata.name ?? '');
-      for (const a of accounts.byIndex(INDEX.accountsBySecret, ref)) this.enqueueAccount(a);
-      for (const sender of senders.byIndex(INDEX.sendersByCredentials, ref)) onSender(sender);
-    };
-    secrets
-      .on('add', onSecret)
-      .on('update', (old, s) => {
-        if (old.metadata.resourceVersion !== s.metadata.resourceVersion) onSecret(s);
-      })
-      .on('delete', onSecret);
-
-    const onConfigMap = (cm: KubeObject) => {
-      for (const ref of cm.metadata.ownerReferences ?? []) {
-        if (ref.kind !== ACCOUNT) continue;
-        const owner = accounts.get(cm.metadata.namespace, ref.name);
-        if (owner) this.enqueueAccount(owner);
-      }
-    };
-    configMaps.on('update', (_old, cm) => onConfigMap(cm)).on('delete', onConfigMap);
   }
 
   /**
