@@ -1,7 +1,10 @@
 // KubeStore on the informers (reads) and KubeObjects (writes): the Kubernetes side of the ports.
 import type { ChamanSender, ChamanSenderGrant, ChamanSenderStatus, ChannelAccount, ChannelAccountStatus } from '../api/types.generated.ts';
-import { RESOURCES, isNotFound, type KubeObject } from '../kube/client.ts';
-import type { Informer } from '../kube/informer.ts';
+import type { Logger } from 'pino';
+import { RESOURCES, apiVersionOf, isNotFound, type KubeClient, type KubeObject, type ResourceType } from '../kube/client.ts';
+import { informerMetricsHooks } from '../kube/index.ts';
+import { Informer } from '../kube/informer.ts';
+import type { OperatorMetrics } from '../observability/metrics.ts';
 import type { KubeObjects } from '../kube/objects.ts';
 import { referencedSecrets } from './channel-account/account-inputs.ts';
 import { ANNOTATIONS, FINALIZER, MANAGED_BY_LABEL } from '../domain/annotations.ts';
@@ -151,4 +154,48 @@ export class InformerKubeStore implements KubeStore {
       );
     }
   }
+}
+
+/** Objects in lists come without apiVersion and kind; owner references and status applies need them. */
+function typed<T extends KubeObject>(rt: ResourceType) {
+  return (obj: T): T => {
+    obj.apiVersion = apiVersionOf(rt);
+    obj.kind = rt.kind;
+    return obj;
+  };
+}
+
+/** The operator's informers: senders and accounts whole, Secrets and its own ConfigMaps as metadata, and grants and namespace labels when grants are required. */
+export function createInformers(
+  client: KubeClient,
+  namespaces: readonly string[],
+  metrics: OperatorMetrics,
+  logger: Logger,
+  o: { requireSenderGrant: boolean; secretLabelSelector?: string },
+): Informers {
+  const restart = (resource: string) => informerMetricsHooks(metrics, resource);
+  const common = { client, namespaces, logger };
+  const accounts = new Informer<ChannelAccount & KubeObject>({ ...common, resource: RESOURCES.channelAccounts, transform: typed(RESOURCES.channelAccounts), hooks: restart('channelaccounts') });
+  const senders = new Informer<ChamanSender & KubeObject>({ ...common, resource: RESOURCES.chamanSenders, transform: typed(RESOURCES.chamanSenders), hooks: restart('chamansenders') });
+  addIndexes(accounts, senders);
+  // Grants and namespace labels matter only when grants are required (and need cluster-wide RBAC).
+  const tenancyInformers = o.requireSenderGrant
+    ? {
+        grants: new Informer<ChamanSenderGrant & KubeObject>({ ...common, namespaces: [], resource: RESOURCES.chamanSenderGrants, transform: typed(RESOURCES.chamanSenderGrants), hooks: restart('chamansendergrants') }),
+        namespaces: new Informer({ ...common, namespaces: [], resource: RESOURCES.namespaces, metadataOnly: true, hooks: restart('namespaces') }),
+      }
+    : {};
+  return {
+    senders,
+    accounts,
+    secrets: new Informer({ ...common, resource: RESOURCES.secrets, metadataOnly: true, ...(o.secretLabelSelector ? { labelSelector: o.secretLabelSelector } : {}), hooks: restart('secrets') }),
+    configMaps: new Informer({
+      ...common,
+      resource: RESOURCES.configMaps,
+      metadataOnly: true,
+      labelSelector: Object.entries(MANAGED_BY_LABEL).map(([k, v]) => `${k}=${v}`).join(','),
+      hooks: restart('configmaps'),
+    }),
+    ...tenancyInformers,
+  };
 }

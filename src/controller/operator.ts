@@ -3,16 +3,15 @@
 import type { Logger } from 'pino';
 import type { ChamanSender, ChamanSenderGrant, ChannelAccount } from '../api/types.generated.ts';
 import type { ChamanClient, ChamanSenderInfo } from '../chaman/types.ts';
-import { RESOURCES, apiVersionOf, type KubeClient, type KubeObject, type ResourceType } from '../kube/client.ts';
+import { RESOURCES, type KubeClient, type KubeObject } from '../kube/client.ts';
 import { EventRecorder } from '../kube/events.ts';
 import { Informer } from '../kube/informer.ts';
 import { LeaderElector } from '../kube/leader-election.ts';
 import { KubeObjects } from '../kube/objects.ts';
-import { informerMetricsHooks, queueMetricsHooks } from '../kube/index.ts';
+import { queueMetricsHooks } from '../kube/index.ts';
 import { WorkQueue, objectKey, parseObjectKey, type WorkResult } from '../kube/work-queue.ts';
 import { fixedConcurrency, type ConcurrencySource } from '../kube/concurrency-limit.ts';
 import type { OperatorMetrics } from '../observability/metrics.ts';
-import { MANAGED_BY_LABEL } from '../domain/annotations.ts';
 import { ChamanClients, CatalogCache, type ClientFactory } from './chaman-clients.ts';
 import { fromChaman } from './chaman-errors.ts';
 import { ChamanSenderKind } from './chaman-sender/chaman-sender-kind.ts';
@@ -20,7 +19,7 @@ import type { HeldAccount } from './channel-account/channel-account-external.ts'
 import { ChannelAccountKind } from './channel-account/channel-account-kind.ts';
 import { isReadyForGeneration } from './driver/conditions.ts';
 import { wireEventHandlers } from './event-handlers.ts';
-import { InformerKubeStore, addIndexes, type Informers } from './kube-store.ts';
+import { InformerKubeStore, createInformers, type Informers } from './kube-store.ts';
 import { ConvergedAccounts, SeenSenders } from './resync/list-resync.ts';
 import { NewSenderWaits, WAIT_MS as NEW_SENDER_WAIT_MS } from './new-sender-waits.ts';
 import { OwnWrites } from './own-writes.ts';
@@ -71,12 +70,25 @@ const ACCOUNT = 'ChannelAccount';
 const RESYNC = 'Resync';
 const GRANT = 'ChamanSenderGrant';
 
-/** Objects in lists come without apiVersion and kind; owner references and status applies need them. */
-function typed<T extends KubeObject>(rt: ResourceType) {
-  return (obj: T): T => {
-    obj.apiVersion = apiVersionOf(rt);
-    obj.kind = rt.kind;
-    return obj;
+/**
+ * What the kinds need. The one way to a Chaman client for a sender is `chamanFor`: a sender the
+ * tenancy check refuses gets none, on every path (sender, account, resync, deletion), whatever its
+ * last written status says.
+ */
+function kindContext(o: OperatorOptions, store: InformerKubeStore, clients: ChamanClients, memory: Pick<KindContext, 'converged' | 'seenSenders'>): KindContext {
+  const catalog = new CatalogCache(o.settings.resyncPeriodMs);
+  const tenancy = new TenancyGate(store, o.settings);
+  return {
+    kube: store,
+    chamanFor: (sender) => {
+      const refusal = tenancy.senderRefusal(sender);
+      if (refusal) return Promise.reject(refusedError(refusal));
+      return clients.forSender(sender);
+    },
+    catalog: (client, signal, type) => catalog.get(client, signal, type),
+    ...memory,
+    tenancy,
+    settings: o.settings,
   };
 }
 
@@ -110,31 +122,7 @@ export class Operator {
   constructor(o: OperatorOptions) {
     this.o = o;
     this.now = o.now ?? (() => new Date());
-    const restart = (resource: string) => informerMetricsHooks(o.metrics, resource);
-    const common = { client: o.kube, namespaces: o.namespaces, logger: o.logger };
-    const accounts = new Informer<ChannelAccount & KubeObject>({ ...common, resource: RESOURCES.channelAccounts, transform: typed(RESOURCES.channelAccounts), hooks: restart('channelaccounts') });
-    const senders = new Informer<ChamanSender & KubeObject>({ ...common, resource: RESOURCES.chamanSenders, transform: typed(RESOURCES.chamanSenders), hooks: restart('chamansenders') });
-    addIndexes(accounts, senders);
-    // Grants and namespace labels matter only when grants are required (and need cluster-wide RBAC).
-    const tenancyInformers = o.settings.requireSenderGrant
-      ? {
-          grants: new Informer<ChamanSenderGrant & KubeObject>({ ...common, namespaces: [], resource: RESOURCES.chamanSenderGrants, transform: typed(RESOURCES.chamanSenderGrants), hooks: restart('chamansendergrants') }),
-          namespaces: new Informer({ ...common, namespaces: [], resource: RESOURCES.namespaces, metadataOnly: true, hooks: restart('namespaces') }),
-        }
-      : {};
-    this.informers = {
-      senders,
-      accounts,
-      secrets: new Informer({ ...common, resource: RESOURCES.secrets, metadataOnly: true, ...(o.secretLabelSelector ? { labelSelector: o.secretLabelSelector } : {}), hooks: restart('secrets') }),
-      configMaps: new Informer({
-        ...common,
-        resource: RESOURCES.configMaps,
-        metadataOnly: true,
-        labelSelector: Object.entries(MANAGED_BY_LABEL).map(([k, v]) => `${k}=${v}`).join(','),
-        hooks: restart('configmaps'),
-      }),
-      ...tenancyInformers,
-    };
+    this.informers = createInformers(o.kube, o.namespaces, o.metrics, o.logger, { requireSenderGrant: o.settings.requireSenderGrant, ...(o.secretLabelSelector ? { secretLabelSelector: o.secretLabelSelector } : {}) });
     this.objects = new KubeObjects(o.kube);
     this.store = new InformerKubeStore(this.informers, this.objects);
     const recorder = new EventRecorder({
@@ -150,23 +138,7 @@ export class Operator {
     // A deleted sender or Secret takes its Chaman client, and the credential in it, along (issue 16 item 8).
     this.informers.senders.on('delete', (s) => clients.forgetSender(s.metadata));
     this.informers.secrets.on('delete', (s) => clients.forgetSecret(s.metadata));
-    const catalog = new CatalogCache(o.settings.resyncPeriodMs);
-    const tenancy = new TenancyGate(this.store, o.settings);
-    const kinds: KindContext = {
-      kube: this.store,
-      // The one way to a Chaman client for a sender: a sender the tenancy check refuses gets none, on
-      // every path (sender, account, resync, deletion), whatever its last written status says.
-      chamanFor: (sender) => {
-        const refusal = tenancy.senderRefusal(sender);
-        if (refusal) return Promise.reject(refusedError(refusal));
-        return clients.forSender(sender);
-      },
-      catalog: (client, signal, type) => catalog.get(client, signal, type),
-      converged: this.converged,
-      seenSenders: this.seenSenders,
-      tenancy,
-      settings: o.settings,
-    };
+    const kinds = kindContext(o, this.store, clients, { converged: this.converged, seenSenders: this.seenSenders });
     this.resyncs = new SenderResync({
       ...kinds,
       chamanFor: kinds.chamanFor,
@@ -193,7 +165,18 @@ export class Operator {
         onRetry: (object, delayMs, error) => o.logger.info({ object, delayMs, err: error }, 'reconcile will be retried'),
       }),
     });
-    const deps: DriverDeps = {
+    const deps = this.driverDeps(events);
+    this.senderDriver = new ReconcileDriver(new ChamanSenderKind(kinds), deps);
+    this.accountDriver = new ReconcileDriver(new ChannelAccountKind(kinds), deps);
+    this.wireEvents();
+    // Each shard exports the objects it works on, so a sum over the replicas counts each object once.
+    const mine = <T extends KubeObject>(informer: Informer<T>) => () => [...informer.values()].filter((obj) => this.owns(obj.metadata.namespace));
+    o.metrics.observeObjects(o.shard && o.shard.count > 1 ? { senders: mine(this.informers.senders), accounts: mine(this.informers.accounts) } : { senders: () => this.informers.senders.values(), accounts: () => this.informers.accounts.values() });
+    if (o.leaderElection) this.elector = this.createElector(o.leaderElection);
+  }
+  /** The driver's ports: metadata writes (their echoes marked as own writes), events, metrics, the queue's backoff. */
+  private driverDeps(events: EventSink): DriverDeps {
+    return {
       updateMetadata: async (object, change) => {
         const uid = object.metadata.uid ?? '';
         let written: ManagedObject | undefined;
@@ -206,45 +189,42 @@ export class Operator {
         }
       },
       events,
-      metrics: o.metrics,
-      logger: o.logger,
+      metrics: this.o.metrics,
+      logger: this.o.logger,
       now: this.now,
-      reconcileTimeoutMs: o.settings.reconcileTimeoutMs,
+      reconcileTimeoutMs: this.o.settings.reconcileTimeoutMs,
       stopSignal: this.work.signal,
       translateError: fromChaman,
       backoff: (key, hintMs) => this.queue.nextBackoff(key, hintMs),
     };
-    this.senderDriver = new ReconcileDriver(new ChamanSenderKind(kinds), deps);
-    this.accountDriver = new ReconcileDriver(new ChannelAccountKind(kinds), deps);
-    this.wireEvents();
-    // Each shard exports the objects it works on, so a sum over the replicas counts each object once.
-    const mine = <T extends KubeObject>(informer: Informer<T>) => () => [...informer.values()].filter((obj) => this.owns(obj.metadata.namespace));
-    o.metrics.observeObjects(o.shard && o.shard.count > 1 ? { senders: mine(this.informers.senders), accounts: mine(this.informers.accounts) } : { senders: () => this.informers.senders.values(), accounts: () => this.informers.accounts.values() });
-    if (o.leaderElection) {
-      this.elector = new LeaderElector({
-        client: o.kube,
-        namespace: o.leaderElection.namespace,
-        name: leaseName(o.leaderElection.name, o.shard),
-        agreement: shardAgreement(o.leaderElection.name, o.shard),
-        identity: o.identity,
-        onStartedLeading: () => {
-          o.metrics.leader.set({}, 1);
-          o.logger.info('became leader');
-          this.startWork();
-        },
-        onStoppedLeading: () => {
-          o.metrics.leader.set({}, 0);
-          if (this.stopping) return; // we released the Lease ourselves
-          // Stop acting at once: another replica may take the Lease once it expires.
-          o.logger.error('lost leadership: stopping all work');
-          this.work.abort(new Error('leadership lost'));
-          void this.queue.shutdown({ drain: false });
-          o.onLostLeadership?.();
-        },
-        onError: (err) => o.logger.warn({ err }, 'leader election error'),
-      });
-    }
   }
+
+  /** The Lease (per shard) that decides which replica works; losing it stops all work at once. */
+  private createElector(leaderElection: NonNullable<OperatorOptions['leaderElection']>): LeaderElector {
+    return new LeaderElector({
+      client: this.o.kube,
+      namespace: leaderElection.namespace,
+      name: leaseName(leaderElection.name, this.o.shard),
+      agreement: shardAgreement(leaderElection.name, this.o.shard),
+      identity: this.o.identity,
+      onStartedLeading: () => {
+        this.o.metrics.leader.set({}, 1);
+        this.o.logger.info('became leader');
+        this.startWork();
+      },
+      onStoppedLeading: () => {
+        this.o.metrics.leader.set({}, 0);
+        if (this.stopping) return; // we released the Lease ourselves
+        // Stop acting at once: another replica may take the Lease once it expires.
+        this.o.logger.error('lost leadership: stopping all work');
+        this.work.abort(new Error('leadership lost'));
+        void this.queue.shutdown({ drain: false });
+        this.o.onLostLeadership?.();
+      },
+      onError: (err) => this.o.logger.warn({ err }, 'leader election error'),
+    });
+  }
+
 
   /** Readiness: every informer has listed once. */
   synced(): boolean {
