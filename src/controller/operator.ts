@@ -30,7 +30,7 @@ import { leaseName, ownsNamespace, shardAgreement, type Shard } from './sharding
 import { startOrder, type Queued } from './start-order.ts';
 import { grantStatus } from './grant/grant-status.ts';
 import { TenancyGate, refusedError } from './grant/tenancy-gate.ts';
-import { SenderResync } from './resync/sender-resync.ts';
+import { SenderResync } from './sender-resync.ts';
 
 export interface OperatorOptions {
   kube: KubeClient;

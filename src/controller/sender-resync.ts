@@ -3,15 +3,15 @@
 // data). A small controller of its own, keyed `Resync/ns/name` in the shared work queue, which owns
 // its retry and backoff.
 import type { Logger } from 'pino';
-import type { ChamanSender, ChannelAccount } from '../../api/types.generated.ts';
-import type { ChamanClient } from '../../chaman/types.ts';
-import { ANNOTATIONS } from '../../domain/annotations.ts';
-import type { WorkResult } from '../../kube/work-queue.ts';
-import type { OperatorMetrics } from '../../observability/metrics.ts';
-import { referencedSecrets } from '../channel-account/account-inputs.ts';
-import { isReadyForGeneration } from '../driver/conditions.ts';
-import type { KubeStore, Tenancy } from '../ports.ts';
-import type { ConvergedAccounts, SeenSenders } from './list-resync.ts';
+import type { ChamanSender, ChannelAccount } from '../api/types.generated.ts';
+import type { ChamanClient } from '../chaman/types.ts';
+import { ANNOTATIONS } from '../domain/annotations.ts';
+import type { WorkResult } from '../kube/work-queue.ts';
+import type { OperatorMetrics } from '../observability/metrics.ts';
+import { referencedSecrets } from './channel-account/account-inputs.ts';
+import { isReadyForGeneration } from './driver/conditions.ts';
+import type { KubeStore, Tenancy } from './ports.ts';
+import type { ConvergedAccounts, SeenSenders } from './resync/list-resync.ts';
 
 export interface SenderResyncDeps {
   kube: KubeStore;
