@@ -1,6 +1,6 @@
 // What the API server refuses for size, checked offline: a document over its request-body limit, and a
 // Secret or ConfigMap holding more than 1 MiB of data.
-import type { LoadedManifests, OversizeDocument } from './load.ts';
+import type { LoadedManifests, OversizeDocument } from './manifests.ts';
 
 /**
  * The largest request body the API server accepts (k8s.io/apiserver MaxRequestBodyBytes, 3 MiB): a
