@@ -12,6 +12,8 @@ import { systemClock, type Clock, type TimerHandle } from './clock.ts';
 import { fixedConcurrency, type ConcurrencySource } from './concurrency-limit.ts';
 import { DelayHeap } from './delay-heap.ts';
 
+export { objectKey, parseObjectKey } from './object-key.ts';
+
 /**
  * What a handler may return: nothing, or when to run the key again. `failed` says the run failed
  * and was handled (its status written): the key's failure count grows, so its backoff does too.
@@ -61,26 +63,6 @@ export interface WorkQueueOptions {
 export function retryAfterHint(error: unknown): number | undefined {
   const v = (error as { retryAfterMs?: unknown } | null)?.retryAfterMs;
   return typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : undefined;
-}
-
-/** Builds the key of a namespaced object: `namespace/name`, with an optional `Kind:` prefix. */
-export function objectKey(namespace: string | undefined, name: string, kind?: string): string {
-  const nn = namespace ? `${namespace}/${name}` : name;
-  return kind ? `${kind}:${nn}` : nn;
-}
-
-/** Inverse of objectKey. */
-export function parseObjectKey(key: string): { kind?: string; namespace?: string; name: string } {
-  let rest = key;
-  let kind: string | undefined;
-  const colon = rest.indexOf(':');
-  if (colon >= 0) {
-    kind = rest.slice(0, colon);
-    rest = rest.slice(colon + 1);
-  }
-  const slash = rest.indexOf('/');
-  if (slash < 0) return { kind, name: rest };
-  return { kind, namespace: rest.slice(0, slash), name: rest.slice(slash + 1) };
 }
 
 const MAX_TIMER_MS = 2 ** 31 - 1;
