@@ -143,13 +143,20 @@ export class LeaderElector {
     }
   }
 
-  /** Fires at lastRenew + renewDeadline: leadership ends then, even if a renewal is still hanging. */
-  private armDeadline(): void {
+  /**
+   * Fires at lastRenew + renewDeadline: leadership ends then, even if a renewal is still hanging. A
+   * timer can fire a fraction of a millisecond before its delay has passed on the monotonic clock
+   * (Node rounds its start to the loop's millisecond): then it waits out the rest instead of giving up.
+   */
+  private armDeadline(delayMs = this.o.renewDeadlineMs): void {
     const { clock } = this.o;
     clock.clearTimeout(this.deadlineTimer);
     this.deadlineTimer = clock.setTimeout(() => {
-      if (this.holding && !this.stopped && clock.elapsed() - this.lastRenew >= this.o.renewDeadlineMs) this.lose();
-    }, this.o.renewDeadlineMs);
+      if (!this.holding || this.stopped) return;
+      const left = this.lastRenew + this.o.renewDeadlineMs - clock.elapsed();
+      if (left <= 0) this.lose();
+      else this.armDeadline(Math.max(1, left));
+    }, delayMs);
   }
 
   /** client-go stops here: a replica that lost the lease must not campaign and act again. */

@@ -183,8 +183,9 @@ it('a leader cut off from the API server stops its work before the standby takes
       if ((await scrape(standby.metricsUrl, 'chaman_leader')) === 1) tookOverAt = Date.now() - cutAt;
       return tookOverAt !== undefined;
     }, 40_000, 100);
-    // When the leader stopped, by its own log line's time: the test's polling can lag on a loaded machine.
-    const lostLine = leader.output.join('').split('\n').find((line) => line.includes('lost leadership'));
+    // When the leader stopped, by its own log line's time: the test's polling, and the pipe that carries
+    // the leader's output, can lag on a loaded machine.
+    const lostLine = await waitFor('the leader logged its loss', async () => leader.output.join('').split('\n').find((line) => line.includes('lost leadership')), 10_000, 100);
     const lostAt = lostLine ? Date.parse((JSON.parse(lostLine) as { time: string }).time) - cutAt : undefined;
     expect(lostAt).toBeDefined();
     expect(lostAt!).toBeLessThan(tookOverAt!);

@@ -143,6 +143,28 @@ describe('LeaderElector', () => {
     await b.stop({ release: false });
   });
 
+  it("a renew deadline timer that fires a little early (as Node's can, against performance.now) still ends leadership", async () => {
+    // Node rounds a timer's start to the loop's millisecond: it may fire up to 1 ms before the delay has passed by the monotonic clock.
+    class EarlyClock extends ManualClock {
+      override setTimeout(fn: () => void, ms: number) {
+        return super.setTimeout(fn, Math.max(0, ms - 0.5));
+      }
+    }
+    const clock = new EarlyClock();
+    const server = new LeaseServer();
+    const log: string[] = [];
+    const link = new Link(server);
+    const a = elector(link, clock, 'a', log);
+    a.start();
+    await clock.advance(1);
+    expect(a.isLeader()).toBe(true);
+    link.hang = true; // its renewals never answer, so only the deadline timer can end leadership
+    await clock.advance(12_000);
+    expect(a.isLeader()).toBe(false);
+    expect(log).toContain('a stopped');
+    await a.stop({ release: false });
+  });
+
   it('refuses inconsistent timings', () => {
     expect(() => new LeaderElector({ client: {} as never, namespace: 'n', name: 'l', identity: 'i', leaseDurationMs: 5_000, renewDeadlineMs: 10_000 })).toThrow(/leaseDuration > renewDeadline/);
   });
