@@ -21,6 +21,7 @@ import { createLogger } from '../observability/logger.ts';
 import { createOperatorMetrics } from '../observability/metrics.ts';
 import { startObservabilityServer, type ObservabilityServer } from '../observability/server.ts';
 import { accountsTable, sendersTable } from './table.ts';
+import { isReadyForGeneration } from '../controller/driver/conditions.ts';
 
 const USAGE = `Usage: chaman-operator demo [--dir DIR] [--timeout 120s]
 
@@ -36,7 +37,7 @@ async function list<T>(kube: KubeClient, rt: typeof RESOURCES.chamanSenders | ty
 }
 
 const isReady = (o: { metadata: { generation?: number }; status?: { conditions?: { type: string; status: string; observedGeneration?: number }[] } }) =>
-  o.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True' && c.observedGeneration === o.metadata.generation) ?? false;
+  isReadyForGeneration(o.status, o.metadata.generation);
 
 export async function runDemoCli(argv: string[]): Promise<number> {
   const { values } = parseArgs({ args: argv, options: { dir: { type: 'string' }, timeout: { type: 'string', default: '120' }, help: { type: 'boolean', short: 'h' } } });

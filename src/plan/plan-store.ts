@@ -6,6 +6,7 @@ import type { ChamanSender, ChamanSenderGrant, ChamanSenderStatus, ChannelAccoun
 import { FINALIZER } from '../domain/annotations.ts';
 import type { MetadataChange } from '../controller/driver/managed.ts';
 import type { KubeStore, SecretContent } from '../controller/ports.ts';
+import { ANNOTATIONS } from '../domain/annotations.ts';
 
 export interface ClientIdPublication {
   configMap: string;
@@ -54,7 +55,7 @@ export class PlanStore implements KubeStore {
   }
 
   accountsClaiming(namespace: string, senderName: string, externalId: string): ChannelAccount[] {
-    return this.accountsOfSender(namespace, senderName).filter((a) => a.metadata.annotations?.['chaman.io/external-name'] === externalId);
+    return this.accountsOfSender(namespace, senderName).filter((a) => a.metadata.annotations?.[ANNOTATIONS.externalName] === externalId);
   }
 
   grants(): ChamanSenderGrant[] {

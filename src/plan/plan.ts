@@ -10,6 +10,7 @@ import type { ClusterReader } from './live.ts';
 import { keyOf, PlanStore } from './plan-store.ts';
 import { summarize, type Plan, type PlanChange } from './types.ts';
 import { planWorld } from './world.ts';
+import { ANNOTATIONS } from '../domain/annotations.ts';
 
 export interface PlanOptions {
   input: PlanInput;
@@ -61,7 +62,7 @@ export async function makePlan(options: PlanOptions): Promise<Plan> {
       await accountChange(run, {
         after,
         senderNumber: senderNumber(account),
-        ...(liveCopy?.metadata.annotations?.['chaman.io/external-name'] ? { liveExternalName: liveCopy.metadata.annotations['chaman.io/external-name'] } : {}),
+        ...(liveCopy?.metadata.annotations?.[ANNOTATIONS.externalName] ? { liveExternalName: liveCopy.metadata.annotations[ANNOTATIONS.externalName] } : {}),
         catalog,
         ...(publication ? { publication } : {}),
         publicationKnown: cluster !== undefined,

@@ -8,6 +8,7 @@ import type { SecretContent } from '../controller/ports.ts';
 import type { PlanInput } from './input.ts';
 import type { LiveCluster } from './live.ts';
 import { keyOf, type PlanWorld } from './plan-store.ts';
+import { rfc3339 } from '../domain/time.ts';
 
 type Managed = ChamanSender | ChannelAccount;
 
@@ -21,7 +22,6 @@ export interface PlannedWorld {
   missingSecrets: Set<string>;
 }
 
-const seconds = (d: Date): string => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
 const sameJson = (a: unknown, b: unknown): boolean => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
 
 /** The input object as the reconciler will see it after the apply. */
@@ -30,9 +30,9 @@ function planned<T extends Managed>(input: T, live: T | undefined, now: Date, lo
   const annotations = { ...live?.metadata.annotations, ...input.metadata.annotations };
   // Without a live copy, the reconciler's own lookup (create guard) finds an account Chaman already
   // holds by its singleton type or REST name, as after a create whose answer was lost.
-  if (lookup && object.kind === 'ChannelAccount' && !annotations[ANNOTATIONS.externalName]) annotations[ANNOTATIONS.createPending] = seconds(now);
+  if (lookup && object.kind === 'ChannelAccount' && !annotations[ANNOTATIONS.externalName]) annotations[ANNOTATIONS.createPending] = rfc3339(now);
   if (!live) {
-    object.metadata = { ...object.metadata, uid: `plan:${keyOf(input)}`, creationTimestamp: seconds(now), generation: 1, annotations };
+    object.metadata = { ...object.metadata, uid: `plan:${keyOf(input)}`, creationTimestamp: rfc3339(now), generation: 1, annotations };
     return object;
   }
   const generation = (live.metadata.generation ?? 1) + (sameJson(live.spec, input.spec) ? 0 : 1);
@@ -54,7 +54,7 @@ export function planWorld(input: PlanInput, live: LiveCluster | undefined, now: 
     readSecret: secretReader(input, missingSecrets, readLiveSecret),
   };
   const deleted = new Set<string>();
-  const gone = seconds(now);
+  const gone = rfc3339(now);
   for (const sender of live?.senders ?? []) {
     if (!world.senders.has(keyOf(sender))) {
       world.senders.set(keyOf(sender), { ...sender, metadata: { ...sender.metadata, deletionTimestamp: gone } });

@@ -2,6 +2,7 @@
 // full message, the events newest first, and a last line saying whether everything shown is Ready.
 // Pure: `now` comes from the caller, so "2m ago" is testable.
 import type { AccountView, CertificateView, ConditionView, EventView, ObjectStateView, SecretView, SenderView, StatusView } from './view.ts';
+import { rfc3339 } from '../domain/time.ts';
 
 interface TreeNode {
   lines: string[];
@@ -123,7 +124,7 @@ export function when(time: string, now: Date): string {
   const ms = Date.parse(time);
   if (Number.isNaN(ms)) return time;
   const delta = ms - now.getTime();
-  const shown = new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const shown = rfc3339(new Date(ms));
   return delta >= 0 ? `${shown} (in ${span(delta)})` : `${shown} (${span(-delta)} ago)`;
 }
 

@@ -1,12 +1,10 @@
 // Outcomes the driver writes without a fresh verdict on Chaman: what the object's status already says
 // of Ready is kept, and Synced says why nothing was done. Pure.
-import type { Outcome, ReadyReason } from './conditions.ts';
+import { findCondition, type Condition, type Outcome, type ReadyReason } from './conditions.ts';
 import type { ManagedObject } from './managed.ts';
 
-type ReadyInStatus = { type: string; status: string; reason: string; message: string };
-
-function readyCondition(object: ManagedObject): ReadyInStatus | undefined {
-  return (object.status?.conditions as ReadyInStatus[] | undefined)?.find((c) => c.type === 'Ready');
+function readyCondition(object: ManagedObject): Condition | undefined {
+  return findCondition(object.status?.conditions as Condition[] | undefined, 'Ready');
 }
 
 export function readyMessage(object: ManagedObject): string | undefined {
