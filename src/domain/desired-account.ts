@@ -1,7 +1,7 @@
 // What the spec of a ChannelAccount asks Chaman to hold, once its Secrets are read and checked.
 // Holds secret values (password): never log it, never put it in status or events.
 import type { CertificateUpload, CreateAccountRequest } from './account.ts';
-import type { CertificateDetails, ChannelType, ManagementMode } from './types.ts';
+import type { CertificateDetails } from './types.ts';
 
 export interface DesiredCertificate {
   name: string;
@@ -12,16 +12,11 @@ export interface DesiredCertificate {
   details: CertificateDetails;
 }
 
-export interface DesiredAccount {
-  type: ChannelType;
-  name: string;
-  permissions: string[];
-  /** REST only; Internal when the spec leaves it out. */
-  management?: ManagementMode;
-  /** Without the EXP prefix. */
-  username?: string;
-  password?: string;
-  sshPublicKey?: string;
+/**
+ * The account a create would send (management: REST only, Internal when the spec leaves it out), with
+ * its certificates as read from the Secrets rather than as uploaded.
+ */
+export interface DesiredAccount extends Omit<CreateAccountRequest, 'certificates'> {
   certificates: DesiredCertificate[];
 }
 
