@@ -24,7 +24,7 @@ import { ConvergedAccounts, SeenSenders } from './resync/list-resync.ts';
 import { NewSenderWaits, WAIT_MS as NEW_SENDER_WAIT_MS } from './new-sender-waits.ts';
 import { OwnWrites } from './own-writes.ts';
 import type { KindContext, Settings } from './ports.ts';
-import type { EventSink, ManagedObject } from './driver/managed.ts';
+import type { EventSink } from './driver/managed.ts';
 import { ReconcileDriver, type DriverDeps } from './driver/reconcile-driver.ts';
 import { leaseName, ownsNamespace, shardAgreement, type Shard } from './sharding.ts';
 import { startOrder, type Queued } from './start-order.ts';
@@ -131,8 +131,8 @@ export class Operator {
       onError: (err) => o.logger.warn({ err }, 'could not record an event'),
     });
     const events: EventSink = {
-      normal: (obj, reason, message) => void recorder.normal(obj as never, reason, 'Reconcile', message),
-      warning: (obj, reason, message) => void recorder.warning(obj as never, reason, 'Reconcile', message),
+      normal: (obj, reason, message) => void recorder.normal(obj, reason, 'Reconcile', message),
+      warning: (obj, reason, message) => void recorder.warning(obj, reason, 'Reconcile', message),
     };
     const clients = (this.clients = new ChamanClients(o.chaman, o.clientFactory, this.store, o.settings.chamanCredentialsSecret));
     // A deleted sender or Secret takes its Chaman client, and the credential in it, along (issue 16 item 8).
@@ -165,9 +165,8 @@ export class Operator {
         onRetry: (object, delayMs, error) => o.logger.info({ object, delayMs, err: error }, 'reconcile will be retried'),
       }),
     });
-    const deps = this.driverDeps(events);
-    this.senderDriver = new ReconcileDriver(new ChamanSenderKind(kinds), deps);
-    this.accountDriver = new ReconcileDriver(new ChannelAccountKind(kinds), deps);
+    this.senderDriver = new ReconcileDriver(new ChamanSenderKind(kinds), this.driverDeps(events));
+    this.accountDriver = new ReconcileDriver(new ChannelAccountKind(kinds), this.driverDeps(events));
     this.wireEvents();
     // Each shard exports the objects it works on, so a sum over the replicas counts each object once.
     const mine = <T extends KubeObject>(informer: Informer<T>) => () => [...informer.values()].filter((obj) => this.owns(obj.metadata.namespace));
@@ -175,15 +174,15 @@ export class Operator {
     if (o.leaderElection) this.elector = this.createElector(o.leaderElection);
   }
   /** The driver's ports: metadata writes (their echoes marked as own writes), events, metrics, the queue's backoff. */
-  private driverDeps(events: EventSink): DriverDeps {
+  private driverDeps<O extends ChamanSender | ChannelAccount>(events: EventSink): DriverDeps<O> {
     return {
       updateMetadata: async (object, change) => {
         const uid = object.metadata.uid ?? '';
-        let written: ManagedObject | undefined;
+        let written: O | undefined;
         this.ownWrites.begin(uid);
         try {
-          written = await this.store.updateMetadata(object as never, change);
-          return written as typeof object;
+          written = await this.store.updateMetadata(object, change);
+          return written;
         } finally {
           this.ownWrites.end(uid, written?.metadata.resourceVersion);
         }
@@ -312,7 +311,7 @@ export class Operator {
   /** A grant's status: the senders it covers, and Ready. */
   private async writeGrantStatus(grant: ChamanSenderGrant): Promise<WorkResult> {
     const status = grantStatus(grant, [...this.informers.senders.values()], (ns) => this.store.namespaceLabels(ns), this.now());
-    await this.objects.applyStatus(RESOURCES.chamanSenderGrants, grant as never, status as Record<string, unknown>);
+    await this.objects.applyStatus(RESOURCES.chamanSenderGrants, grant, status as Record<string, unknown>);
     return undefined;
   }
 

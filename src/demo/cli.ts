@@ -89,7 +89,7 @@ export async function runDemoCli(argv: string[]): Promise<number> {
     await waitForCrdsEstablished(kube, ['chamansenders.chaman.io', 'channelaccounts.chaman.io', 'chamansendergrants.chaman.io']);
     const examples = readManifests(...readdirSync(join(repoRoot, 'examples')).filter((f) => f.endsWith('.yaml')).sort().map((f) => join(repoRoot, 'examples', f)));
     const ordered = [...examples.filter((o) => o.kind === 'Namespace'), ...(await exampleSecrets()), ...examples.filter((o) => o.kind !== 'Namespace')];
-    for (const object of ordered) await apply(kube, object as never);
+    for (const object of ordered) await apply(kube, object);
     console.log(`      applied ${ordered.length} objects`);
 
     step(4, 'operator');

@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import * as x509 from '@peculiar/x509';
 import sshpk from 'sshpk';
 
+// Node's webcrypto and the DOM Crypto the x509 library is typed against are the same API under two declarations.
 x509.cryptoProvider.set(webcrypto as never);
 
 export type CertKeyKind = 'rsa1024' | 'rsa2048' | 'rsa3072' | 'rsa4096' | 'p256' | 'p384' | 'p521' | 'ed25519';
@@ -93,8 +94,8 @@ async function cryptoKeys(privateKey: KeyObject, kind: CertKeyKind, hash: HashNa
   const pkcs8 = privateKey.export({ type: 'pkcs8', format: 'der' });
   const spki = createPublicKey(privateKey).export({ type: 'spki', format: 'der' });
   return {
-    privateKey: await webcrypto.subtle.importKey('pkcs8', pkcs8, alg as never, true, ['sign']),
-    publicKey: await webcrypto.subtle.importKey('spki', spki, alg as never, true, ['verify']),
+    privateKey: await webcrypto.subtle.importKey('pkcs8', pkcs8, alg, true, ['sign']),
+    publicKey: await webcrypto.subtle.importKey('spki', spki, alg, true, ['verify']),
   } as webcrypto.CryptoKeyPair;
 }
 

@@ -1,6 +1,7 @@
 // The Secrets that examples/ references, made fresh: certificates issued by a throw-away CA (and a
 // self-signed one for REST, R8), the FTP password and the SFTP SSH public key. Nothing is committed.
 import { stringify } from 'yaml';
+import type { KubeObject } from '../kube/client.ts';
 import { makeCa, makeCertificate, makeFtpPassword, makeSshKey, type MadeCertificate } from './certificates.ts';
 
 export interface ExampleSecretsOptions {
@@ -9,7 +10,7 @@ export interface ExampleSecretsOptions {
   notAfter?: Date;
 }
 
-function tlsSecret(name: string, namespace: string, cert: MadeCertificate) {
+function tlsSecret(name: string, namespace: string, cert: MadeCertificate): KubeObject {
   return {
     apiVersion: 'v1',
     kind: 'Secret',
@@ -20,7 +21,7 @@ function tlsSecret(name: string, namespace: string, cert: MadeCertificate) {
   };
 }
 
-export async function exampleSecrets(options: ExampleSecretsOptions = {}): Promise<Record<string, unknown>[]> {
+export async function exampleSecrets(options: ExampleSecretsOptions = {}): Promise<KubeObject[]> {
   const namespace = options.namespace ?? 'payroll';
   const ca = await makeCa({ subject: 'C=BE, O=chaman-operator demo, CN=Demo Issuing CA' });
   const issued = (cn: string, key: 'rsa2048' | 'rsa3072' | 'rsa4096' | 'p384' = 'rsa2048') =>

@@ -23,6 +23,7 @@ export {
   resourcePath,
   type KubeList,
   type KubeObject,
+  type ObjectHandle,
   type ObjectMeta,
   type OwnerReference,
   type ResourceType,

@@ -4,7 +4,7 @@
 // patched at most once per `seriesUpdateIntervalMs`. A reconcile loop that says the same thing
 // again and again therefore costs no write. Recording never throws into the caller.
 import { systemClock, type Clock } from './clock.ts';
-import { isNotFound, resourcePath, RESOURCES, type KubeClient, type KubeObject } from './client.ts';
+import { isNotFound, resourcePath, RESOURCES, type KubeClient, type ObjectHandle } from './client.ts';
 import { MERGE_PATCH } from './objects.ts';
 
 export type EventType = 'Normal' | 'Warning';
@@ -81,16 +81,16 @@ export class EventRecorder {
     this.onError = opts.onError ?? (() => {});
   }
 
-  normal(regarding: KubeObject, reason: string, action: string, note: string): Promise<void> {
+  normal(regarding: ObjectHandle, reason: string, action: string, note: string): Promise<void> {
     return this.record(regarding, { type: 'Normal', reason, action, note });
   }
 
-  warning(regarding: KubeObject, reason: string, action: string, note: string): Promise<void> {
+  warning(regarding: ObjectHandle, reason: string, action: string, note: string): Promise<void> {
     return this.record(regarding, { type: 'Warning', reason, action, note });
   }
 
   /** Records an event about `regarding`. Resolves when written (or skipped); never rejects. */
-  async record(regarding: KubeObject, ev: EventInput): Promise<void> {
+  async record(regarding: ObjectHandle, ev: EventInput): Promise<void> {
     try {
       await this.write(regarding, ev);
     } catch (err) {
@@ -99,16 +99,16 @@ export class EventRecorder {
   }
 
   /** How many times this event has been seen in the current window (for tests and diagnostics). */
-  count(regarding: KubeObject, ev: EventInput): number {
+  count(regarding: ObjectHandle, ev: EventInput): number {
     return this.tracked.get(this.keyOf(regarding, ev))?.count ?? 0;
   }
 
-  private keyOf(regarding: KubeObject, ev: EventInput): string {
+  private keyOf(regarding: ObjectHandle, ev: EventInput): string {
     const m = regarding.metadata;
     return [m.uid ?? `${m.namespace}/${m.name}`, ev.type, ev.reason, ev.action, sanitizeNote(ev.note)].join('\u0000');
   }
 
-  private async write(regarding: KubeObject, ev: EventInput): Promise<void> {
+  private async write(regarding: ObjectHandle, ev: EventInput): Promise<void> {
     const now = this.clock.now();
     const key = this.keyOf(regarding, ev);
     const t = this.tracked.get(key);
@@ -139,7 +139,7 @@ export class EventRecorder {
     await this.create(regarding, ev, key, now);
   }
 
-  private async create(regarding: KubeObject, ev: EventInput, key: string, now: number): Promise<void> {
+  private async create(regarding: ObjectHandle, ev: EventInput, key: string, now: number): Promise<void> {
     const m = regarding.metadata;
     const namespace = m.namespace || 'default';
     const name = `${(m.name ?? 'object').slice(0, 200)}.${(BigInt(now) * 1_000_000n + BigInt(++this.seq % 1_000_000)).toString(16)}`;

@@ -111,6 +111,7 @@ export class KubeConfigFile implements KubeAccess {
     if (key) opts.key = key;
     opts.headers ??= {};
     if (user.impersonateUser) opts.headers['Impersonate-User'] = user.impersonateUser;
+    // The client library's authenticators take its own request options type, of which only the headers are used here.
     if (this.execAuth.isAuthProvider(user)) await this.execAuth.applyAuthentication(user, opts as never);
     else if (this.fileAuth.isAuthProvider(user)) await this.fileAuth.applyAuthentication(user, opts as never);
     else if (user.authProvider) {

@@ -1,7 +1,7 @@
 // What the reconcilers write to and read from Kubernetes, as a few intention-revealing calls.
 // Every write first checks whether it would change anything and skips the API call when not:
 // in steady state the operator makes zero writes.
-import { isNotFound, resourcePath, apiVersionOf, RESOURCES, type KubeClient, type KubeObject, type ObjectMeta, type OwnerReference, type ResourceType } from './client.ts';
+import { isNotFound, resourcePath, apiVersionOf, RESOURCES, type KubeClient, type KubeObject, type ObjectHandle, type ObjectMeta, type OwnerReference, type ResourceType } from './client.ts';
 
 /** The one field manager for every server-side apply and patch by the operator. */
 export const FIELD_MANAGER = 'chaman-operator';
@@ -72,7 +72,7 @@ class Fnv64 {
 }
 
 /** The ownerReference that makes `owner` the controller of a dependent object. */
-export function controllerRef(owner: KubeObject): OwnerReference {
+export function controllerRef(owner: ObjectHandle): OwnerReference {
   if (!owner.apiVersion || !owner.kind || !owner.metadata.name || !owner.metadata.uid) {
     throw new Error('controllerRef: the owner needs apiVersion, kind, metadata.name and metadata.uid');
   }
@@ -116,7 +116,7 @@ export class KubeObjects {
    * resourceVersion as a precondition. The operator owns the whole status: fields left out of
    * `status` are removed by the apply.
    */
-  async applyStatus<T extends KubeObject>(rt: ResourceType, current: KubeObject, status: Record<string, unknown>): Promise<T | undefined> {
+  async applyStatus<T extends ObjectHandle = KubeObject>(rt: ResourceType, current: ObjectHandle, status: Record<string, unknown>): Promise<T | undefined> {
     if (jsonEqual(normalize(status), normalize(current.status ?? {}))) return undefined;
     const { name, namespace, resourceVersion } = current.metadata;
     if (!name) throw new Error('applyStatus: the object has no name');
@@ -139,7 +139,7 @@ export class KubeObjects {
    * of finalizers carries the object's resourceVersion as a precondition (409 if it moved on: requeue),
    * so a finalizer never disappears because two writers raced.
    */
-  async patchMetadata<T extends KubeObject>(rt: ResourceType, current: KubeObject, change: MetadataChange): Promise<T | undefined> {
+  async patchMetadata<T extends ObjectHandle = KubeObject>(rt: ResourceType, current: ObjectHandle, change: MetadataChange): Promise<T | undefined> {
     const meta = current.metadata;
     const patch: Record<string, unknown> = {};
     if (change.finalizers && !jsonEqual(change.finalizers, meta.finalizers ?? [])) {
@@ -172,14 +172,14 @@ export class KubeObjects {
   }
 
   /** Adds a finalizer unless present. */
-  addFinalizer<T extends KubeObject>(rt: ResourceType, current: KubeObject, finalizer: string): Promise<T | undefined> {
+  addFinalizer<T extends ObjectHandle = KubeObject>(rt: ResourceType, current: ObjectHandle, finalizer: string): Promise<T | undefined> {
     const have = current.metadata.finalizers ?? [];
     if (have.includes(finalizer)) return Promise.resolve(undefined);
     return this.patchMetadata<T>(rt, current, { finalizers: [...have, finalizer] });
   }
 
   /** Removes a finalizer if present. A 404 (object already gone) counts as done. */
-  async removeFinalizer<T extends KubeObject>(rt: ResourceType, current: KubeObject, finalizer: string): Promise<T | undefined> {
+  async removeFinalizer<T extends ObjectHandle = KubeObject>(rt: ResourceType, current: ObjectHandle, finalizer: string): Promise<T | undefined> {
     const have = current.metadata.finalizers ?? [];
     if (!have.includes(finalizer)) return undefined;
     try {
@@ -198,14 +198,14 @@ export class KubeObjects {
    * without `target.labels` (RBAC cannot scope ConfigMap writes; this check is what does).
    */
   async ensureOwnedConfigMap(
-    owner: KubeObject,
+    owner: ObjectHandle,
     target: { namespace: string; name: string; labels?: Record<string, string> },
     data: Record<string, string>,
     cached?: KubeObject,
   ): Promise<EnsureResult> {
     const ref = controllerRef(owner);
     const hash = contentHash(data);
-    const ownedBy = (m: ObjectMeta | undefined) =>
+    const ownedBy = (m: ObjectHandle['metadata'] | undefined) =>
       !!m?.ownerReferences?.some((r) => r.controller && r.uid === ref.uid) && Object.entries(target.labels ?? {}).every(([k, v]) => m.labels?.[k] === v);
     if (cached && ownedBy(cached.metadata) && cached.metadata.annotations?.[CONTENT_HASH_ANNOTATION] === hash) return 'unchanged';
 

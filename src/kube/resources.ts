@@ -53,6 +53,17 @@ export interface KubeObject {
   [k: string]: unknown;
 }
 
+/**
+ * What a write or an event needs of the object it is about. The typed kinds (ChannelAccount, …) are
+ * interfaces without an index signature, so they are no KubeObjects; they, and KubeObjects, are these.
+ */
+export interface ObjectHandle {
+  apiVersion?: string;
+  kind?: string;
+  metadata: Partial<ApiObjectMeta>;
+  status?: unknown;
+}
+
 export interface KubeList<T extends KubeObject = KubeObject> {
   apiVersion?: string;
   kind?: string;

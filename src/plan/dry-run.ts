@@ -9,7 +9,6 @@ import { ChamanSenderKind } from '../controller/chaman-sender/chaman-sender-kind
 import { ChannelAccountKind } from '../controller/channel-account/channel-account-kind.ts';
 import { NeedsUserError } from '../controller/driver/error-policy.ts';
 import { ConvergedAccounts, SeenSenders } from '../controller/resync/list-resync.ts';
-import type { ManagedObject } from '../controller/driver/managed.ts';
 import type { KindContext, Settings } from '../controller/ports.ts';
 import { ReconcileDriver, type DriverDeps } from '../controller/driver/reconcile-driver.ts';
 import { TenancyGate } from '../controller/grant/tenancy-gate.ts';
@@ -58,10 +57,11 @@ export class DryRun {
       tenancy,
       settings,
     };
-    const deps: DriverDeps = {
-      updateMetadata: async <T extends ManagedObject>(object: T, change: Parameters<DriverDeps['updateMetadata']>[1]) => {
+    // One per kind: each driver writes the metadata of its own kind of object.
+    const deps = <O extends ChamanSender | ChannelAccount>(): DriverDeps<O> => ({
+      updateMetadata: async (object, change) => {
         Object.assign(this.run().annotations, change.annotations ?? {});
-        return (await store.updateMetadata(object as never, change)) as T;
+        return store.updateMetadata(object, change);
       },
       events: {
         normal: (_o, reason, message) => this.run().events.push({ type: 'Normal', reason, message }),
@@ -74,10 +74,10 @@ export class DryRun {
       stopSignal: new AbortController().signal,
       backoff: () => 60_000,
       translateError: fromChaman,
-    };
-    this.senderDriver = new ReconcileDriver(new ChamanSenderKind(ctx), deps);
+    });
+    this.senderDriver = new ReconcileDriver(new ChamanSenderKind(ctx), deps());
     this.accountKind = new ChannelAccountKind(ctx);
-    this.accountDriver = new ReconcileDriver(this.accountKind, deps);
+    this.accountDriver = new ReconcileDriver(this.accountKind, deps());
   }
 
   private run(): ObjectRun {

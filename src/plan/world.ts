@@ -36,9 +36,7 @@ function planned<T extends Managed>(input: T, live: T | undefined, now: Date, lo
     return object;
   }
   const generation = (live.metadata.generation ?? 1) + (sameJson(live.spec, input.spec) ? 0 : 1);
-  object.metadata = { ...live.metadata, labels: input.metadata.labels ?? live.metadata.labels, annotations, generation };
-  object.status = live.status as never;
-  return object;
+  return { ...object, metadata: { ...live.metadata, labels: input.metadata.labels ?? live.metadata.labels, annotations, generation }, status: live.status };
 }
 
 export function planWorld(input: PlanInput, live: LiveCluster | undefined, now: Date, readLiveSecret?: (ns: string, name: string) => Promise<SecretContent | 'absent'>): PlannedWorld {

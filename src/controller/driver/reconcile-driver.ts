@@ -17,9 +17,9 @@ import type { Connection, EventSink, ExternalClient, ManagedKind, ManagedObject,
 import { sameStatus } from './status-equality.ts';
 import { rfc3339 } from '../../domain/time.ts';
 
-export interface DriverDeps {
+export interface DriverDeps<O extends ManagedObject> {
   /** Writes annotations and the finalizer in one patch, always with a resourceVersion precondition. */
-  updateMetadata<T extends ManagedObject>(object: T, change: MetadataChange): Promise<T>;
+  updateMetadata(object: O, change: MetadataChange): Promise<O>;
   events: EventSink;
   metrics: OperatorMetrics;
   logger: Logger;
@@ -60,9 +60,9 @@ const PROGRESS_AFTER_MS = 1000;
 
 export class ReconcileDriver<O extends ManagedObject, R> {
   private readonly kind: ManagedKind<O, R>;
-  private readonly d: DriverDeps;
+  private readonly d: DriverDeps<O>;
 
-  constructor(kind: ManagedKind<O, R>, deps: DriverDeps) {
+  constructor(kind: ManagedKind<O, R>, deps: DriverDeps<O>) {
     this.kind = kind;
     this.d = deps;
   }
