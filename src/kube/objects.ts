@@ -12,7 +12,8 @@ export const MERGE_PATCH = 'application/merge-patch+json';
 /** Annotation holding a digest of the content the operator wrote to a ConfigMap it owns. */
 export const CONTENT_HASH_ANNOTATION = 'chaman.io/content-hash';
 
-export interface SecretData {
+/** A Secret as read at reconcile time: its values decoded, and which version of it they are. */
+export interface DecodedSecret {
   /** Decoded values (certificates are bytes: DER or PEM). */
   data: Record<string, Buffer>;
   resourceVersion: string;
@@ -102,7 +103,7 @@ export class KubeObjects {
    * Reads a Secret's content at reconcile time (the informer holds metadata only). Undefined when
    * the Secret does not exist. The values are decoded; never log them.
    */
-  async getSecretData(namespace: string, name: string): Promise<SecretData | undefined> {
+  async getSecretData(namespace: string, name: string): Promise<DecodedSecret | undefined> {
     const s = await this.get<KubeObject & { data?: Record<string, string>; type?: string }>(RESOURCES.secrets, namespace, name);
     if (!s) return undefined;
     const data: Record<string, Buffer> = {};
