@@ -2,15 +2,17 @@
 // Every domain rule (R1–R17) is decided by the shared rule library in src/domain — the same code
 // the operator's validators run — so the emulator and the operator cannot disagree. What lives here
 // is only the contract's plumbing: body shapes, state preconditions, ids, idempotency, persistence.
-import type { CertificateUpload, ChamanAccount, ChamanCertificate, ChamanSenderInfo, CreateAccountRequest, FieldError } from '../chaman/types.ts';
+import type { ChamanSenderInfo, CreateAccountRequest } from '../chaman/types.ts';
 import * as domain from '../domain/index.ts';
 import { CHANNEL_TYPES, DEFAULT_SHA1_CUTOFF } from '../domain/types.ts';
-import type { ChannelType, Contact, Finding, Organization, Permission, RulePolicy } from '../domain/types.ts';
+import type { ChannelType, Contact, Organization, Permission, RulePolicy } from '../domain/types.ts';
+import { checkedEdit } from './account-edit.ts';
 import { KeyedMutex } from './keyed-mutex.ts';
 import { ProblemError, type Reply } from './problem-error.ts';
 import { fingerprintOf, hashPassword, newId, publicAccount, publicCertificate, randomSuffix, verifyPassword } from './records.ts';
-import { CERTIFICATE_SHAPE, CONTACT_SHAPE, CREATE_SHAPE, dedupe, errorsOnly, privateKeyErrors, shapeErrors, validation } from './request-shapes.ts';
+import { CONTACT_SHAPE, CREATE_SHAPE, dedupe, errorsOnly, privateKeyErrors, shapeErrors, validation } from './request-shapes.ts';
 import type { IdempotencyRecord, Mutation, StoredAccount, StoredCertificate, StoredSender, Store } from './store.ts';
+import { checkedCertificate, rfc4716, storedCertificate, uploadShape } from './uploaded-material.ts';
 
 export interface HandleInput {
   /** path parameters in order: senderNumber, accountId, certificateId */
@@ -32,10 +34,6 @@ export interface BackendOptions {
 
 /** Operations that change state: each runs its checks and its commit under its sender's lock. */
 const MUTATING_OPERATIONS = new Set(['putContact', 'createAccount', 'editAccount', 'deleteAccount', 'addCertificate', 'replaceCertificate', 'removeCertificate']);
-
-const EDIT_FIELDS = ['name', 'permissions', 'username', 'sshPublicKey'] as const;
-/** Fields of an account that exist but that no PATCH may change (R12: delete and create again). */
-const FROZEN_FIELDS = ['type', 'management', 'password', 'certificates', 'clientId', 'id'];
 
 export class EmulatorBackend {
   readonly #store: Store;
@@ -203,7 +201,7 @@ export class EmulatorBackend {
 
     const now = this.#now().toISOString();
     const certificates: StoredCertificate[] = [];
-    for (const upload of request.certificates ?? []) certificates.push(await this.#storedCertificate(newId('crt'), upload));
+    for (const upload of request.certificates ?? []) certificates.push(await storedCertificate(newId('crt'), upload));
     const account: StoredAccount = {
       senderNumber,
       id: newId('acc'),
@@ -219,7 +217,7 @@ export class EmulatorBackend {
       account.clientId = this.#newClientId(senderNumber);
     }
     if (request.username !== undefined) account.username = domain.displayUsername(request.username);
-    if (request.sshPublicKey !== undefined) account.sshPublicKey = this.#rfc4716(request.sshPublicKey, 'sshPublicKey');
+    if (request.sshPublicKey !== undefined) account.sshPublicKey = rfc4716(request.sshPublicKey, 'sshPublicKey');
     if (request.password !== undefined) account.passwordHash = hashPassword(request.password);
 
     const mutations: Mutation[] = [{ op: 'putAccount', account }];
@@ -246,45 +244,12 @@ export class EmulatorBackend {
 
   editAccount(senderNumber: string, accountId: string, body: unknown): Reply {
     const account = this.#account(senderNumber, accountId);
-    if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-      throw validation([{ field: '', rule: 'SCHEMA', message: `send a JSON object with any of ${EDIT_FIELDS.join(', ')}` }]);
-    }
-    const edit = body as Record<string, unknown>;
-    const frozen = Object.keys(edit).filter((k) => FROZEN_FIELDS.includes(k));
-    if (frozen.length > 0) {
-      throw new ProblemError('OPERATION_NOT_ALLOWED', `${frozen.join(', ')} cannot be changed on an existing ${account.type} account (R12); delete the account and create it again`);
-    }
-    const unknown = Object.keys(edit).filter((k) => !(EDIT_FIELDS as readonly string[]).includes(k));
-    if (unknown.length > 0) throw validation(unknown.map((k) => ({ field: k, rule: 'SCHEMA', message: `unknown field; an edit may carry ${EDIT_FIELDS.join(', ')}` })));
-    for (const field of EDIT_FIELDS) {
-      if (edit[field] !== undefined && !domain.allowedEdit(account.type, field)) {
-        throw new ProblemError('OPERATION_NOT_ALLOWED', `${field} cannot be changed on a ${account.type} account (R12)${account.type === 'FTP' ? ': an FTP account cannot be edited, delete it and create it again' : ''}`);
-      }
-    }
-    const errors: FieldError[] = [];
-    if (edit.name !== undefined && (typeof edit.name !== 'string' || edit.name.trim() === '')) errors.push({ field: 'name', rule: 'SCHEMA', message: 'name must be a non-empty string' });
-    if (edit.permissions !== undefined) {
-      if (!Array.isArray(edit.permissions) || edit.permissions.some((p) => typeof p !== 'string')) {
-        errors.push({ field: 'permissions', rule: 'SCHEMA', message: 'permissions must be an array of permission ids' });
-      } else {
-        errors.push(...errorsOnly(domain.checkPermissions(edit.permissions as string[], account.type, this.#catalog, 'permissions')));
-      }
-    }
-    if (edit.username !== undefined) {
-      if (typeof edit.username !== 'string') errors.push({ field: 'username', rule: 'SCHEMA', message: 'username must be a string' });
-      else errors.push(...errorsOnly(domain.checkUsername(edit.username, 'username')));
-    }
-    if (edit.sshPublicKey !== undefined) {
-      if (typeof edit.sshPublicKey !== 'string') errors.push({ field: 'sshPublicKey', rule: 'SCHEMA', message: 'sshPublicKey must be a string' });
-      else errors.push(...errorsOnly(domain.checkSshPublicKey(edit.sshPublicKey, 'sshPublicKey').findings));
-    }
-    if (errors.length > 0) throw validation(errors);
-
+    const edit = checkedEdit(account, body, this.#catalog);
     const next: StoredAccount = { ...account, updatedAt: this.#now().toISOString() };
     if (typeof edit.name === 'string') next.name = edit.name;
     if (Array.isArray(edit.permissions)) next.permissions = [...new Set(edit.permissions as string[])];
     if (typeof edit.username === 'string') next.username = domain.displayUsername(edit.username);
-    if (typeof edit.sshPublicKey === 'string') next.sshPublicKey = this.#rfc4716(edit.sshPublicKey, 'sshPublicKey');
+    if (typeof edit.sshPublicKey === 'string') next.sshPublicKey = rfc4716(edit.sshPublicKey, 'sshPublicKey');
     this.#store.commit([{ op: 'putAccount', account: next }], this.#now());
     return { status: 200, body: publicAccount(next) };
   }
@@ -301,7 +266,7 @@ export class EmulatorBackend {
   async addCertificate(senderNumber: string, accountId: string, body: unknown, idempotencyKey: string | undefined, scope: string): Promise<Reply> {
     const account = this.#account(senderNumber, accountId);
     const idemKey = idempotencyKey !== undefined ? `${scope}|${senderNumber}|${accountId}|addCertificate|${idempotencyKey}` : undefined;
-    const upload = this.#uploadShape(body);
+    const upload = uploadShape(body);
     const fingerprint = fingerprintOf(upload);
     if (idemKey !== undefined) {
       const previous = this.#store.state.idempotency[idemKey];
@@ -317,7 +282,7 @@ export class EmulatorBackend {
     }
     const count = errorsOnly(domain.checkCertificateCount(account.type, account.management, account.certificates.length + 1, 'certificates'));
     if (count.length > 0) throw new ProblemError('OPERATION_NOT_ALLOWED', count.map((f) => f.message).join('; '));
-    const certificate = await this.#checkedCertificate(newId('crt'), upload, account.type, '');
+    const certificate = await checkedCertificate(newId('crt'), upload, account.type, '', this.#policy());
     const now = this.#now().toISOString();
     const next: StoredAccount = { ...account, certificates: [...account.certificates, certificate], updatedAt: now };
     const mutations: Mutation[] = [{ op: 'putAccount', account: next }];
@@ -334,12 +299,12 @@ export class EmulatorBackend {
     const account = this.#account(senderNumber, accountId);
     const index = account.certificates.findIndex((c) => c.id === certificateId);
     if (index < 0) throw new ProblemError('NOT_FOUND', `account ${accountId} has no certificate ${certificateId}`);
-    const upload = this.#uploadShape(body);
+    const upload = uploadShape(body);
     if (!domain.allowedEdit(account.type, 'certificateReplace')) {
       throw new ProblemError('OPERATION_NOT_ALLOWED', `the certificate of a ${account.type} account cannot be replaced (R12)${account.type === 'REST' ? ': add the new certificate, then remove the old one' : ': delete the account and create it again'}`);
     }
     // PUT replaces the certificate at this URI: it keeps its id, so a repeated PUT is idempotent.
-    const certificate = await this.#checkedCertificate(certificateId, upload, account.type, '');
+    const certificate = await checkedCertificate(certificateId, upload, account.type, '', this.#policy());
     const certificates = account.certificates.map((c, i) => (i === index ? certificate : c));
     const next: StoredAccount = { ...account, certificates, updatedAt: this.#now().toISOString() };
     this.#store.commit([{ op: 'putAccount', account: next }], this.#now());
@@ -373,34 +338,6 @@ export class EmulatorBackend {
   }
 
   // ---- helpers ----
-
-  #uploadShape(body: unknown): CertificateUpload {
-    const shape = shapeErrors(body, CERTIFICATE_SHAPE, '');
-    if (shape.length > 0) throw validation(shape);
-    return body as CertificateUpload;
-  }
-
-  async #checkedCertificate(id: string, upload: CertificateUpload, type: ChannelType, field: string): Promise<StoredCertificate> {
-    const bytes = new Uint8Array(Buffer.from(upload.content, 'base64'));
-    const at = field === '' ? 'content' : `${field}.content`;
-    const checked = await domain.checkCertificate(bytes, type, at, this.#policy());
-    const findings = dedupe([...errorsOnly(checked.findings), ...privateKeyErrors(upload, at)]);
-    if (findings.length > 0) throw validation(findings);
-    return this.#storedCertificate(id, upload, checked.certificate);
-  }
-
-  /** What is stored of an upload the rules accepted; `inspected` is their reading of it, when at hand. */
-  async #storedCertificate(id: string, upload: CertificateUpload, inspected?: domain.InspectedCertificate): Promise<StoredCertificate> {
-    inspected ??= await domain.inspectCertificate(new Uint8Array(Buffer.from(upload.content, 'base64')));
-    const details = domain.certificateDetails(inspected, upload.name, upload.fileName);
-    return { ...details, id, content: Buffer.from(inspected.der).toString('base64') };
-  }
-
-  #rfc4716(text: string, field: string): string {
-    const checked = domain.checkSshPublicKey(text, field);
-    if (!checked.key) throw validation(errorsOnly(checked.findings));
-    return checked.key.rfc4716;
-  }
 
   #newClientId(senderNumber: string): string {
     for (;;) {
