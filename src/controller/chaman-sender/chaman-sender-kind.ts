@@ -9,12 +9,15 @@ import { CHANNEL_TYPES, accountCountKey, type Contact } from '../../domain/types
 import { isReadyForGeneration, mergeConditions, outcomeConditions, type Condition, type Outcome } from '../driver/conditions.ts';
 import { invalidOutcome } from '../driver/error-policy.ts';
 import type { SeenSenders } from '../resync/list-resync.ts';
+import { chamanWording } from '../chaman-wording.ts';
 import type { Connection, ExternalClient, ManagedKind, Observation, ObjectPolicies, ReconcileScope, Updated } from '../driver/managed.ts';
 import type { KindContext } from '../ports.ts';
 
 export class ChamanSenderKind implements ManagedKind<ChamanSender, ChamanSenderInfo> {
   readonly kind = 'ChamanSender';
   readonly creates = false;
+  // A sender is found by its number, never ambiguous, never created nor deleted: few of these words are used.
+  readonly wording = chamanWording('sender', 'CannotIdentifySender');
   private readonly ctx: KindContext;
 
   constructor(ctx: KindContext) {

@@ -9,6 +9,7 @@ import { readAccountInputs } from './account-inputs.ts';
 import { ANNOTATIONS } from '../../domain/annotations.ts';
 import { certificateExpiry } from './certificate-status.ts';
 import { ChamanAccountClient, type HeldAccount } from './channel-account-external.ts';
+import { ACCOUNT_WORDING } from './account-wording.ts';
 import { isReadyForGeneration, mergeConditions, outcomeConditions, type Condition, type Outcome } from '../driver/conditions.ts';
 import { invalidOutcome, stalledOutcome } from '../driver/error-policy.ts';
 import type { Connection, ManagedKind, ObjectPolicies, ReconcileScope } from '../driver/managed.ts';
@@ -17,6 +18,7 @@ import type { KindContext } from '../ports.ts';
 export class ChannelAccountKind implements ManagedKind<ChannelAccount, HeldAccount> {
   readonly kind = 'ChannelAccount';
   readonly creates = true;
+  readonly wording = ACCOUNT_WORDING;
   private readonly ctx: KindContext;
 
   constructor(ctx: KindContext) {

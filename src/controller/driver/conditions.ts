@@ -57,7 +57,7 @@ export interface Outcome {
   stalled?: { reason: string; message: string };
 }
 
-/** Ready, Synced, Invalid, Reconciling and Stalled for an outcome (certificate conditions are added by the account status). */
+/** Ready, Synced, Invalid, Reconciling and Stalled for an outcome (a kind adds its own in composeStatus). */
 export function outcomeConditions(outcome: Outcome): ConditionInput[] {
   const conditions: ConditionInput[] = [
     { type: 'Ready', ...outcome.ready },

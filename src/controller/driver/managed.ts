@@ -1,6 +1,7 @@
 // The seam between the reconcile driver (Kubernetes machinery: finalizer, create guard, error policy,
 // deadline, status, events, metrics, requeue) and each kind (its preconditions, its status, and an
-// external client with four verbs — Crossplane's ExternalClient shape). Types only.
+// external client with four verbs — Crossplane's ExternalClient shape, and the words its events and
+// conditions use for the external object). Types only.
 import type { Logger } from 'pino';
 import type { ObjectMeta } from '../../api/meta.ts';
 import type { Outcome } from './conditions.ts';
@@ -14,7 +15,7 @@ export interface ManagedObject {
 }
 
 /**
- * What observe() found in Chaman, and (`planned`) what update() needs to converge it, as Crossplane's
+ * What observe() found of the external object, and (`planned`) what update() needs to converge it, as Crossplane's
  * ExternalObservation carries it: update() works from the observation it is given, never from state
  * left behind by an earlier call.
  */
@@ -23,7 +24,7 @@ export interface Observation<R, P = unknown> {
   planned?: P;
   /** The external resource, when it exists. */
   resource?: R;
-  /** Its id in Chaman, recorded in the annotation chaman.io/external-name. */
+  /** Its id in the backend, recorded in the annotation chaman.io/external-name. */
   externalName?: string;
   /** The operator cannot tell which external resource is this object's: it stops and says so. */
   ambiguous?: string;
@@ -32,11 +33,11 @@ export interface Observation<R, P = unknown> {
    * is written, and a deletion leaves it alone. Never a reason to replace it.
    */
   foreign?: string;
-  /** It was recorded as created by the operator and is gone from Chaman (deleted by hand). */
+  /** It was recorded as created by the operator and is gone from the backend (deleted by hand). */
   vanished?: boolean;
   /** What differs from the spec, in words (never a secret value); empty when up to date. */
   differences: string[];
-  /** The differences come from a change made in Chaman, not from the spec or its Secrets. */
+  /** The differences come from a change made in the backend, not from the spec or its Secrets. */
   drift?: boolean;
 }
 
@@ -46,7 +47,7 @@ export interface Updated<R> {
   event?: { reason: string; message: string };
 }
 
-/** Four verbs against Chaman, bound to one object and one reconcile (its inputs and its AbortSignal). */
+/** Four verbs against the backend, bound to one object and one reconcile (its inputs and its AbortSignal). */
 export interface ExternalClient<R, P = unknown> {
   observe(): Promise<Observation<R, P>>;
   /**
@@ -61,7 +62,7 @@ export interface ExternalClient<R, P = unknown> {
    */
   createIntent?(): string;
   /**
-   * Converges an existing resource. Returns 'recreate' when the change is one Chaman forbids (R12) and
+   * Converges an existing resource. Returns 'recreate' when the change is one the backend forbids and
    * the spec allows delete-and-create; throws NeedsUserError when it forbids and the spec does not.
    */
   update(observation: Observation<R, P>): Promise<Updated<R> | 'recreate'>;
@@ -82,7 +83,7 @@ export type Connection<R> =
   | { stop: Outcome; result: 'success' | 'invalid' | 'error'; event?: { reason: string; message: string }; requeueAt?: Date };
 
 export interface ObjectPolicies {
-  /** Manage (write to Chaman) or Observe (read and report only). */
+  /** Manage (write to the backend) or Observe (read and report only). */
   manage: boolean;
   /** Whether deleting the object deletes the external resource (deletionPolicy Delete). */
   deleteExternal: boolean;
@@ -92,21 +93,51 @@ export interface ObjectPolicies {
 
 export interface ManagedKind<O extends ManagedObject, R> {
   readonly kind: string;
-  /** The operator creates the external resource (a create guard protects it); false when it always exists in Chaman. */
+  /** The operator creates the external resource (a create guard protects it); false when it always exists. */
   readonly creates: boolean;
+  /** How its events and conditions name the external object and the backend. */
+  readonly wording: ExternalWording;
   policies(object: O): ObjectPolicies;
   connect(object: O, scope: ReconcileScope): Promise<Connection<R>>;
   /**
    * While deleting: the client to observe and delete with, an outcome that holds the deletion, or
-   * `release` (with why) when Chaman cannot be reached for this object any more and it is orphaned.
+   * `release` (with why) when the backend cannot be reached for this object any more and it is orphaned.
    */
   connectForDeletion(object: O, scope: ReconcileScope): Promise<Connection<R> | { release: string }>;
   /** After convergence: publish what others read (e.g. the REST client ID). */
   afterConverged?(object: O, resource: R, scope: ReconcileScope): Promise<void> | void;
-  /** The whole status for an outcome; `resource` undefined keeps what status last said about Chaman. */
+  /** The whole status for an outcome; `resource` undefined keeps what status last said about the external object. */
   composeStatus(object: O, outcome: Outcome, resource: R | undefined, now: Date): { status: NonNullable<O['status']>; requeueAt?: Date };
   /** Returns the object's resourceVersion after the write (a status write moves it too). */
   writeStatus(object: O, status: NonNullable<O['status']>): Promise<string | undefined>;
+}
+
+/**
+ * The words of the driver's events and conditions, supplied by the kind: the driver knows neither the
+ * backend nor what the external object is called. `what` lists the differences, `name` is the external name.
+ */
+export interface ExternalWording {
+  /** The Stalled reason when observe() cannot tell which external object is this one's. */
+  unidentifiedReason: string;
+  /** Ready while a slow create runs. */
+  creating: string;
+  created(name: string): string;
+  /** A create whose answer was lost had in fact made it. */
+  createRecovered(name: string): string;
+  /** It was recorded as created and is gone: it is created again. */
+  vanished: string;
+  updating(what: string): string;
+  updated(what: string): string;
+  driftCorrected(what: string): string;
+  /** The backend forbids this change in place: delete and create again. */
+  recreating(what: string): string;
+  deleted(name: string): string;
+  /** Left in the backend on deletion. */
+  orphaned(name: string): string;
+  /** Ready and Synced once it matches the spec. */
+  converged: { ready: string; synced: string };
+  /** managementPolicy Observe: none found, it matches, and Synced when it differs. */
+  observed: { notFound: string; matches: string; driftSynced: string };
 }
 
 /** Annotations and the finalizer, written in one patch with the object's resourceVersion. */

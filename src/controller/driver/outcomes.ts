@@ -1,5 +1,5 @@
-// Outcomes the driver writes without a fresh verdict on Chaman: what the object's status already says
-// of Ready is kept, and Synced says why nothing was done. Pure.
+// Outcomes the driver writes without a fresh verdict on the external object: what the object's status
+// already says of Ready is kept, and Synced says why nothing was done. Pure.
 import { findCondition, type Condition, type Outcome, type ReadyReason } from './conditions.ts';
 import type { ManagedObject } from './managed.ts';
 
@@ -17,7 +17,7 @@ function lastReady(object: ManagedObject, fallback: Outcome['ready']): Outcome['
   return ready ? { status: ready.status as Outcome['ready']['status'], reason: ready.reason as ReadyReason, message: ready.message } : fallback;
 }
 
-/** Synced=False with the error; Ready stays what it was (Kubernetes failed, not Chaman). */
+/** Synced=False with the error; Ready stays what it was (Kubernetes failed, not the backend). */
 export function keepReady(object: ManagedObject, message: string): Outcome {
   return {
     ready: lastReady(object, { status: 'Unknown', reason: 'Creating', message: 'Not reconciled yet.' }),

@@ -24,13 +24,13 @@ export interface DriverDeps<O extends ManagedObject> {
   metrics: OperatorMetrics;
   logger: Logger;
   now(): Date;
-  /** Every reconcile is cut short after this long (its AbortSignal reaches the Chaman client). */
+  /** Every reconcile is cut short after this long (its AbortSignal reaches the backend's client). */
   reconcileTimeoutMs: number;
   /** Aborted at shutdown and when leadership is lost: work stops, nothing more is written. */
   stopSignal: AbortSignal;
   /** The delay before the next try of a failing key (per-key exponential backoff; never below the hint). */
   backoff(key: string, hintMs?: number): number;
-  /** Turns the backend's errors into the error policy's classes (Chaman's: fromChaman); others pass as they are. */
+  /** Turns the backend's errors into the error policy's classes; others pass as they are. */
   translateError(error: unknown): unknown;
 }
 
@@ -54,7 +54,7 @@ interface State<O> {
 /** The longest value of chaman.io/reconcile-requested-at copied into status (a timestamp or a pipeline id needs far less). */
 export const MAX_HANDLED_REQUEST_LENGTH = 256;
 
-/** How long a Chaman write may take before status says it is in progress. */
+/** How long a write to the backend may take before status says it is in progress. */
 const PROGRESS_AFTER_MS = 1000;
 
 
@@ -112,6 +112,7 @@ export class ReconcileDriver<O extends ManagedObject, R> {
 
   private async run(state: State<O>, scope: ReconcileScope): Promise<Settled<R>> {
     const kind = this.kind;
+    const words = kind.wording;
     const policies = kind.policies(state.object);
     if (state.object.metadata.deletionTimestamp) return this.finalize(state, scope, policies);
     if (isPaused(state.object.metadata.annotations)) return { result: 'paused', outcome: pausedOutcome(state.object) };
@@ -121,7 +122,7 @@ export class ReconcileDriver<O extends ManagedObject, R> {
     if ('stop' in connection) return stopped(connection);
     const external = connection.external;
     const observation = await external.observe();
-    if (observation.ambiguous) throw new NeedsUserError(observation.ambiguous, { reason: 'Stalled', stalledReason: 'CannotIdentifyAccount' });
+    if (observation.ambiguous) throw new NeedsUserError(observation.ambiguous, { reason: 'Stalled', stalledReason: words.unidentifiedReason });
     if (observation.foreign) throw new NeedsUserError(observation.foreign, { reason: 'AdoptionConflict', stalledReason: 'AdoptionConflict' });
     if (!policies.manage) return this.report(state, scope, observation);
 
@@ -130,7 +131,7 @@ export class ReconcileDriver<O extends ManagedObject, R> {
     if (found === undefined) {
       if (observation.vanished) {
         this.d.metrics.drift.inc({ kind: kind.kind, action: 'corrected' });
-        scope.event('Warning', EVENT_REASONS.driftCorrected, 'The account was deleted in Chaman by hand; creating it again.');
+        scope.event('Warning', EVENT_REASONS.driftCorrected, words.vanished);
         state.object = await this.d.updateMetadata(state.object, { annotations: { [ANNOTATIONS.externalName]: null, [ANNOTATIONS.createSucceeded]: null } });
       }
       return this.create(state, scope, external, policies);
@@ -139,9 +140,9 @@ export class ReconcileDriver<O extends ManagedObject, R> {
     if (observation.differences.length === 0) return this.converged(state, scope, found);
 
     const what = observation.differences.join('; ');
-    const updated = await this.whileSlow(state, scope, 'Updating', `Updating in Chaman: ${what}.`, () => external.update(observation));
+    const updated = await this.whileSlow(state, scope, 'Updating', words.updating(what), () => external.update(observation));
     if (updated === 'recreate') {
-      scope.event('Normal', EVENT_REASONS.replacing, `Chaman does not allow editing ${what} (R12): deleting and creating the account again (replacementPolicy Recreate).`);
+      scope.event('Normal', EVENT_REASONS.replacing, words.recreating(what));
       await external.delete(observation);
       state.object = await this.d.updateMetadata(state.object, { annotations: { [ANNOTATIONS.externalName]: null, [ANNOTATIONS.createSucceeded]: null, [ANNOTATIONS.createPending]: null, [ANNOTATIONS.createIntent]: null } });
       return this.create(state, scope, external, policies);
@@ -149,8 +150,8 @@ export class ReconcileDriver<O extends ManagedObject, R> {
     if (updated.event) scope.event('Normal', updated.event.reason, updated.event.message);
     else if (observation.drift) {
       this.d.metrics.drift.inc({ kind: kind.kind, action: 'corrected' });
-      scope.event('Warning', EVENT_REASONS.driftCorrected, `Chaman differed from the spec (changed outside the operator) and was corrected: ${what}.`);
-    } else scope.event('Normal', EVENT_REASONS.updated, `Updated in Chaman: ${what}.`);
+      scope.event('Warning', EVENT_REASONS.driftCorrected, words.driftCorrected(what));
+    } else scope.event('Normal', EVENT_REASONS.updated, words.updated(what));
     return this.converged(state, scope, updated.resource);
   }
 
@@ -168,13 +169,13 @@ export class ReconcileDriver<O extends ManagedObject, R> {
       },
     });
     if (recovered) {
-      scope.event('Normal', EVENT_REASONS.createRecovered, `Found the account ${observation.externalName} that an interrupted create had made in Chaman; no second account was created.`);
+      scope.event('Normal', EVENT_REASONS.createRecovered, this.kind.wording.createRecovered(observation.externalName!));
     }
   }
 
   /**
    * The create guard: create-pending is written before the call, with the object's resourceVersion, so
-   * a reconcile working from a stale copy gets a conflict instead of a second account. A create whose
+   * a reconcile working from a stale copy gets a conflict instead of a second external object. A create whose
    * outcome is unknown keeps its stamp, and so its Idempotency-Key; only a definite refusal clears it.
    */
   private async create(state: State<O>, scope: ReconcileScope, external: Pick<ExternalClient<R>, 'create' | 'createIntent'>, policies: ObjectPolicies): Promise<Settled<R>> {
@@ -188,7 +189,7 @@ export class ReconcileDriver<O extends ManagedObject, R> {
     });
     let created: { resource: R; externalName: string };
     try {
-      created = await this.whileSlow(state, scope, 'Creating', 'Creating it in Chaman.', () => external.create(`chaman-operator-${state.object.metadata.uid}-${Date.parse(stamp)}`));
+      created = await this.whileSlow(state, scope, 'Creating', this.kind.wording.creating, () => external.create(`chaman-operator-${state.object.metadata.uid}-${Date.parse(stamp)}`));
     } catch (error) {
       const translated = this.d.translateError(error);
       const definitelyNotCreated = !(translated instanceof NeedsUserError && translated.mayHaveCreated);
@@ -207,25 +208,26 @@ export class ReconcileDriver<O extends ManagedObject, R> {
         [ANNOTATIONS.createSucceeded]: this.d.now().toISOString(),
       },
     });
-    scope.event('Normal', EVENT_REASONS.created, `Created the account ${created.externalName} in Chaman.`);
+    scope.event('Normal', EVENT_REASONS.created, this.kind.wording.created(created.externalName));
     return this.converged(state, scope, created.resource);
   }
 
   private async converged(state: State<O>, scope: ReconcileScope, resource: R): Promise<Settled<R>> {
     await this.kind.afterConverged?.(state.object, resource, scope);
-    const message = 'Chaman matches the spec.';
+    const { ready, synced } = this.kind.wording.converged;
     return {
       result: 'success',
       resource,
-      outcome: { ready: { status: 'True', reason: 'Available', message }, synced: { ok: true, reason: 'ReconcileSuccess', message: 'Chaman was read and matches the spec.' }, progressing: false },
+      outcome: { ready: { status: 'True', reason: 'Available', message: ready }, synced: { ok: true, reason: 'ReconcileSuccess', message: synced }, progressing: false },
     };
   }
 
-  /** managementPolicy Observe: adopt and report, never write to Chaman. */
+  /** managementPolicy Observe: adopt and report, never write to the backend. */
   private async report(state: State<O>, scope: ReconcileScope, observation: Observation<R>): Promise<Settled<R>> {
     const found = observation.resource;
+    const words = this.kind.wording.observed;
     if (found === undefined) {
-      const message = 'No matching account found in Chaman to observe; create it there, or set the annotation chaman.io/external-name to its id.';
+      const message = words.notFound;
       return { result: 'success', outcome: { ready: { status: 'False', reason: 'Creating', message }, synced: { ok: true, reason: 'ReconcileSuccess', message }, progressing: false, stalled: { reason: 'NotFound', message } } };
     }
     if (this.kind.creates && state.object.metadata.annotations?.[ANNOTATIONS.externalName] !== observation.externalName) {
@@ -233,7 +235,7 @@ export class ReconcileDriver<O extends ManagedObject, R> {
     }
     if (observation.differences.length === 0) {
       await this.kind.afterConverged?.(state.object, found, scope);
-      const message = 'Observed: Chaman matches the spec (managementPolicy Observe).';
+      const message = words.matches;
       return { result: 'success', resource: found, outcome: { ready: { status: 'True', reason: 'Available', message }, synced: { ok: true, reason: 'ReconcileSuccess', message }, progressing: false } };
     }
     const message = `Observed drift (managementPolicy Observe, nothing is changed): ${observation.differences.join('; ')}.`;
@@ -245,11 +247,11 @@ export class ReconcileDriver<O extends ManagedObject, R> {
       result: 'success',
       resource: found,
       // Stalled: under Observe only a person can converge it (kstatus tools then report it, not "healthy").
-      outcome: { ready: { status: 'False', reason: 'Drifted', message }, synced: { ok: true, reason: 'ReconcileSuccess', message: 'Chaman was read.' }, progressing: false, stalled: { reason: 'Drifted', message } },
+      outcome: { ready: { status: 'False', reason: 'Drifted', message }, synced: { ok: true, reason: 'ReconcileSuccess', message: words.driftSynced }, progressing: false, stalled: { reason: 'Drifted', message } },
     };
   }
 
-  /** Deletion: delete in Chaman (or orphan) and release the finalizer. A create still pending is looked up first. */
+  /** Deletion: delete the external object (or orphan it) and release the finalizer. A create still pending is looked up first. */
   private async finalize(state: State<O>, scope: ReconcileScope, policies: ObjectPolicies): Promise<Settled<R>> {
     if (!hasFinalizer(state.object)) return { result: 'success', gone: true };
     const connection: Connection<R> | { release: string } = await this.kind.connectForDeletion(state.object, scope);
@@ -259,21 +261,21 @@ export class ReconcileDriver<O extends ManagedObject, R> {
       scope.event('Warning', EVENT_REASONS.orphaned, connection.release);
     } else if (policies.deleteExternal) {
       const observation = await connection.external.observe();
-      if (observation.ambiguous) throw new NeedsUserError(`Cannot delete: ${observation.ambiguous}`, { reason: 'Stalled', stalledReason: 'CannotIdentifyAccount' });
+      if (observation.ambiguous) throw new NeedsUserError(`Cannot delete: ${observation.ambiguous}`, { reason: 'Stalled', stalledReason: this.kind.wording.unidentifiedReason });
       if (observation.foreign) scope.event('Warning', EVENT_REASONS.orphaned, observation.foreign);
       else if (observation.resource !== undefined) {
         await connection.external.delete(observation);
-        scope.event('Normal', EVENT_REASONS.deleted, `Deleted the account ${observation.externalName} in Chaman (deletionPolicy Delete; definitive, R13).`);
+        scope.event('Normal', EVENT_REASONS.deleted, this.kind.wording.deleted(observation.externalName!));
       }
     } else if (externalName) {
-      scope.event('Normal', EVENT_REASONS.orphaned, `Left the account ${externalName} in Chaman (deletionPolicy Orphan or managementPolicy Observe).`);
+      scope.event('Normal', EVENT_REASONS.orphaned, this.kind.wording.orphaned(externalName));
     }
     await this.d.updateMetadata(state.object, { finalizer: false });
     return { result: 'success', gone: true };
   }
 
   /**
-   * Runs a Chaman write; when it takes longer than PROGRESS_AFTER_MS, status says Ready=False with a
+   * Runs a write to the backend; when it takes longer than PROGRESS_AFTER_MS, status says Ready=False with a
    * progress reason meanwhile. A quick answer goes straight to the final status: one write, not two.
    */
   private async whileSlow<T>(state: State<O>, scope: ReconcileScope, reason: 'Creating' | 'Updating', message: string, work: () => Promise<T>): Promise<T> {

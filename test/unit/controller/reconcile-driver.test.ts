@@ -7,6 +7,7 @@ import type { Condition, Outcome } from '../../../src/controller/driver/conditio
 import { mergeConditions, outcomeConditions } from '../../../src/controller/driver/conditions.ts';
 import type { Connection, ExternalClient, ManagedKind, ManagedObject, MetadataChange, Observation, ObjectPolicies, Updated } from '../../../src/controller/driver/managed.ts';
 import { ReconcileDriver } from '../../../src/controller/driver/reconcile-driver.ts';
+import { chamanWording } from '../../../src/controller/chaman-wording.ts';
 import { KubeApiError } from '../../../src/kube/client.ts';
 import { createLogger } from '../../../src/observability/logger.ts';
 import { createOperatorMetrics } from '../../../src/observability/metrics.ts';
@@ -81,6 +82,8 @@ function harness(row: Row) {
   const kind: ManagedKind<FakeObject, Resource> = {
     kind: 'Fake',
     creates: true,
+    // The words the driver uses come from the kind; the reason here is the one the rows assert.
+    wording: chamanWording('fake', 'CannotIdentifyAccount'),
     policies: () => ({ manage: true, deleteExternal: true, finalizer: true, ...row.policies }),
     connect: async () => {
       calls.push({ op: 'connect' });
