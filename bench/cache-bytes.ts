@@ -56,7 +56,8 @@ function bytesPer(make: (i: number) => KubeObject, prepare: (o: KubeObject) => K
 }
 
 const informer = new Informer({ client: undefined as never, resource: RESOURCES.channelAccounts });
-const cached = (o: KubeObject) => informer.prepare(o);
+// No keep option: every object is cached.
+const cached = (o: KubeObject) => informer.prepare(o)!;
 const withoutManagedFields = (o: KubeObject) => {
   delete o.metadata.managedFields;
   return o;

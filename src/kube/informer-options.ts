@@ -42,6 +42,12 @@ export interface InformerOptions<T extends KubeObject> {
    * managedFields and kubectl's last-applied-configuration, and for Secrets SECRET_METADATA_FIELDS only.
    */
   keepMetadata?: readonly string[];
+  /**
+   * Which objects to cache at all, asked of each object as it arrives, before anything else is done
+   * with it. An object it refuses is not cached and raises no event; one that was cached and is now
+   * refused leaves the cache as if deleted. For what a selector cannot say (a shard's namespaces).
+   */
+  keep?: (obj: KubeObject) => boolean;
   /** Applied to every object before it is cached, after keepMetadata (managedFields and last-applied are already gone). */
   transform?: (obj: T) => T;
   clock?: Clock;

@@ -177,7 +177,9 @@ export class Informer<T extends KubeObject = KubeObject> implements ListWatchOwn
     return this.random;
   }
 
-  /** @internal */ prepare(raw: KubeObject): T {
+  /** @internal */ prepare(raw: KubeObject): T | undefined {
+    // First, so an object the informer does not keep costs nothing more than its parse.
+    if (this.opts.keep && !this.opts.keep(raw)) return undefined;
     let obj = raw as T;
     if (this.opts.metadataOnly) {
       // Whatever the server sent, keep nothing but identity and metadata.
@@ -204,6 +206,12 @@ export class Informer<T extends KubeObject = KubeObject> implements ListWatchOwn
     // The DELETED event carries the object's last state; that is what handlers get.
     this.cache.delete(obj);
     this.emit(this.deleteHandlers, obj);
+  }
+
+  /** @internal An object no longer kept (its labels changed, say) is gone for the handlers: they get its cached state. */
+  discard(raw: KubeObject): void {
+    const cached = this.cache.get(cacheKey(raw));
+    if (cached) this.remove(cached);
   }
 
   /** @internal Replaces the part of the cache a loop owns with a fresh list, emitting the differences. */

@@ -13,7 +13,10 @@ export interface ListWatchOwner<T extends KubeObject> {
   readonly options: InformerOptions<T>;
   readonly clockRef: Clock;
   readonly randomRef: () => number;
-  prepare(raw: KubeObject): T;
+  /** The object as cached, or undefined when the informer does not keep it. */
+  prepare(raw: KubeObject): T | undefined;
+  /** An object the informer does not keep arrived: if it was cached, it leaves. */
+  discard(raw: KubeObject): void;
   upsert(obj: T): void;
   remove(obj: T): void;
   /** Replaces the part of the cache a loop owns with a fresh list, emitting the differences. */
@@ -162,7 +165,8 @@ export class ListWatch<T extends KubeObject> {
       for (const raw of page.items ?? []) {
         // Items of a list carry no kind; give them one so handlers see complete objects.
         const withKind = { apiVersion: raw.apiVersion ?? page.apiVersion, kind: raw.kind ?? (page.kind ?? '').replace(/List$/, ''), ...raw };
-        items.push(this.inf.prepare(withKind as KubeObject));
+        const obj = this.inf.prepare(withKind as KubeObject);
+        if (obj) items.push(obj);
       }
       cont = page.metadata?.continue || undefined;
       rv = page.metadata?.resourceVersion;
@@ -241,7 +245,8 @@ export class ListWatch<T extends KubeObject> {
         if (rv) this.resourceVersion = rv;
         if (ev.type === 'BOOKMARK') continue;
         const obj = this.inf.prepare(ev.object);
-        if (ev.type === 'DELETED') this.inf.remove(obj);
+        if (!obj) this.inf.discard(ev.object);
+        else if (ev.type === 'DELETED') this.inf.remove(obj);
         else this.inf.upsert(obj);
         if (abort.signal.aborted) break;
       }
