@@ -4,7 +4,7 @@
 //
 //   node bench/scale.ts --senders 100 --accounts-per-sender 10 [--kubeconfig /tmp/cp/kubeconfig]
 //        [--resync-period 60s] [--concurrency 4] [--operator-concurrency adaptive|N] [--chaman-rate-limit 1000] [--senders-per-namespace 10]
-//        [--node-options='--max-old-space-size=…'] [--cpu-prof DIR] [--cluster-wide]
+//        [--node-options='--max-old-space-size=…'] [--cpu-prof DIR] [--cluster-wide] [--shards N]
 //
 // --concurrency is the floor's; the operator adapts its own (its default) unless --operator-concurrency N fixes it.
 // The operator runs with the NODE_OPTIONS of manifests/base/deployment.yaml unless --node-options
@@ -18,13 +18,15 @@
 // - Kubernetes writes per object (the operator's chaman_kube_requests_total, scraped from /metrics);
 // - Chaman calls per account to converge (the emulator's request log);
 // - the operator's RSS after convergence and its peak (/proc/PID/status), and its V8 heap in use;
+//   with --shards N, N operators (--shard-count N --shard-index i) share the work, and these are per
+//   shard while the other figures are their sums;
 // - CPU and calls over a steady-state window that holds a full resync (--resync-period, default 60 s
 //   here so the window stays short; the operator's own default is 10m).
 // Accounts: per sender 1 SOAP and M−1 REST, each with its own certificate Secret.
 import 'reflect-metadata';
-import { spawn, execFile } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { parseArgs, promisify } from 'node:util';
@@ -35,8 +37,8 @@ import { makeCa, makeCertificate, type MadeCertificate } from '../src/devtools/c
 import { parseDuration } from '../src/domain/duration.ts';
 import { startEmulator } from '../src/emulator/server.ts';
 import { RESOURCES, createKubeClient, resourcePath, type KubeClient, type KubeList, type KubeObject } from '../src/kube/client.ts';
-import { freePort } from '../src/devtools/free-port.ts';
-import { sampleSum } from '../src/devtools/metrics-text.ts';
+import { ScaleOperators, countsBetween, cpuCores, kubeCounts } from './lib/scale-operators.ts';
+import { fmt, mb, memoryRows, reconcileSummary, sumOf } from './lib/scale-report.ts';
 
 const root = join(import.meta.dirname, '..');
 const { values } = parseArgs({
@@ -55,12 +57,15 @@ const { values } = parseArgs({
     'cpu-prof': { type: 'string' },
     // Watch every namespace (one watch per resource) rather than one watch per resource and namespace.
     'cluster-wide': { type: 'boolean', default: false },
+    // Operator processes sharing the namespaces by hash, each caching only its own share of the accounts.
+    shards: { type: 'string', default: '1' },
   },
 });
 const SENDERS = Number(values.senders);
 const PER_SENDER = Number(values['accounts-per-sender']);
 const PER_NAMESPACE = Number(values['senders-per-namespace']);
 const CONCURRENCY = Number(values.concurrency);
+const SHARDS = Number(values.shards);
 const RESYNC_MS = parseDuration(values['resync-period']!);
 const ACCOUNTS = SENDERS * PER_SENDER;
 const OBJECTS = SENDERS + ACCOUNTS;
@@ -95,45 +100,38 @@ async function main(): Promise<void> {
   log(`floor: ${OBJECTS} Kubernetes writes at concurrency ${CONCURRENCY}`);
   const kubeFloorMs = await floorKube(kube);
 
-  // ---- the operator, as a real process ----
-  const metricsPort = await freePort();
-  const metricsUrl = `http://127.0.0.1:${metricsPort}/metrics`;
+  // ---- the operator, as real processes (one per shard) ----
   const nodeOptions = values['node-options'] ?? deploymentNodeOptions();
-  log(`operator: NODE_OPTIONS="${nodeOptions}"${values['cpu-prof'] ? `, CPU profile in ${values['cpu-prof']}` : ''}`);
-  const operator = spawn(
-    process.execPath,
-    [
-      ...(values['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', values['cpu-prof']] : []),
-      join(root, 'src', 'cli.ts'), 'run', '--kubeconfig', kubeconfig,
+  log(`operator: ${SHARDS > 1 ? `${SHARDS} shards, ` : ''}NODE_OPTIONS="${nodeOptions}"${values['cpu-prof'] ? `, CPU profile in ${values['cpu-prof']}` : ''}`);
+  const operators = await ScaleOperators.start({
+    count: SHARDS,
+    nodeOptions,
+    ...(values['cpu-prof'] ? { cpuProf: values['cpu-prof'] } : {}),
+    args: [
+      '--kubeconfig', kubeconfig,
       ...(values['cluster-wide'] ? [] : namespaces.flatMap((n) => ['--namespace', n])),
       '--chaman-url', emulator.url, '--chaman-token-file', tokenFile,
       ...(values['operator-concurrency'] === 'adaptive' ? [] : ['--concurrency', values['operator-concurrency']!]),
       '--chaman-rate-limit', values['chaman-rate-limit']!,
       '--resync-period', values['resync-period']!,
-      '--metrics-addr', `127.0.0.1:${metricsPort}`, '--health-addr', '127.0.0.1:0', '--log-level', 'warn',
+      '--health-addr', '127.0.0.1:0', '--log-level', 'warn',
     ],
-    { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, NODE_OPTIONS: nodeOptions } },
-  );
-  const stderr: string[] = [];
-  operator.stderr!.on('data', (d) => stderr.push(String(d)));
-  const exited = new Promise((resolve) => operator.once('exit', resolve));
-  cleanups.push(async () => {
-    operator.kill('SIGTERM');
-    await Promise.race([exited, sleep(25_000).then(() => operator.kill('SIGKILL'))]);
   });
-  await waitFor('the operator to serve /metrics', async () => (await scrapeKube(metricsUrl)) !== undefined, 60_000);
+  cleanups.push(() => operators.stop());
+  const scrape = async () => (await operators.scrape())!;
+  await waitFor('the operator to serve /metrics', async () => (await operators.scrape()) !== undefined, 60_000);
   await sleep(2_000); // caches synced, first (empty) lists done
 
   // ---- apply → all Ready ----
   // kubectl applies one object at a time; a few kubectl processes over parts of the manifest (one
   // namespace each) keep the apply from dominating on a slow machine. Each part has its Secrets first.
-  const parallelism = Number(values['apply-parallelism']);
+  const parallelism = Math.min(Number(values['apply-parallelism']), namespaces.length); // a part per namespace at most: kubectl refuses an empty one
   const all = objects(namespaces, certs);
   const parts = Array.from({ length: parallelism }, (_, k) => join(work, `objects-${k}.yaml`));
   parts.forEach((file, k) =>
     writeFileSync(file, all.filter((o) => namespaces.indexOf(o.metadata.namespace!) % parallelism === k).sort(secretsFirst).map((o) => stringify(o)).join('---\n')),
   );
-  const kubeBefore = (await scrapeKube(metricsUrl))!;
+  const kubeBefore = kubeCounts(await scrape());
   const chamanBefore = emulator.requests();
   log(`applying ${SENDERS} senders, ${ACCOUNTS} accounts and ${ACCOUNTS} Secrets with ${parallelism} × kubectl apply --server-side`);
   const t0 = performance.now();
@@ -141,52 +139,51 @@ async function main(): Promise<void> {
   const applyMs = performance.now() - t0;
   log(`applied in ${(applyMs / 1000).toFixed(1)} s; waiting until every object is Ready or stuck (Invalid, Stalled)`);
   let settled = await census(kube, namespaces);
-  const limits: number[] = []; // the operator's reconciles in flight allowed, sampled every ~10 s
+  const limits: string[] = []; // the operator's reconciles in flight allowed (per shard), sampled every ~10 s
   // Listing every object costs the API server too (at 10k, ~20 MB of JSON): 1 ms per object between
   // two counts, so the count itself stays a small share of the API server's work.
   const censusEveryMs = Math.max(1_000, Math.min(15_000, OBJECTS));
   await waitFor(`all ${OBJECTS} objects Ready or stuck`, async () => (settled = await census(kube, namespaces)).ready + settled.stuck.length === OBJECTS, Number(values.timeout) * 1000, censusEveryMs, async () => {
-    const limit = sumOf(await (await fetch(metricsUrl)).text(), 'chaman_workqueue_concurrency_limit');
+    const limit = ((await operators.scrapes()) ?? []).map((text) => sumOf(text, 'chaman_workqueue_concurrency_limit')).join('+');
     limits.push(limit);
-    log(`  ${settled.ready}/${OBJECTS} Ready, ${settled.stuck.length} stuck, operator RSS ${mb(procStatus(operator.pid!).VmRSS)}, concurrency limit ${limit}`);
+    log(`  ${settled.ready}/${OBJECTS} Ready, ${settled.stuck.length} stuck, operator RSS ${operators.memory().map((m) => mb(m.VmRSS)).join(' + ')}, concurrency limit ${limit}`);
   });
   const readyMs = performance.now() - t0;
   await sleep(3_000); // the echo of the last status writes, the last events
-  const kubeConverged = (await scrapeKube(metricsUrl))!;
+  const kubeConverged = kubeCounts(await scrape());
   const chamanConverged = emulator.requests();
-  const status = procStatus(operator.pid!);
+  const memoryConverged = operators.memory();
   const scrapeStarted = performance.now();
-  const metricsConverged = await (await fetch(metricsUrl)).text();
-  const scrapeMs = performance.now() - scrapeStarted; // what each Prometheus scrape costs (per-object series are computed then)
-  const heapConverged = sumOf(metricsConverged, 'nodejs_heap_size_used_bytes');
-  const heapTotalConverged = sumOf(metricsConverged, 'nodejs_heap_size_total_bytes');
+  const shardMetrics = (await operators.scrapes())!;
+  const scrapeMs = (performance.now() - scrapeStarted) / SHARDS; // what each Prometheus scrape costs (per-object series are computed then)
+  const metricsConverged = shardMetrics.join('\n');
   const resyncsListed = sumOf(metricsConverged, 'chaman_resyncs_total', 'outcome="listed"');
 
   // ---- steady state over a full resync ----
   const windowMs = RESYNC_MS + 15_000;
   log(`steady state: ${windowMs / 1000} s (resync period ${values['resync-period']})`);
-  const cpu0 = cpuSeconds(operator.pid!);
-  const threads0 = threadCpu(operator.pid!);
+  const cpu0 = operators.cpuSeconds();
+  const threads0 = operators.threadCpu();
   await sleep(windowMs);
-  const cpuPercent = ((cpuSeconds(operator.pid!) - cpu0) / (windowMs / 1000)) * 100;
-  const threadPercent = [...threadCpu(operator.pid!)]
+  const cpuPercent = ((operators.cpuSeconds() - cpu0) / (windowMs / 1000)) * 100;
+  const threadPercent = [...operators.threadCpu()]
     .map(([name, sec]) => [name, ((sec - (threads0.get(name) ?? 0)) / (windowMs / 1000)) * 100] as const)
     .filter(([, pct]) => pct >= 0.05)
     .sort((a, b) => b[1] - a[1]);
-  const kubeSteady = (await scrapeKube(metricsUrl))!;
+  const memorySteady = operators.memory();
+  const shardMetricsSteady = (await operators.scrapes())!;
+  const metricsSteady = shardMetricsSteady.join('\n');
+  const kubeSteady = kubeCounts(metricsSteady);
   const chamanSteady = emulator.requests();
-  const statusSteady = procStatus(operator.pid!);
-  const metricsSteady = await (await fetch(metricsUrl)).text();
-  const heapSteady = sumOf(metricsSteady, 'nodejs_heap_size_used_bytes');
   // What one resync costs, the figure that scales: CPU over the window per resync that listed.
   const resyncsInWindow = sumOf(metricsSteady, 'chaman_resyncs_total', 'outcome="listed"') - resyncsListed;
   const cpuPerResyncMs = ((cpuPercent / 100) * windowMs) / Math.max(resyncsInWindow, 1);
 
   // ---- report ----
   const floorMs = applyMs + chamanFloorMs + kubeFloorMs;
-  const writes = diff(kubeBefore, kubeConverged, WRITE_VERBS);
-  const steadyWrites = diff(kubeConverged, kubeSteady, WRITE_VERBS);
-  const steadyReads = diff(kubeConverged, kubeSteady, ['get', 'list']);
+  const writes = countsBetween(kubeBefore, kubeConverged, WRITE_VERBS);
+  const steadyWrites = countsBetween(kubeConverged, kubeSteady, WRITE_VERBS);
+  const steadyReads = countsBetween(kubeConverged, kubeSteady, ['get', 'list']);
   const ops = (a: typeof chamanBefore, b: typeof chamanBefore) =>
     Object.entries(b.byOperation).map(([op, n]) => [op, n - (a.byOperation[op] ?? 0)] as const).filter(([, n]) => n > 0);
   const converge = ops(chamanBefore, chamanConverged);
@@ -200,18 +197,18 @@ async function main(): Promise<void> {
     ['Chaman calls per account', `${(mutating / ACCOUNTS).toFixed(2)} mutating, ${(reads / ACCOUNTS).toFixed(2)} reads (${converge.map(([op, n]) => `${op} ${n}`).join(', ')})`],
     // A resync that lists also reads its sender's contact data: at a short --resync-period they fall inside the convergence.
     ['  of which by resyncs', `${((2 * resyncsListed) / ACCOUNTS).toFixed(2)} reads per account (${resyncsListed} resyncs listed; --resync-period ${values['resync-period']})`],
-    ['operator RSS after convergence', `${mb(status.VmRSS)} (peak ${mb(status.VmHWM)}, V8 heap in use ${mb(heapConverged / 1024)} of ${mb(heapTotalConverged / 1024)}); after the steady window ${mb(statusSteady.VmRSS)} (heap ${mb(heapSteady / 1024)})`],
+    ...memoryRows(memoryConverged, shardMetrics, memorySteady, shardMetricsSteady),
     ['reconciles to converge', reconcileSummary(metricsConverged)],
-    ['concurrency limit (every ~10 s)', `${values['operator-concurrency']}: ${limits.join(', ') || '-'}; ${sumOf(metricsConverged, 'chaman_workqueue_concurrency_limit')} after convergence`],
-    ['one /metrics scrape', `${scrapeMs.toFixed(0)} ms, ${(metricsConverged.length / 1024).toFixed(0)} KiB`],
+    ['concurrency limit (every ~10 s)', `${values['operator-concurrency']}: ${limits.join(', ') || '-'}; ${shardMetrics.map((text) => sumOf(text, 'chaman_workqueue_concurrency_limit')).join('+')} after convergence`],
+    [SHARDS > 1 ? 'one /metrics scrape (mean of the shards)' : 'one /metrics scrape', `${scrapeMs.toFixed(0)} ms, ${(metricsConverged.length / SHARDS / 1024).toFixed(0)} KiB`],
     [`steady state, ${windowMs / 1000} s with a full resync`, `${cpuPercent.toFixed(1)}% CPU, ${cpuPerResyncMs.toFixed(1)} ms per resync of a sender (${resyncsInWindow} resyncs; ${threadPercent.map(([n, p]) => `${n} ${p.toFixed(1)}%`).join(', ')}); Kubernetes ${steadyWrites.total} writes, ${steadyReads.total} reads; Chaman ${steady.map(([op, n]) => `${op} ${n}`).join(', ') || 'no calls'}`],
   ];
-  console.log(`\nscale benchmark: ${SENDERS}×${PER_SENDER}, floor concurrency ${CONCURRENCY}, operator concurrency ${values['operator-concurrency']}, Chaman rate limit ${values['chaman-rate-limit']}/s, NODE_OPTIONS="${nodeOptions}", ${process.platform} ${navigatorCores()} cores`);
+  console.log(`\nscale benchmark: ${SENDERS}×${PER_SENDER}${SHARDS > 1 ? `, ${SHARDS} shards` : ''}, floor concurrency ${CONCURRENCY}, operator concurrency ${values['operator-concurrency']}, Chaman rate limit ${values['chaman-rate-limit']}/s, NODE_OPTIONS="${nodeOptions}", ${process.platform} ${cpuCores()} cores`);
   for (const [k, v] of rows) console.log(`  ${k.padEnd(44)} ${v}`);
   const reasons = new Map<string, number>();
   for (const r of settled.stuck) reasons.set(r, (reasons.get(r) ?? 0) + 1);
   for (const [r, n] of reasons) console.log(`  stuck: ${n} × ${r}`);
-  const warnings = stderr.join('').split('\n').filter((l) => l.includes('"level":"warn"') || l.includes('"level":"error"'));
+  const warnings = operators.stderr.join('').split('\n').filter((l) => l.includes('"level":"warn"') || l.includes('"level":"error"'));
   if (warnings.length) console.log(`\n  operator warnings/errors: ${warnings.length} (first: ${warnings[0]!.slice(0, 300)})`);
 }
 
@@ -344,7 +341,6 @@ async function deleteEverything(kube: KubeClient, namespaces: string[]): Promise
 }
 
 const WRITE_VERBS = ['create', 'update', 'patch', 'apply', 'delete'];
-type KubeCounts = Record<string, number>;
 
 /** NODE_OPTIONS as the Deployment sets them (the V8 heap limit the memory figures depend on). */
 function deploymentNodeOptions(): string {
@@ -353,93 +349,6 @@ function deploymentNodeOptions(): string {
   return env.find((e) => e.name === 'NODE_OPTIONS')?.value ?? '';
 }
 
-const sumOf = (text: string, name: string, having = ''): number => sampleSum(text, name, having) ?? 0;
-
-/** Reconciles per kind, their mean duration, and the mean wait in the work queue, from /metrics. */
-function reconcileSummary(text: string): string {
-  const parts = ['ChannelAccount', 'ChamanSender'].map((kind) => {
-    const n = sumOf(text, 'chaman_reconcile_duration_seconds_count', `kind="${kind}"`);
-    const ms = (sumOf(text, 'chaman_reconcile_duration_seconds_sum', `kind="${kind}"`) / Math.max(n, 1)) * 1000;
-    return `${kind} ${n} (mean ${ms.toFixed(0)} ms)`;
-  });
-  const latency = ['get', 'patch', 'apply', 'create'].map((verb) => {
-    const n = sumOf(text, 'chaman_kube_request_duration_seconds_count', `verb="${verb}"`);
-    return `${verb} ${((sumOf(text, 'chaman_kube_request_duration_seconds_sum', `verb="${verb}"`) / Math.max(n, 1)) * 1000).toFixed(0)} ms`;
-  });
-  const chaman = ((sumOf(text, 'chaman_api_request_duration_seconds_sum', 'operation="createAccount"') / Math.max(sumOf(text, 'chaman_api_request_duration_seconds_count', 'operation="createAccount"'), 1)) * 1000).toFixed(0);
-  const waits = sumOf(text, 'chaman_workqueue_queue_duration_seconds_count');
-  const waitMs = (sumOf(text, 'chaman_workqueue_queue_duration_seconds_sum') / Math.max(waits, 1)) * 1000;
-  return `${parts.join(', ')}; mean wait in the queue ${waitMs.toFixed(0)} ms; mean Kubernetes request ${latency.join(', ')}; mean Chaman create ${chaman} ms`;
-}
-
-/** chaman_kube_requests_total by verb (the operator's own count of its Kubernetes requests). */
-async function scrapeKube(url: string): Promise<KubeCounts | undefined> {
-  try {
-    const text = await (await fetch(url)).text();
-    const counts: KubeCounts = {};
-    for (const line of text.split('\n')) {
-      const m = /^chaman_kube_requests_total\{([^}]*)\} ([0-9.e+]+)$/.exec(line);
-      if (!m) continue;
-      const verb = /verb="([^"]+)"/.exec(m[1]!)?.[1] ?? '?';
-      const resource = /resource="([^"]+)"/.exec(m[1]!)?.[1] ?? '?';
-      const key = `${verb} ${resource}`;
-      counts[key] = (counts[key] ?? 0) + Number(m[2]);
-    }
-    return counts;
-  } catch {
-    return undefined;
-  }
-}
-
-function diff(a: KubeCounts, b: KubeCounts, verbs: string[]): { total: number; byVerb: Record<string, number> } {
-  const byVerb: Record<string, number> = {};
-  let total = 0;
-  for (const [key, n] of Object.entries(b)) {
-    if (!verbs.includes(key.split(' ')[0]!)) continue;
-    const d = n - (a[key] ?? 0);
-    if (d <= 0) continue;
-    byVerb[key] = d;
-    total += d;
-  }
-  return { total, byVerb };
-}
-
-const fmt = (byVerb: Record<string, number>, per: number) =>
-  Object.entries(byVerb).sort((x, y) => y[1] - x[1]).map(([k, n]) => `${k} ${(n / per).toFixed(2)}`).join(', ');
-
-/** VmRSS and VmHWM (peak) in kB. */
-function procStatus(pid: number): { VmRSS: number; VmHWM: number } {
-  const text = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = (k: string) => Number(new RegExp(`^${k}:\\s+(\\d+) kB`, 'm').exec(text)?.[1] ?? 0);
-  return { VmRSS: kb('VmRSS'), VmHWM: kb('VmHWM') };
-}
-
-/** User + system CPU seconds of a process or thread (clock ticks of 1/100 s on Linux). */
-function cpuSeconds(pid: number, task?: string): number {
-  const stat = readFileSync(task ? `/proc/${pid}/task/${task}/stat` : `/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
-
-/** CPU seconds by thread name (the main thread is "node"; V8's GC and compiler helpers, libuv's pool). */
-function threadCpu(pid: number): Map<string, number> {
-  const byName = new Map<string, number>();
-  for (const task of readdirSync(`/proc/${pid}/task`)) {
-    try {
-      const name = readFileSync(`/proc/${pid}/task/${task}/comm`, 'utf8').trim();
-      byName.set(name, (byName.get(name) ?? 0) + cpuSeconds(pid, task));
-    } catch {
-      // the thread ended meanwhile
-    }
-  }
-  return byName;
-}
-
-function navigatorCores(): number {
-  return existsSync('/proc/cpuinfo') ? readFileSync('/proc/cpuinfo', 'utf8').split('\n').filter((l) => l.startsWith('processor')).length : 0;
-}
-
-const mb = (kb: number) => `${Math.round(kb / 1024)} MB`;
 const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
