@@ -10,6 +10,7 @@ import { referencedSecrets } from './channel-account/account-inputs.ts';
 import { ANNOTATIONS, FINALIZER, MANAGED_BY_LABEL } from '../domain/annotations.ts';
 import { NeedsUserError } from './driver/error-policy.ts';
 import type { MetadataChange } from './driver/managed.ts';
+import { ownsNamespace, type Shard } from './sharding.ts';
 import type { KubeStore, SecretContent } from './ports.ts';
 
 /** The informer indexes the operator keeps, so an event or a reconcile never scans the whole cache. */
@@ -47,11 +48,13 @@ export function addIndexes(accounts: Informers['accounts'], senders: Informers['
 }
 
 export interface Informers {
+  /** Every namespace's, sharded or not: tenancy ranks every sender of a number. */
   senders: Informer<ChamanSender & KubeObject>;
+  /** Sharded, only this shard's namespaces' (shardFilter). */
   accounts: Informer<ChannelAccount & KubeObject>;
-  /** Metadata only: the cache never holds Secret content. */
+  /** Metadata only: the cache never holds Secret content. Sharded, this shard's namespaces only. */
   secrets: Informer<KubeObject>;
-  /** Metadata only, and only ConfigMaps the operator manages. */
+  /** Metadata only, and only ConfigMaps the operator manages. Sharded, this shard's namespaces only. */
   configMaps: Informer<KubeObject>;
   /** Cluster-scoped; only when grants are required. */
   grants?: Informer<ChamanSenderGrant & KubeObject>;
@@ -98,7 +101,7 @@ export class InformerKubeStore implements KubeStore {
   async readSecret(namespace: string, name: string): Promise<SecretContent | 'absent'> {
     const secret = await this.objects.getSecretData(namespace, name);
     if (!secret) return 'absent';
-    return { data: secret.data as Record<string, Uint8Array>, resourceVersion: secret.resourceVersion };
+    return { data: secret.data, resourceVersion: secret.resourceVersion };
   }
 
   secretVersion(namespace: string, name: string): string | undefined {
@@ -106,12 +109,12 @@ export class InformerKubeStore implements KubeStore {
   }
 
   async applyAccountStatus(account: ChannelAccount, status: ChannelAccountStatus): Promise<string | undefined> {
-    const written = await this.objects.applyStatus<KubeObject>(RESOURCES.channelAccounts, account as never, status as Record<string, unknown>);
+    const written = await this.objects.applyStatus(RESOURCES.channelAccounts, account, status);
     return written?.metadata.resourceVersion;
   }
 
   async applySenderStatus(sender: ChamanSender, status: ChamanSenderStatus): Promise<string | undefined> {
-    const written = await this.objects.applyStatus<KubeObject>(RESOURCES.chamanSenders, sender as never, status as Record<string, unknown>);
+    const written = await this.objects.applyStatus(RESOURCES.chamanSenders, sender, status);
     return written?.metadata.resourceVersion;
   }
 
@@ -124,7 +127,7 @@ export class InformerKubeStore implements KubeStore {
           ? [...have, FINALIZER]
           : have.filter((f) => f !== FINALIZER);
     try {
-      const updated = await this.objects.patchMetadata<T & KubeObject>(rtOf(object), object as never, {
+      const updated = await this.objects.patchMetadata<T>(rtOf(object), object, {
         ...(change.annotations ? { annotations: change.annotations } : {}),
         ...(finalizers ? { finalizers } : {}),
         precondition: true,
@@ -140,7 +143,7 @@ export class InformerKubeStore implements KubeStore {
   async publishClientId(account: ChannelAccount, configMap: string, key: string, clientId: string): Promise<void> {
     const namespace = account.metadata.namespace ?? 'default';
     const result = await this.objects.ensureOwnedConfigMap(
-      account as never,
+      account,
       { namespace, name: configMap, labels: { ...MANAGED_BY_LABEL } },
       { [key]: clientId },
       this.informers.configMaps.get(namespace, configMap),
@@ -165,17 +168,33 @@ function typed<T extends KubeObject>(rt: ResourceType) {
   };
 }
 
-/** The operator's informers: senders and accounts whole, Secrets and its own ConfigMaps as metadata, and grants and namespace labels when grants are required. */
+/**
+ * What a shard caches of the kinds it keeps to its namespaces: every use of an account, a Secret or a
+ * managed ConfigMap is within one namespace (a sender's accounts, the Secrets they name, the ConfigMaps
+ * they own, the claims on an external name: `namespace/sender/id`), so objects of another shard's
+ * namespaces would only cost memory. Unsharded, everything.
+ */
+export function shardFilter(shard: Shard | undefined): { keep?: (obj: KubeObject) => boolean } {
+  return shard && shard.count > 1 ? { keep: (obj) => ownsNamespace(shard, obj.metadata.namespace) } : {};
+}
+
+/**
+ * The operator's informers: senders and accounts as whole objects, Secrets and its own ConfigMaps as
+ * metadata, and grants and namespace labels when grants are required. A shard keeps only its
+ * namespaces' accounts, Secrets and ConfigMaps; senders, grants and namespaces stay cluster-wide for
+ * tenancy (one sender per number, a grant's claims).
+ */
 export function createInformers(
   client: KubeClient,
   namespaces: readonly string[],
   metrics: OperatorMetrics,
   logger: Logger,
-  o: { requireSenderGrant: boolean; secretLabelSelector?: string },
+  o: { requireSenderGrant: boolean; secretLabelSelector?: string; shard?: Shard },
 ): Informers {
   const restart = (resource: string) => informerMetricsHooks(metrics, resource);
   const common = { client, namespaces, logger };
-  const accounts = new Informer<ChannelAccount & KubeObject>({ ...common, resource: RESOURCES.channelAccounts, transform: typed(RESOURCES.channelAccounts), hooks: restart('channelaccounts') });
+  const mine = shardFilter(o.shard);
+  const accounts = new Informer<ChannelAccount & KubeObject>({ ...common, ...mine, resource: RESOURCES.channelAccounts, transform: typed(RESOURCES.channelAccounts), hooks: restart('channelaccounts') });
   const senders = new Informer<ChamanSender & KubeObject>({ ...common, resource: RESOURCES.chamanSenders, transform: typed(RESOURCES.chamanSenders), hooks: restart('chamansenders') });
   addIndexes(accounts, senders);
   // Grants and namespace labels matter only when grants are required (and need cluster-wide RBAC).
@@ -188,9 +207,10 @@ export function createInformers(
   return {
     senders,
     accounts,
-    secrets: new Informer({ ...common, resource: RESOURCES.secrets, metadataOnly: true, ...(o.secretLabelSelector ? { labelSelector: o.secretLabelSelector } : {}), hooks: restart('secrets') }),
+    secrets: new Informer({ ...common, ...mine, resource: RESOURCES.secrets, metadataOnly: true, ...(o.secretLabelSelector ? { labelSelector: o.secretLabelSelector } : {}), hooks: restart('secrets') }),
     configMaps: new Informer({
       ...common,
+      ...mine,
       resource: RESOURCES.configMaps,
       metadataOnly: true,
       labelSelector: Object.entries(MANAGED_BY_LABEL).map(([k, v]) => `${k}=${v}`).join(','),

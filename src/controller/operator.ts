@@ -3,7 +3,7 @@
 import type { Logger } from 'pino';
 import type { ChamanSender, ChamanSenderGrant, ChannelAccount } from '../api/types.generated.ts';
 import type { ChamanClient, ChamanSenderInfo } from '../chaman/types.ts';
-import { RESOURCES, type KubeClient, type KubeObject } from '../kube/client.ts';
+import { RESOURCES, type KubeClient } from '../kube/client.ts';
 import { EventRecorder } from '../kube/events.ts';
 import { Informer } from '../kube/informer.ts';
 import { LeaderElector } from '../kube/leader-election.ts';
@@ -50,7 +50,10 @@ export interface OperatorOptions {
    * of an operator confined to some namespaces would be partial (and its RBAC reads grants only).
    */
   writeGrantStatus?: boolean;
-  /** Replica I of N works on the namespaces whose hash modulo N is I (caches stay cluster-wide). */
+  /**
+   * Replica I of N works on the namespaces whose hash modulo N is I, and caches only their accounts,
+   * Secrets and ConfigMaps (senders, grants and namespaces stay cluster-wide, for tenancy).
+   */
   shard?: Shard;
   /**
    * Watch only the Secrets with these labels (e.g. `chaman.io/watch=true`). A referenced Secret without
@@ -122,7 +125,11 @@ export class Operator {
   constructor(o: OperatorOptions) {
     this.o = o;
     this.now = o.now ?? (() => new Date());
-    this.informers = createInformers(o.kube, o.namespaces, o.metrics, o.logger, { requireSenderGrant: o.settings.requireSenderGrant, ...(o.secretLabelSelector ? { secretLabelSelector: o.secretLabelSelector } : {}) });
+    this.informers = createInformers(o.kube, o.namespaces, o.metrics, o.logger, {
+      requireSenderGrant: o.settings.requireSenderGrant,
+      ...(o.secretLabelSelector ? { secretLabelSelector: o.secretLabelSelector } : {}),
+      ...(o.shard ? { shard: o.shard } : {}),
+    });
     this.objects = new KubeObjects(o.kube);
     this.store = new InformerKubeStore(this.informers, this.objects);
     const recorder = new EventRecorder({
@@ -168,9 +175,10 @@ export class Operator {
     this.senderDriver = new ReconcileDriver(new ChamanSenderKind(kinds), this.driverDeps(events));
     this.accountDriver = new ReconcileDriver(new ChannelAccountKind(kinds), this.driverDeps(events));
     this.wireEvents();
-    // Each shard exports the objects it works on, so a sum over the replicas counts each object once.
-    const mine = <T extends KubeObject>(informer: Informer<T>) => () => [...informer.values()].filter((obj) => this.owns(obj.metadata.namespace));
-    o.metrics.observeObjects(o.shard && o.shard.count > 1 ? { senders: mine(this.informers.senders), accounts: mine(this.informers.accounts) } : { senders: () => this.informers.senders.values(), accounts: () => this.informers.accounts.values() });
+    // Each shard exports the objects it works on, so a sum over the replicas counts each object once:
+    // its accounts are all it caches; its senders are among every namespace's.
+    const senders = o.shard && o.shard.count > 1 ? () => [...this.informers.senders.values()].filter((s) => this.owns(s.metadata.namespace)) : () => this.informers.senders.values();
+    o.metrics.observeObjects({ senders, accounts: () => this.informers.accounts.values() });
     if (o.leaderElection) this.elector = this.createElector(o.leaderElection);
   }
   /** The driver's ports: metadata writes (their echoes marked as own writes), events, metrics, the queue's backoff. */
@@ -233,7 +241,9 @@ export class Operator {
   async start(): Promise<void> {
     for (const informer of Object.values(this.informers) as Informer[]) informer.start();
     await Promise.all((Object.values(this.informers) as Informer[]).map((i) => i.waitForSync()));
-    this.o.logger.info({ namespaces: this.o.namespaces.length ? this.o.namespaces : 'all' }, 'caches synced');
+    // What each cache holds once listed: a shard's share of the accounts shows here (and in its memory).
+    const cached = Object.fromEntries(Object.entries(this.informers).map(([name, i]: [string, Informer]) => [name, i.size]));
+    this.o.logger.info({ namespaces: this.o.namespaces.length ? this.o.namespaces : 'all', cached }, 'caches synced');
     if (this.elector) this.elector.start();
     else {
       this.o.metrics.leader.set({}, 1);
@@ -282,9 +292,8 @@ export class Operator {
     this.informers.senders.forEach((s) => {
       if (this.owns(s.metadata.namespace)) items.push({ key: objectKey(s.metadata.namespace, s.metadata.name, SENDER), metadata: s.metadata });
     });
-    this.informers.accounts.forEach((a) => {
-      if (this.owns(a.metadata.namespace)) items.push({ key: objectKey(a.metadata.namespace, a.metadata.name, ACCOUNT), metadata: a.metadata });
-    });
+    // The accounts cache holds this shard's only.
+    this.informers.accounts.forEach((a) => items.push({ key: objectKey(a.metadata.namespace, a.metadata.name, ACCOUNT), metadata: a.metadata }));
     for (const key of startOrder(items)) this.queue.add(key);
   }
 
@@ -315,8 +324,9 @@ export class Operator {
     return undefined;
   }
 
+  /** Every account comes from the accounts cache, which holds this shard's only. */
   private enqueueAccount(a: ChannelAccount): void {
-    if (this.working && this.owns(a.metadata.namespace)) this.queue.add(objectKey(a.metadata.namespace, a.metadata.name, ACCOUNT));
+    if (this.working) this.queue.add(objectKey(a.metadata.namespace, a.metadata.name, ACCOUNT));
   }
 
   private wireEvents(): void {

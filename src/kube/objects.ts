@@ -115,9 +115,9 @@ export class KubeObjects {
    * Writes `status` with server-side apply on the status subresource, under the one field manager,
    * unless `current.status` already equals it (then no request, returns undefined), with `current`'s
    * resourceVersion as a precondition. The operator owns the whole status: fields left out of
-   * `status` are removed by the apply.
+   * `status` are removed by the apply. `status` is any kind's status type: an interface, so no Record.
    */
-  async applyStatus<T extends ObjectHandle = KubeObject>(rt: ResourceType, current: ObjectHandle, status: Record<string, unknown>): Promise<T | undefined> {
+  async applyStatus<T extends ObjectHandle = KubeObject>(rt: ResourceType, current: ObjectHandle, status: object): Promise<T | undefined> {
     if (jsonEqual(normalize(status), normalize(current.status ?? {}))) return undefined;
     const { name, namespace, resourceVersion } = current.metadata;
     if (!name) throw new Error('applyStatus: the object has no name');

@@ -2,6 +2,7 @@
 // split the namespaces by hash, each object is reconciled by exactly one shard, and when a shard's
 // replica is killed its standby takes the shard's Lease and the work goes on, with no duplicate.
 // The fence (issue 16): while a StatefulSet rolls from 2 shards to 3, the new count waits.
+// Memory (issue 19): a shard caches only its namespaces' accounts, and still converges.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -47,6 +48,16 @@ const accountReady = async (namespace: string, name: string) => {
   return ready?.status === 'True' && ready.observedGeneration === a.metadata.generation;
 };
 
+/**
+ * How many objects of a kind a process exports in chaman_resources (summed over the Ready states):
+ * its accounts come straight from its cache, unfiltered, so for them this is the cache's size.
+ */
+const exported = async (p: OperatorProcess, kind: string) => {
+  const text = await (await fetch(p.metricsUrl)).text();
+  const lines = text.split('\n').filter((l) => l.startsWith(`chaman_resources{kind="${kind}",`));
+  return lines.reduce((sum, l) => sum + Number(l.split(' ').at(-1)), 0);
+};
+
 /** The namespaces whose objects a process reconciled, from its debug log ("reconciled" lines). */
 const reconciledNamespaces = (p: OperatorProcess) =>
   new Set([...p.output.join('').matchAll(/"object":"(?:ChannelAccount|ChamanSender):([^/"]+)\//g)].map((m) => m[1]!));
@@ -85,6 +96,17 @@ it('three shards split the namespaces; a killed shard is taken over by its stand
     expect([...reconciledNamespaces(p)].sort()).toEqual([...(byShard.get(index) ?? [])].sort());
   }
   expect(reconciledNamespaces(standby).size).toBe(0);
+  // Each shard caches the one account of each of its namespaces, and none of the others'.
+  for (const [index, p] of shards.entries()) {
+    expect(await exported(p, 'ChannelAccount')).toBe(byShard.get(index)!.length);
+    expect(await exported(p, 'ChamanSender')).toBe(byShard.get(index)!.length);
+  }
+  expect(await exported(standby, 'ChannelAccount')).toBe(byShard.get(1)!.length);
+  // A replica started now lists what exists: shard 0's accounts and Secrets, and every sender.
+  const late = await start(0);
+  const synced = await waitFor('the late replica lists its caches', async () => late.output.join('').split('\n').find((l) => l.includes('"caches synced"')), 30_000, 200);
+  expect((JSON.parse(synced) as { cached: Record<string, number> }).cached).toMatchObject({ accounts: byShard.get(0)!.length, secrets: byShard.get(0)!.length, senders: namespaces.length });
+  await late.stop('SIGKILL');
 
   // Kill shard 1's replica: its standby takes the Lease (within the lease duration) and carries on.
   const killedAt = performance.now();
@@ -96,6 +118,8 @@ it('three shards split the namespaces; a killed shard is taken over by its stand
   await inNamespace(target, account('second', { type: 'REST', permissions: ['DimonaConsultation'], certificates: [{ name: 'main', secretRef: { name: 'rest-cert' } }] }));
   await waitFor(`${target}/second Ready`, () => accountReady(target, 'second'), 30_000, 200);
   expect([...reconciledNamespaces(standby)].sort()).toEqual([...byShard.get(1)!].sort());
+  expect(await exported(standby, 'ChannelAccount')).toBe(byShard.get(1)!.length + 1);
+  expect(await exported(shards[0]!, 'ChannelAccount')).toBe(byShard.get(0)!.length);
 
   // No duplicate: every sender holds exactly its accounts in Chaman.
   for (const [i, ns] of namespaces.entries()) {

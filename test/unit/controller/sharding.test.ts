@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { shardFilter } from '../../../src/controller/kube-store.ts';
 import { fnv1a32, leaseName, ownsNamespace, resolveShard, shardAgreement, shardOfNamespace } from '../../../src/controller/sharding.ts';
 
 describe('sharding', () => {
@@ -24,6 +25,16 @@ describe('sharding', () => {
     expect(ownsNamespace({ count: 1, index: 0 }, 'x')).toBe(true);
     expect(leaseName('chaman-operator', { count: 1, index: 0 })).toBe('chaman-operator');
     expect(leaseName('chaman-operator', { count: 3, index: 2 })).toBe('chaman-operator-shard-2');
+  });
+
+  it('a shard keeps in its caches what lies in its namespaces; unsharded, everything', () => {
+    expect(shardFilter(undefined).keep).toBeUndefined();
+    expect(shardFilter({ count: 1, index: 0 }).keep).toBeUndefined();
+    const object = (namespace: string) => ({ metadata: { namespace, name: 'x' } });
+    for (const index of [0, 1]) {
+      const keep = shardFilter({ count: 2, index }).keep!;
+      for (let i = 0; i < 20; i++) expect(keep(object(`team-${i}`))).toBe(shardOfNamespace(`team-${i}`, 2) === index);
+    }
   });
 
   it('takes the index from the flag, else from the StatefulSet ordinal, and refuses what does not fit', () => {
