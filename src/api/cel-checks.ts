@@ -1,9 +1,10 @@
 // The CEL rules of the CRDs, evaluated in TypeScript for the offline `validate` command.
 // Each check mirrors one rule of channelaccount.ts or chamansendergrant.ts; a unit test makes sure
 // none is missing and an integration test sends the same bad manifests to a real API server.
+import type { ChannelType } from '../domain/channel-types.ts';
 import type { RuleId } from '../domain/types.ts';
 import { CHAMAN_SENDER_GRANT_SPEC_RULES as G, MATCH_EXPRESSION_RULES as M } from './chamansendergrant.ts';
-import { CHANNEL_ACCOUNT_SPEC_RULES as R, SFTP_KEY_RULE } from './channelaccount.ts';
+import { CHANNEL_ACCOUNT_SPEC_RULES as R, CREDENTIAL_BLOCKS, TYPES, sshKeyRule } from './channelaccount-types.ts';
 import type { CelRule } from './openapi.ts';
 
 type Spec = Record<string, unknown> & {
@@ -11,7 +12,6 @@ type Spec = Record<string, unknown> & {
   management?: string;
   certificates?: unknown[];
   permissions?: unknown[];
-  sftp?: Record<string, unknown>;
   namespaces?: unknown[];
   namespaceSelector?: { matchExpressions?: unknown };
 };
@@ -28,53 +28,47 @@ export interface CelCheck {
 const has = (value: unknown): boolean => value !== undefined && value !== null;
 const count = (list: unknown[] | undefined): number => (Array.isArray(list) ? list.length : 0);
 const intermediary = (s: Spec): boolean => s.management === 'TechnicalIntermediary';
+// The same type lists the CEL text is written from (channelaccount-types.ts).
+const isOne = (types: readonly ChannelType[], s: Spec): boolean => (types as readonly unknown[]).includes(s.type);
+const { managed, withoutPermissions } = TYPES;
+
+/** The mirror of each type rule of CHANNEL_ACCOUNT_SPEC_RULES, by key. */
+const TYPE_CHECKS: Record<string, Omit<CelCheck, 'rule'>> = {
+  managementOnly: { ruleId: 'R15', field: 'spec.management', holds: (s) => !has(s.management) || isOne(managed, s) },
+  singleCertificate: { ruleId: 'R3', field: 'spec.certificates', holds: (s) => isOne(managed, s) || count(s.certificates) === 1 },
+  internalCertificates: {
+    ruleId: 'R15',
+    field: 'spec.certificates',
+    holds: (s) => !isOne(managed, s) || intermediary(s) || count(s.certificates) >= 1,
+  },
+  intermediaryNoCertificates: { ruleId: 'R15', field: 'spec.certificates', holds: (s) => !intermediary(s) || count(s.certificates) === 0 },
+  permissionsRequired: { ruleId: 'R11', field: 'spec.permissions', holds: (s) => isOne(withoutPermissions, s) || count(s.permissions) >= 1 },
+  noPermissions: { ruleId: 'R11', field: 'spec.permissions', holds: (s) => !isOne(withoutPermissions, s) || count(s.permissions) === 0 },
+};
+
+/** A credential block is tied to its type: required (credentials given) or allowed only then (clientId). */
+const blockChecks: CelCheck[] = CREDENTIAL_BLOCKS.map(({ type, key, kind }) => ({
+  rule: R[`${key}Section`]!,
+  ruleId: 'SCHEMA',
+  field: `spec.${key}`,
+  holds: (s: Spec) => (kind === 'clientId' ? !has(s[key]) || s.type === type : has(s[key]) === (s.type === type)),
+}));
+
+/** R17 in each SSH-key block: the key inline or by reference, exactly one. */
+const sshKeyChecks: CelCheck[] = CREDENTIAL_BLOCKS.filter((b) => b.kind === 'sshKey').map(({ key }) => ({
+  rule: sshKeyRule(key),
+  ruleId: 'R17',
+  field: `spec.${key}`,
+  holds: (s: Spec) => {
+    const block = s[key] as Record<string, unknown> | undefined;
+    return !has(block) || has(block?.publicKey) !== has(block?.publicKeySecretRef);
+  },
+}));
 
 export const CHANNEL_ACCOUNT_CEL_CHECKS: CelCheck[] = [
-  { rule: R.ftpSection, ruleId: 'SCHEMA', field: 'spec.ftp', holds: (s) => has(s.ftp) === (s.type === 'FTP') },
-  { rule: R.sftpSection, ruleId: 'SCHEMA', field: 'spec.sftp', holds: (s) => has(s.sftp) === (s.type === 'SFTP') },
-  { rule: R.restSection, ruleId: 'SCHEMA', field: 'spec.rest', holds: (s) => !has(s.rest) || s.type === 'REST' },
-  {
-    rule: R.managementRestOnly,
-    ruleId: 'R15',
-    field: 'spec.management',
-    holds: (s) => !has(s.management) || s.type === 'REST',
-  },
-  {
-    rule: R.singleCertificate,
-    ruleId: 'R3',
-    field: 'spec.certificates',
-    holds: (s) => s.type === 'REST' || count(s.certificates) === 1,
-  },
-  {
-    rule: R.restInternalCertificates,
-    ruleId: 'R15',
-    field: 'spec.certificates',
-    holds: (s) => s.type !== 'REST' || intermediary(s) || count(s.certificates) >= 1,
-  },
-  {
-    rule: R.intermediaryNoCertificates,
-    ruleId: 'R15',
-    field: 'spec.certificates',
-    holds: (s) => !intermediary(s) || count(s.certificates) === 0,
-  },
-  {
-    rule: R.permissionsRequired,
-    ruleId: 'R11',
-    field: 'spec.permissions',
-    holds: (s) => s.type === 'SOAP' || count(s.permissions) >= 1,
-  },
-  {
-    rule: R.soapNoPermissions,
-    ruleId: 'R11',
-    field: 'spec.permissions',
-    holds: (s) => s.type !== 'SOAP' || count(s.permissions) === 0,
-  },
-  {
-    rule: SFTP_KEY_RULE,
-    ruleId: 'R17',
-    field: 'spec.sftp',
-    holds: (s) => !has(s.sftp) || has(s.sftp?.publicKey) !== has(s.sftp?.publicKeySecretRef),
-  },
+  ...blockChecks,
+  ...Object.entries(TYPE_CHECKS).flatMap(([key, check]) => (R[key] ? [{ rule: R[key], ...check }] : [])),
+  ...sshKeyChecks,
 ];
 
 type Expression = { operator?: unknown; values?: unknown[] };

@@ -72,7 +72,7 @@ export const chamanSenderCrd: CrdSource = {
   // `cs` as the spec asks; kubectl resolves a bare `cs` to the built-in componentstatuses first, so `chs` too.
   shortNames: ['cs', 'chs'],
   description:
-    'A sender (expéditeur) in Chaman, the social-security application that manages technical channels (FTP, SFTP, SOAP, REST), and its contact data.',
+    `A sender (expéditeur) in Chaman, the social-security application that manages technical channels (${CHANNEL_TYPES.join(', ')}), and its contact data.`,
   spec,
   status,
   printerColumns: [

@@ -11,6 +11,7 @@ import {
 } from '../domain/index.ts';
 import type { InspectedCertificate } from '../domain/index.ts';
 import type { ChannelType, Finding, Permission, RulePolicy } from '../domain/types.ts';
+import { blockUsername, credentialBlocks, credentialSecretRefs, ownCredentialBlock } from './credential-blocks.ts';
 import type { ChamanSenderSpec, ChannelAccountSpec } from './types.generated.ts';
 
 /** What a Secret lookup can answer: its data, "absent", or "unknown" (offline, not in the input). */
@@ -29,7 +30,11 @@ export interface ResolvedCertificate {
 export interface AccountMaterial {
   certificates: ResolvedCertificate[];
   password?: string;
+  /** where the password comes from (`spec.ftp.passwordSecretRef`), for findings */
+  passwordField?: string;
   sshPublicKey?: string;
+  /** where the SSH public key comes from (`spec.sftp.publicKey` or `spec.sftp.publicKeySecretRef`) */
+  sshPublicKeyField?: string;
   /** References that could not be read (offline: the Secret is not in the input), so were not checked. */
   unresolved: number;
 }
@@ -80,18 +85,21 @@ export function resolveAccountMaterial(spec: ChannelAccountSpec, lookup: SecretL
     if (bytes === 'unknown') material.unresolved++;
     else if (bytes) material.certificates.push({ index, name: cert.name, fileName: cert.fileName ?? `${cert.name}.cer`, field, bytes });
   });
-  if (spec.type === 'FTP' && spec.ftp) {
-    const bytes = readKey(lookup, spec.ftp.passwordSecretRef, 'password', 'spec.ftp.passwordSecretRef', 'FTP password', findings);
+  // Only the block of the spec's own type gives material; the kind says what it is.
+  const own = ownCredentialBlock(spec);
+  if (own?.kind === 'password') {
+    const [ref] = credentialSecretRefs(own);
+    const bytes = readKey(lookup, ref!, ref!.defaultKey, ref!.field, ref!.what, findings);
     if (bytes === 'unknown') material.unresolved++;
-    else if (bytes) material.password = decoder.decode(bytes);
+    else if (bytes) Object.assign(material, { password: decoder.decode(bytes), passwordField: ref!.field });
   }
-  if (spec.type === 'SFTP' && spec.sftp) {
-    if (spec.sftp.publicKey !== undefined) material.sshPublicKey = spec.sftp.publicKey;
-    else if (spec.sftp.publicKeySecretRef) {
-      const field = 'spec.sftp.publicKeySecretRef';
-      const bytes = readKey(lookup, spec.sftp.publicKeySecretRef, 'ssh-publickey', field, 'SSH public key', findings);
+  if (own?.kind === 'sshKey') {
+    const [ref] = credentialSecretRefs(own);
+    if (own.block.publicKey !== undefined) Object.assign(material, { sshPublicKey: own.block.publicKey, sshPublicKeyField: `${own.field}.publicKey` });
+    else if (ref) {
+      const bytes = readKey(lookup, ref, ref.defaultKey, ref.field, ref.what, findings);
       if (bytes === 'unknown') material.unresolved++;
-      else if (bytes) material.sshPublicKey = decoder.decode(bytes);
+      else if (bytes) Object.assign(material, { sshPublicKey: decoder.decode(bytes), sshPublicKeyField: ref.field });
     }
   }
   return { material, findings };
@@ -122,14 +130,15 @@ export async function checkChannelAccountInputs(
   const type = spec.type as ChannelType;
   const findings: Finding[] = [];
   findings.push(...checkPermissions(spec.permissions ?? [], type, ctx.catalog, 'spec.permissions'));
-  if (spec.ftp) findings.push(...checkUsername(spec.ftp.username, 'spec.ftp.username'));
-  if (spec.sftp) findings.push(...checkUsername(spec.sftp.username, 'spec.sftp.username'));
+  for (const block of credentialBlocks(spec)) {
+    const user = blockUsername(block);
+    if (user) findings.push(...checkUsername(user.username, user.field));
+  }
   if (material.password !== undefined) {
-    findings.push(...checkFtpPassword(material.password, 'spec.ftp.passwordSecretRef'));
+    findings.push(...checkFtpPassword(material.password, material.passwordField ?? ''));
   }
   if (material.sshPublicKey !== undefined) {
-    const field = spec.sftp?.publicKey !== undefined ? 'spec.sftp.publicKey' : 'spec.sftp.publicKeySecretRef';
-    findings.push(...checkSshPublicKey(material.sshPublicKey, field).findings);
+    findings.push(...checkSshPublicKey(material.sshPublicKey, material.sshPublicKeyField ?? '').findings);
   }
   const certificates: (InspectedCertificate | undefined)[] = [];
   for (const cert of material.certificates) {

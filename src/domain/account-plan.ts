@@ -1,8 +1,9 @@
 // The diff between what a ChannelAccount asks for and what Chaman holds, as the steps Chaman
-// allows (R12), in a safe order: on REST, new certificates are added before old ones are removed,
+// allows (R12), in a safe order: on REST (a set of certificates), new certificates are added before old ones are removed,
 // so the account never has zero valid certificates. Pure.
 import type { ChamanAccount, EditAccountRequest } from './account.ts';
 import { allowedEdit } from './account-rules.ts';
+import { channelType, credentialKind, hasManagementMode, hasUsername } from './channel-types.ts';
 import { sameSshPublicKey } from './ssh.ts';
 import type { DesiredAccount, DesiredCertificate } from './desired-account.ts';
 
@@ -22,7 +23,7 @@ export interface AccountPlan {
 }
 
 export interface PlanOptions {
-  /** The FTP password Secret changed since it was last sent (passwords are write-only in Chaman). */
+  /** The password Secret (FTP) changed since it was last sent (passwords are write-only in Chaman). */
   passwordChanged: boolean;
 }
 
@@ -41,7 +42,7 @@ export function planAccountUpdate(desired: DesiredAccount, actual: ChamanAccount
     differ(`channel type is ${actual.type} in Chaman, ${type} in the spec`, false);
     return plan;
   }
-  if (type === 'REST' && (actual.management ?? 'Internal') !== (desired.management ?? 'Internal')) {
+  if (hasManagementMode(type) && (actual.management ?? 'Internal') !== (desired.management ?? 'Internal')) {
     differ(`management is ${actual.management ?? 'Internal'} in Chaman, ${desired.management ?? 'Internal'} in the spec`, false);
   }
 
@@ -58,10 +59,12 @@ export function planAccountUpdate(desired: DesiredAccount, actual: ChamanAccount
     edit.permissions = desired.permissions;
     fields.push('permissions');
   }
-  if (type === 'FTP' || type === 'SFTP') {
+  // Switches on the credential kind (channel-types.ts), not the type.
+  const kind = credentialKind(type);
+  if (hasUsername(type)) {
     const wantedUsername = `EXP${desired.username ?? ''}`;
     const usernameDiffers = actual.username !== wantedUsername;
-    const keyDiffers = type === 'SFTP' && !sameSshPublicKey(actual.sshPublicKey ?? '', desired.sshPublicKey ?? '');
+    const keyDiffers = kind === 'sshKey' && !sameSshPublicKey(actual.sshPublicKey ?? '', desired.sshPublicKey ?? '');
     if (usernameDiffers) differ(`user name ${actual.username ?? '(none)'} → ${wantedUsername}`, allowedEdit(type, 'username'));
     if (keyDiffers) differ('SSH public key', allowedEdit(type, 'sshPublicKey'));
     // Chaman edits the user name and the SSH key together ("Modifier les identifiants").
@@ -71,7 +74,7 @@ export function planAccountUpdate(desired: DesiredAccount, actual: ChamanAccount
       fields.push('username', 'sshPublicKey');
     }
   }
-  if (type === 'FTP' && options.passwordChanged) differ('FTP password (its Secret changed)', false);
+  if (kind === 'password' && options.passwordChanged) differ(`${type} password (its Secret changed)`, false);
   if (fields.length > 0) plan.steps.push({ kind: 'edit', request: edit, fields });
 
   planCertificates(desired, actual, plan, differ);
@@ -89,7 +92,7 @@ function planCertificates(
   differ: (what: string, editable: boolean) => boolean,
 ): void {
   const type = desired.type;
-  if (type !== 'REST') {
+  if (channelType(type).certificates === 'one') {
     // One certificate: a change is a replace (R3, R12).
     const want = desired.certificates[0];
     const have = actual.certificates[0];
@@ -104,7 +107,7 @@ function planCertificates(
     }
     return;
   }
-  // REST: identity is the certificate itself (its fingerprint). Add first, then remove (rotation).
+  // A managed set (REST): identity is the certificate itself (its fingerprint). Add first, then remove (rotation).
   const wanted = new Set(desired.certificates.map((c) => c.sha256Fingerprint));
   const held = new Set(actual.certificates.map((c) => c.sha256Fingerprint));
   for (const want of desired.certificates) {

@@ -7,8 +7,8 @@ import { checkCertificate } from './certificate-rules.ts';
 import { checkFtpPassword, checkUsername } from './credentials.ts';
 import { error, joinField } from './findings.ts';
 import { checkSshPublicKey } from './ssh.ts';
-import { CHANNEL_TYPES } from './types.ts';
-import type { ChannelType, Finding, ManagementMode, Permission, RulePolicy } from './types.ts';
+import { CHANNEL_TYPES, credentialKind, hasManagementMode, hasUsername, listTypes, typesWhere, type ChannelType } from './channel-types.ts';
+import type { Finding, ManagementMode, Permission, RulePolicy } from './types.ts';
 
 export interface CertificateToCheck {
   name: string;
@@ -43,6 +43,40 @@ function bytesOf(content: Uint8Array | string): Uint8Array {
   return typeof content === 'string' ? new Uint8Array(Buffer.from(content, 'base64')) : content;
 }
 
+/** Who has what, by credential kind (channel-types.ts), for the messages that name them. */
+const WITH_MANAGEMENT = listTypes(typesWhere((d) => d.certificates === 'managed'));
+const WITH_USERNAME = listTypes(typesWhere((d) => d.credential === 'password' || d.credential === 'sshKey'));
+const WITH_PASSWORD = listTypes(typesWhere((d) => d.credential === 'password'));
+const WITH_SSH_KEY = listTypes(typesWhere((d) => d.credential === 'sshKey'));
+
+/** What belongs to which type: a management mode (R15), a user name (R4), a password (R5), an SSH key (R17). */
+function checkTypeFields(req: Partial<AccountRequestToCheck>, type: ChannelType, at: (sub: string) => string): Finding[] {
+  const findings: Finding[] = [];
+  if (req.management !== undefined && !hasManagementMode(type)) {
+    findings.push(error('R15', at('management'), `R15: only ${WITH_MANAGEMENT} accounts have a management mode; remove it from this ${type} account`));
+  }
+  if (req.management !== undefined && req.management !== 'Internal' && req.management !== 'TechnicalIntermediary') {
+    findings.push(error('R15', at('management'), 'R15: management is Internal or TechnicalIntermediary'));
+  }
+  if (hasUsername(type)) {
+    findings.push(...checkUsername(req.username, at('username')));
+  } else if (req.username !== undefined) {
+    findings.push(error('R4', at('username'), `R4: only ${WITH_USERNAME} accounts have a user name; remove it from this ${type} account`, 'InvalidUsername'));
+  }
+  const kind = credentialKind(type);
+  if (kind === 'password') {
+    findings.push(...checkFtpPassword(req.password, at('password')));
+  } else if (req.password !== undefined) {
+    findings.push(error('R5', at('password'), `R5: only ${WITH_PASSWORD} accounts have a password; remove it from this ${type} account`, 'InvalidPassword'));
+  }
+  if (kind === 'sshKey') {
+    findings.push(...checkSshPublicKey(req.sshPublicKey, at('sshPublicKey')).findings);
+  } else if (req.sshPublicKey !== undefined) {
+    findings.push(error('R17', at('sshPublicKey'), `R17: only ${WITH_SSH_KEY} accounts have an SSH public key; remove it from this ${type} account`, 'InvalidSSHKey'));
+  }
+  return findings;
+}
+
 /** R3, R4, R5, R6–R10, R11, R15, R17 on a create request. R2 (singletons) needs the sender's accounts: the caller checks it. */
 export async function checkAccountRequest(
   request: AccountRequestToCheck | { type: string; [k: string]: unknown },
@@ -64,29 +98,7 @@ export async function checkAccountRequest(
 
   findings.push(...checkPermissions(req.permissions, type, ctx.catalog, at('permissions')));
 
-  // What belongs to which type: management (REST), username+password (FTP), username+key (SFTP).
-  if (req.management !== undefined && type !== 'REST') {
-    findings.push(error('R15', at('management'), `R15: only REST accounts have a management mode; remove it from this ${type} account`));
-  }
-  if (req.management !== undefined && req.management !== 'Internal' && req.management !== 'TechnicalIntermediary') {
-    findings.push(error('R15', at('management'), 'R15: management is Internal or TechnicalIntermediary'));
-  }
-  if (type === 'FTP' || type === 'SFTP') {
-    findings.push(...checkUsername(req.username, at('username')));
-  } else if (req.username !== undefined) {
-    findings.push(error('R4', at('username'), `R4: only FTP and SFTP accounts have a user name; remove it from this ${type} account`, 'InvalidUsername'));
-  }
-  if (type === 'FTP') {
-    findings.push(...checkFtpPassword(req.password, at('password')));
-  } else if (req.password !== undefined) {
-    findings.push(error('R5', at('password'), `R5: only FTP accounts have a password; remove it from this ${type} account`, 'InvalidPassword'));
-  }
-  if (type === 'SFTP') {
-    findings.push(...checkSshPublicKey(req.sshPublicKey, at('sshPublicKey')).findings);
-  } else if (req.sshPublicKey !== undefined) {
-    findings.push(error('R17', at('sshPublicKey'), `R17: only SFTP accounts have an SSH public key; remove it from this ${type} account`, 'InvalidSSHKey'));
-  }
-
+  findings.push(...checkTypeFields(req, type, at));
   const certificates = Array.isArray(req.certificates) ? req.certificates : [];
   findings.push(...checkCertificateCount(type, req.management, certificates.length, at('certificates')));
   const fingerprints = new Map<string, number>();

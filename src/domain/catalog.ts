@@ -1,13 +1,14 @@
 // R11: the catalog of permissions ("permissions sécurisées", SPEC section 6) and the check of an
 // account's permission list against it. The backend's catalog can grow: callers pass the catalog
 // they read from Chaman; PERMISSION_CATALOG is the one Chaman ships today (and the emulator serves).
+import { channelType, typesWhere, type ChannelType } from './channel-types.ts';
 import { error, joinField, quote } from './findings.ts';
-import type { ChannelType, Finding, Permission } from './types.ts';
+import type { Finding, Language, Permission } from './types.ts';
 
-export const PERMISSION_CATALOG: Permission[] = [
+/** The labels of each permission; which types it is for is said by each type (channel-types.ts). */
+const PERMISSION_LABELS: { id: string; labels: Record<Language, string> }[] = [
   {
     id: 'SupplementaryPensionsPreload',
-    channelTypes: ['FTP', 'SFTP'],
     labels: {
       fr: 'Base de données des pensions complémentaires - Preload',
       nl: 'Databank aanvullende pensioenen - Preload',
@@ -17,7 +18,6 @@ export const PERMISSION_CATALOG: Permission[] = [
   },
   {
     id: 'CareerProFederalLearningAccountDeclaration',
-    channelTypes: ['REST'],
     labels: {
       fr: 'CareerPro - Federal Learning Account - Déclaration',
       nl: 'CareerPro - Federal Learning Account - Aangifte',
@@ -27,7 +27,6 @@ export const PERMISSION_CATALOG: Permission[] = [
   },
   {
     id: 'CheckInAtWorkConsultation',
-    channelTypes: ['REST'],
     labels: {
       fr: 'Check In And Out @ Work - Consultation',
       nl: 'Check In And Out @ Work - Raadpleging',
@@ -37,7 +36,6 @@ export const PERMISSION_CATALOG: Permission[] = [
   },
   {
     id: 'DimonaConsultation',
-    channelTypes: ['REST'],
     labels: {
       fr: 'Consultation de la déclaration Dimona',
       nl: 'Raadpleging van de Dimona-aangifte',
@@ -47,7 +45,6 @@ export const PERMISSION_CATALOG: Permission[] = [
   },
   {
     id: 'DimonaDeclaration',
-    channelTypes: ['REST'],
     labels: {
       fr: 'Effectuer des déclarations Dimona',
       nl: 'Dimona-aangiften verrichten',
@@ -57,7 +54,6 @@ export const PERMISSION_CATALOG: Permission[] = [
   },
   {
     id: 'WithholdingObligation',
-    channelTypes: ['REST'],
     labels: {
       fr: 'Obligation de retenue',
       nl: 'Inhoudingsplicht',
@@ -67,7 +63,6 @@ export const PERMISSION_CATALOG: Permission[] = [
   },
   {
     id: 'EmployerRestFrontOffice',
-    channelTypes: ['REST'],
     labels: {
       fr: 'Service Rest Employer - Front Office',
       nl: 'Rest-dienst Werkgever - Front Office',
@@ -77,7 +72,6 @@ export const PERMISSION_CATALOG: Permission[] = [
   },
   {
     id: 'EmployerRestPublic',
-    channelTypes: ['REST'],
     labels: {
       fr: 'Service Rest Employer - Public',
       nl: 'Rest-dienst Werkgever - Publiek',
@@ -87,7 +81,6 @@ export const PERMISSION_CATALOG: Permission[] = [
   },
   {
     id: 'WitaAmateurEnterprise',
-    channelTypes: ['REST'],
     labels: {
       fr: 'WITA Amateur - Entreprise',
       nl: 'WITA Amateur - Onderneming',
@@ -97,8 +90,14 @@ export const PERMISSION_CATALOG: Permission[] = [
   },
 ];
 
+export const PERMISSION_CATALOG: Permission[] = PERMISSION_LABELS.map(({ id, labels }) => ({
+  id,
+  channelTypes: typesWhere((d) => d.permissions !== 'none' && d.permissions.includes(id)),
+  labels,
+}));
+
 /** Types whose accounts must have at least one permission (R11); SOAP accounts have none. */
-export const PERMISSION_REQUIRED_TYPES: readonly ChannelType[] = ['FTP', 'SFTP', 'REST'];
+export const PERMISSION_REQUIRED_TYPES: readonly ChannelType[] = typesWhere((d) => d.permissions !== 'none');
 
 export function permissionsFor(type: ChannelType, catalog: Permission[] = PERMISSION_CATALOG): Permission[] {
   return catalog.filter((p) => p.channelTypes.includes(type));
@@ -117,10 +116,10 @@ export function checkPermissions(ids: readonly unknown[] | undefined, type: Chan
   const list = Array.isArray(ids) ? ids : [];
   const findings: Finding[] = [];
   const valid = permissionsFor(type, catalog).map((p) => p.id);
-  if (type === 'SOAP') {
+  if (channelType(type)?.permissions === 'none') {
     if (list.length > 0) {
       findings.push(
-        error('R11', field, `R11: SOAP accounts have no permissions in Chaman; remove the ${list.length === 1 ? 'permission' : `${list.length} permissions`} from the list`, 'PermissionNotAllowed'),
+        error('R11', field, `R11: ${type} accounts have no permissions in Chaman; remove the ${list.length === 1 ? 'permission' : `${list.length} permissions`} from the list`, 'PermissionNotAllowed'),
       );
     }
     return findings;

@@ -3,7 +3,8 @@ import { inspectCertificate, type InspectedCertificate } from './certificate.ts'
 import { CertificateFormatError, formatProblem } from './certificate-format.ts';
 import { error, warning } from './findings.ts';
 import { rfc3339 } from './time.ts';
-import type { ChannelType, Finding, RulePolicy } from './types.ts';
+import { channelType, listTypes, typesWhere, type ChannelType } from './channel-types.ts';
+import type { Finding, RulePolicy } from './types.ts';
 
 // Rules
 
@@ -29,13 +30,13 @@ export function checkCertificateKey(c: InspectedCertificate, field: string): Fin
   ];
 }
 
-/** R7: the signature hash; SHA-1 is refused for REST, and for the other types from policy.sha1Cutoff. */
+/** R7: the signature hash; SHA-1 is refused always for some types (REST), for the others from policy.sha1Cutoff. */
 export function checkCertificateSignature(c: InspectedCertificate, type: ChannelType, field: string, policy: RulePolicy): Finding[] {
   const hash = c.signatureHash;
   if (ALLOWED_SIGNATURE_HASHES.includes(hash)) return [];
   if (hash === 'SHA-1') {
-    if (type === 'REST') {
-      return [error('R7', field, 'R7: the certificate is signed with SHA-1, which Chaman refuses for REST accounts; use a certificate signed with SHA-256, SHA-384 or SHA-512', 'InvalidCertificate')];
+    if (channelType(type)?.sha1Refused === 'always') {
+      return [error('R7', field, `R7: the certificate is signed with SHA-1, which Chaman refuses for ${type} accounts; use a certificate signed with SHA-256, SHA-384 or SHA-512`, 'InvalidCertificate')];
     }
     const cutoff = rfc3339(policy.sha1Cutoff);
     if (policy.now.getTime() >= policy.sha1Cutoff.getTime()) {
@@ -52,12 +53,13 @@ export function checkCertificateSignature(c: InspectedCertificate, type: Channel
   ];
 }
 
-/** R8: self-signed only on REST, and then with key usage digitalSignature. */
+/** R8: self-signed only on the types that accept it (REST), and then with key usage digitalSignature. */
 export function checkCertificateIssuer(c: InspectedCertificate, type: ChannelType, field: string): Finding[] {
   if (!c.selfSigned) return [];
-  if (type !== 'REST') {
+  if (!channelType(type)?.selfSigned) {
+    const accepting = listTypes(typesWhere((d) => d.selfSigned));
     return [
-      error('R8', field, `R8: the certificate is self-signed; ${type} accounts need a CA-issued ("global signed") certificate (self-signed is accepted for REST only): use a certificate from a certificate authority`, 'InvalidCertificate'),
+      error('R8', field, `R8: the certificate is self-signed; ${type} accounts need a CA-issued ("global signed") certificate (self-signed is accepted for ${accepting} only): use a certificate from a certificate authority`, 'InvalidCertificate'),
     ];
   }
   if (c.keyUsageDigitalSignature !== true) {
@@ -65,7 +67,7 @@ export function checkCertificateIssuer(c: InspectedCertificate, type: ChannelTyp
       error(
         'R8',
         field,
-        `R8: a self-signed certificate for REST must have key usage digitalSignature, and this one ${c.keyUsageDigitalSignature === undefined ? 'has no key usage extension' : 'lacks digitalSignature'}; create it again with keyUsage = digitalSignature (e.g. \`openssl req -x509 -addext "keyUsage=critical,digitalSignature" ...\`)`,
+        `R8: a self-signed certificate for ${type} must have key usage digitalSignature, and this one ${c.keyUsageDigitalSignature === undefined ? 'has no key usage extension' : 'lacks digitalSignature'}; create it again with keyUsage = digitalSignature (e.g. \`openssl req -x509 -addext "keyUsage=critical,digitalSignature" ...\`)`,
         'InvalidCertificate',
       ),
     ];

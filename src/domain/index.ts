@@ -1,6 +1,18 @@
 // The pure rule library (R1–R17): shared by the controller, the `validate` command and the emulator.
 export * from './types.ts';
 export {
+  CHANNEL_TYPE_TABLE,
+  channelType,
+  isChannelType,
+  typesWhere,
+  credentialKind,
+  hasManagementMode,
+  hasUsername,
+  typeKey,
+  listTypes,
+} from './channel-types.ts';
+export type { ChannelTypeDescriptor, CredentialKind } from './channel-types.ts';
+export {
   PERMISSION_CATALOG,
   PERMISSION_REQUIRED_TYPES,
   permissionsFor,

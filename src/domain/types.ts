@@ -1,13 +1,16 @@
 // Domain vocabulary shared by the controller, the validate command and the emulator.
 // Pure types: no I/O, no Kubernetes, no HTTP.
 
-export const CHANNEL_TYPES = ['FTP', 'SFTP', 'SOAP', 'REST'] as const;
+import { typeKey, type ChannelType } from './channel-types.ts';
+
+// The channel types are described once, in channel-types.ts.
+export { CHANNEL_TYPES } from './channel-types.ts';
+export type { ChannelType } from './channel-types.ts';
 
 /** The key of a channel type in a sender's status.accounts (`ftp`, `rest`, …). */
 export function accountCountKey(type: ChannelType): string {
-  return type.toLowerCase();
+  return typeKey(type);
 }
-export type ChannelType = (typeof CHANNEL_TYPES)[number];
 
 export const LANGUAGES = ['fr', 'nl', 'de', 'en'] as const;
 export type Language = (typeof LANGUAGES)[number];

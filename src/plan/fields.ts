@@ -2,7 +2,7 @@
 // Certificates by their public details, permissions with their labels; a password or an SSH key only
 // as "set" or "changed", never its value.
 import type { CertificateUpload, ChamanAccount, ChamanCertificate, CreateAccountRequest } from '../chaman/types.ts';
-import { certificateDetails, inspectCertificate } from '../domain/index.ts';
+import { certificateDetails, hasManagementMode, inspectCertificate } from '../domain/index.ts';
 import type { CertificateDetails, Contact, Permission } from '../domain/types.ts';
 import type { RecordedWrite } from './recording-chaman.ts';
 import type { PlanField, PlannedCertificate } from './types.ts';
@@ -47,7 +47,7 @@ async function fromCreate(r: CreateAccountRequest): Promise<AccountView> {
   return {
     name: r.name,
     type: r.type,
-    ...(r.type === 'REST' ? { management: r.management ?? 'Internal' } : {}),
+    ...(hasManagementMode(r.type) ? { management: r.management ?? 'Internal' } : {}),
     permissions: r.permissions,
     ...(r.username !== undefined ? { username: `EXP${r.username}` } : {}),
     ...(r.sshPublicKey !== undefined ? { sshPublicKey: r.sshPublicKey } : {}),

@@ -5,7 +5,7 @@
 import { ConflictError } from '../chaman/errors.ts';
 import type { CertificateUpload, ChamanAccount, ChamanCertificate, ChamanClient, ChamanSenderInfo, CreateAccountRequest, EditAccountRequest } from '../chaman/types.ts';
 import type { ChannelType, Contact, Permission } from '../domain/types.ts';
-import { isSingletonType } from '../domain/index.ts';
+import { credentialKind, isSingletonType } from '../domain/index.ts';
 import type { Reads } from './read-cache.ts';
 import type { PlannedRequest } from './types.ts';
 
@@ -110,7 +110,7 @@ export class RecordingChamanClient implements ChamanClient {
       permissions: request.permissions,
       ...(request.management ? { management: request.management } : {}),
       ...(request.username !== undefined ? { username: `EXP${request.username}` } : {}),
-      ...(request.type === 'REST' && request.management !== 'TechnicalIntermediary' ? { clientId: '(assigned by Chaman)' } : {}),
+      ...(credentialKind(request.type) === 'clientId' && request.management !== 'TechnicalIntermediary' ? { clientId: '(assigned by Chaman)' } : {}),
       certificates: [],
       createdAt: now,
       updatedAt: now,

@@ -1,5 +1,6 @@
 // Shapes what was read from Kubernetes into the tree `status` prints: senders, their accounts, each
 // account's certificates (spec and what Chaman holds) and the Secrets they name. Pure.
+import { credentialBlocks, credentialSecretRefs } from '../api/credential-blocks.ts';
 import type { ChamanSender, ChannelAccount } from '../api/types.generated.ts';
 import { addProblems, missingObject, objectState, type RawObject } from './object-state.ts';
 import type { CoreEvent, SecretSummary, StatusSnapshot } from './snapshot.ts';
@@ -71,9 +72,9 @@ function accountView(a: ChannelAccount, secrets: Map<string, SecretSummary>, eve
   for (const h of st.certificates ?? []) {
     if (!certificates.some((c) => c.name === h.name)) certificates.push({ name: h.name, inSpec: false, held: publicDetails(h) });
   }
-  const other: SecretView[] = [];
-  if (spec.ftp?.passwordSecretRef) other.push(secretView(spec.ftp.passwordSecretRef.name, spec.ftp.passwordSecretRef.key ?? 'password', 'ftp-password', secrets));
-  if (spec.sftp?.publicKeySecretRef) other.push(secretView(spec.sftp.publicKeySecretRef.name, spec.sftp.publicKeySecretRef.key ?? 'ssh-publickey', 'ssh-public-key', secrets));
+  const other: SecretView[] = credentialBlocks(spec)
+    .flatMap(credentialSecretRefs)
+    .map((ref) => secretView(ref.name, ref.key ?? ref.defaultKey, ref.role, secrets));
   const view: AccountView = {
     kind: 'ChannelAccount',
     ...state,

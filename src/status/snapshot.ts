@@ -1,6 +1,7 @@
 // What `status` reads from Kubernetes, before it is shaped into a view: the objects as the API server
 // returns them, Secrets already reduced to their key names (values are dropped where they are read,
 // src/status/read.ts), and the core/v1 Events of the namespace.
+import { credentialBlocks, credentialSecretRefs } from '../api/credential-blocks.ts';
 import type { ChamanSender, ChannelAccount } from '../api/types.generated.ts';
 
 export type TargetKind = 'sender' | 'account' | 'all';
@@ -54,8 +55,7 @@ export function referencedSecretNames(senders: ChamanSender[], accounts: Channel
   for (const s of senders) if (s.spec?.credentialsSecretRef?.name) names.add(s.spec.credentialsSecretRef.name);
   for (const a of accounts) {
     for (const c of a.spec?.certificates ?? []) names.add(c.secretRef.name);
-    if (a.spec?.ftp?.passwordSecretRef?.name) names.add(a.spec.ftp.passwordSecretRef.name);
-    if (a.spec?.sftp?.publicKeySecretRef?.name) names.add(a.spec.sftp.publicKeySecretRef.name);
+    for (const ref of a.spec ? credentialBlocks(a.spec).flatMap(credentialSecretRefs) : []) names.add(ref.name);
   }
   return [...names].sort();
 }

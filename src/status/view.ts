@@ -52,7 +52,8 @@ export interface ObjectStateView {
   events: EventView[];
 }
 
-export type SecretRole = 'certificate' | 'ftp-password' | 'ssh-public-key' | 'chaman-credentials';
+/** `<type>-password` for each password type (`ftp-password`). */
+export type SecretRole = 'certificate' | `${string}-password` | 'ssh-public-key' | 'chaman-credentials';
 
 export interface SecretView {
   name: string;

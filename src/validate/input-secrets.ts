@@ -224,15 +224,18 @@ export function resolveFromInput(spec: ChannelAccountSpec, namespace: string, se
     if (s) out.push(notice('R6-R10', cert.field, `R6–R10 (key, signature, issuer, format, validity) of certificate "${cert.name}"`, s));
     return !s;
   });
+  // The material says where each credential came from (its kind's field), so no type is named here.
   const password = standIn(material.password);
   if (password) {
+    out.push(notice('R5', material.passwordField ?? '', `R5 (the ${spec.type} password)`, password));
     delete material.password;
-    out.push(notice('R5', 'spec.ftp.passwordSecretRef', 'R5 (the FTP password)', password));
+    delete material.passwordField;
   }
   const sshKey = standIn(material.sshPublicKey);
   if (sshKey) {
+    out.push(notice('R17', material.sshPublicKeyField ?? '', 'R17 (the SSH public key)', sshKey));
     delete material.sshPublicKey;
-    out.push(notice('R17', 'spec.sftp.publicKeySecretRef', 'R17 (the SSH public key)', sshKey));
+    delete material.sshPublicKeyField;
   }
   return { material, findings: out };
 }

@@ -4,7 +4,8 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHAMAN_SENDER_GRANT_SPEC_RULES as G, MATCH_EXPRESSION_RULES as M } from '../../src/api/chamansendergrant.ts';
-import { CHANNEL_ACCOUNT_SPEC_RULES as R, SFTP_KEY_RULE } from '../../src/api/channelaccount.ts';
+import { CHANNEL_ACCOUNT_SPEC_RULES as R } from '../../src/api/channelaccount.ts';
+import { sshKeyRule } from '../../src/api/channelaccount-types.ts';
 import { readManifests } from '../../src/devtools/apply.ts';
 import { createKubeClient, resourcePath, RESOURCES, type KubeClient, type KubeObject } from '../../src/kube/client.ts';
 import { createNamespace, deleteNamespace, kubeconfigPath, kubectl } from './support/cluster.ts';
@@ -90,20 +91,20 @@ describe('CRDs', () => {
     expect(refused).toEqual(
       ['bad-email', 'bad-language', 'bad-number', 'bad-username', 'soap-with-permissions', 'soap-two-certificates', 'intermediary-with-certificate', 'ftp-without-section'].sort(),
     );
-    expect(verdicts.get('soap-with-permissions')).toContain(R.soapNoPermissions.message);
-    expect(verdicts.get('soap-two-certificates')).toContain(R.singleCertificate.message);
-    expect(verdicts.get('intermediary-with-certificate')).toContain(R.intermediaryNoCertificates.message);
-    expect(verdicts.get('ftp-without-section')).toContain(R.ftpSection.message);
+    expect(verdicts.get('soap-with-permissions')).toContain(R.noPermissions!.message);
+    expect(verdicts.get('soap-two-certificates')).toContain(R.singleCertificate!.message);
+    expect(verdicts.get('intermediary-with-certificate')).toContain(R.intermediaryNoCertificates!.message);
+    expect(verdicts.get('ftp-without-section')).toContain(R.ftpSection!.message);
     expect(verdicts.get('bad-username')).toContain('spec.ftp.username');
     expect(verdicts.get('bad-language')).toContain('spec.contact.language');
   });
 
   it.each([
-    ['SFTP with both key forms', { type: 'SFTP', permissions: ['SupplementaryPensionsPreload'], certificates: [{ name: 'c', secretRef: { name: 's' } }], sftp: { username: 'WK23', publicKey: 'k', publicKeySecretRef: { name: 'k' } } }, SFTP_KEY_RULE.message],
-    ['REST without certificate', { type: 'REST', permissions: ['DimonaDeclaration'] }, R.restInternalCertificates.message],
-    ['FTP without permissions', { type: 'FTP', certificates: [{ name: 'c', secretRef: { name: 's' } }], ftp: { username: 'WK23', passwordSecretRef: { name: 'p' } } }, R.permissionsRequired.message],
-    ['management on SOAP', { type: 'SOAP', management: 'Internal', certificates: [{ name: 'c', secretRef: { name: 's' } }] }, R.managementRestOnly.message],
-    ['rest on FTP', { type: 'FTP', permissions: ['x'], certificates: [{ name: 'c', secretRef: { name: 's' } }], ftp: { username: 'WK23', passwordSecretRef: { name: 'p' } }, rest: {} }, R.restSection.message],
+    ['SFTP with both key forms', { type: 'SFTP', permissions: ['SupplementaryPensionsPreload'], certificates: [{ name: 'c', secretRef: { name: 's' } }], sftp: { username: 'WK23', publicKey: 'k', publicKeySecretRef: { name: 'k' } } }, sshKeyRule('sftp').message],
+    ['REST without certificate', { type: 'REST', permissions: ['DimonaDeclaration'] }, R.internalCertificates!.message],
+    ['FTP without permissions', { type: 'FTP', certificates: [{ name: 'c', secretRef: { name: 's' } }], ftp: { username: 'WK23', passwordSecretRef: { name: 'p' } } }, R.permissionsRequired!.message],
+    ['management on SOAP', { type: 'SOAP', management: 'Internal', certificates: [{ name: 'c', secretRef: { name: 's' } }] }, R.managementOnly!.message],
+    ['rest on FTP', { type: 'FTP', permissions: ['x'], certificates: [{ name: 'c', secretRef: { name: 's' } }], ftp: { username: 'WK23', passwordSecretRef: { name: 'p' } }, rest: {} }, R.restSection!.message],
     ['an unknown type', { type: 'X400', certificates: [] }, 'spec.type'],
     ['a username of 11 characters (R4)', { type: 'FTP', permissions: ['x'], certificates: [{ name: 'c', secretRef: { name: 's' } }], ftp: { username: 'ABCDEFGHIJK', passwordSecretRef: { name: 'p' } } }, 'spec.ftp.username'],
     ['a certificate file name not ending in .cer', { type: 'SOAP', certificates: [{ name: 'c', secretRef: { name: 's' }, fileName: 'cert.pfx' }] }, 'fileName'],

@@ -1,8 +1,9 @@
 // Reads what a ChannelAccount references (its Secrets), checks it against the rules, and turns it
 // into the DesiredAccount the plan compares with Chaman. Secret values stay in memory only.
 import { checkChannelAccountInputs, resolveAccountMaterial, type SecretData } from '../../api/semantic.ts';
+import { blockUsername, credentialBlocks, credentialSecretRefs } from '../../api/credential-blocks.ts';
 import type { ChannelAccount, ChannelAccountSpec } from '../../api/types.generated.ts';
-import { certificateDetails } from '../../domain/index.ts';
+import { certificateDetails, hasManagementMode } from '../../domain/index.ts';
 import type { Finding, Permission, RulePolicy } from '../../domain/types.ts';
 import type { DesiredAccount, DesiredCertificate } from '../../domain/desired-account.ts';
 import type { KubeStore } from '../ports.ts';
@@ -10,15 +11,26 @@ import type { KubeStore } from '../ports.ts';
 /** Names of the Secrets a spec references. */
 export function referencedSecrets(spec: ChannelAccountSpec): string[] {
   const names = (spec.certificates ?? []).map((c) => c.secretRef.name);
-  if (spec.ftp) names.push(spec.ftp.passwordSecretRef.name);
-  if (spec.sftp?.publicKeySecretRef) names.push(spec.sftp.publicKeySecretRef.name);
+  for (const block of credentialBlocks(spec)) names.push(...credentialSecretRefs(block).map((ref) => ref.name));
   return [...new Set(names)];
+}
+
+/** The password Secret of the first password block (FTP's), whose version status records. */
+function passwordSecretName(spec: ChannelAccountSpec): string | undefined {
+  const block = credentialBlocks(spec).find((b) => b.kind === 'password');
+  return block ? credentialSecretRefs(block)[0]?.name : undefined;
+}
+
+/** The user name to send: the last block that carries one wins, as when FTP's and SFTP's were spread in that order. */
+function usernameOf(spec: ChannelAccountSpec): { username?: string } {
+  const names = credentialBlocks(spec).map(blockUsername).filter((u) => u !== undefined);
+  return names.length ? { username: names.at(-1)!.username } : {};
 }
 
 export interface AccountInputs {
   findings: Finding[];
   desired?: DesiredAccount;
-  /** resourceVersion of the FTP password Secret, recorded in status instead of any trace of the password. */
+  /** resourceVersion of the password Secret (FTP), recorded in status instead of any trace of the password. */
   passwordSecretVersion?: string;
   /** When a certificate that is not yet valid becomes valid: recheck then. */
   recheckAt?: Date;
@@ -45,7 +57,8 @@ export async function readAccountInputs(
   const checked = await checkChannelAccountInputs(spec, material, { catalog, policy });
   findings.push(...checked.findings);
   const inspected = checked.certificates;
-  const passwordSecretVersion = spec.ftp ? versions.get(spec.ftp.passwordSecretRef.name) : undefined;
+  const passwordSecret = passwordSecretName(spec);
+  const passwordSecretVersion = passwordSecret !== undefined ? versions.get(passwordSecret) : undefined;
   const future = inspected.map((i) => i?.notBefore.getTime() ?? 0).filter((t) => t > policy.now.getTime());
   const base = {
     findings,
@@ -62,9 +75,8 @@ export async function readAccountInputs(
     type: spec.type,
     name: spec.accountName ?? account.metadata.name,
     permissions: [...(spec.permissions ?? [])].sort(),
-    ...(spec.type === 'REST' ? { management: spec.management ?? 'Internal' } : {}),
-    ...(spec.ftp ? { username: spec.ftp.username } : {}),
-    ...(spec.sftp ? { username: spec.sftp.username } : {}),
+    ...(hasManagementMode(spec.type) ? { management: spec.management ?? 'Internal' } : {}),
+    ...usernameOf(spec),
     ...(material.password !== undefined ? { password: material.password } : {}),
     ...(material.sshPublicKey !== undefined ? { sshPublicKey: material.sshPublicKey } : {}),
     certificates,

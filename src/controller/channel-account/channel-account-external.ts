@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import type { ChannelAccount } from '../../api/types.generated.ts';
 import { ConflictError, NotFoundError } from '../../chaman/errors.ts';
 import type { ChamanAccount, ChamanClient, CreateAccountRequest } from '../../chaman/types.ts';
-import { foreignAccount, isAccountId, isSingletonType } from '../../domain/index.ts';
+import { credentialKind, foreignAccount, isAccountId, isSingletonType } from '../../domain/index.ts';
 import { planAccountUpdate, type AccountPlan, type PlanStep } from '../../domain/account-plan.ts';
 import { ANNOTATIONS } from '../../domain/annotations.ts';
 import { isReadyForGeneration } from '../driver/conditions.ts';
@@ -64,7 +64,7 @@ export class ChamanAccountClient implements ExternalClient<HeldAccount, AccountP
     const desired = this.inputs.desired;
     if (!desired) return { resource: held, externalName: account.id, differences: [] };
     const given = this.object.status?.passwordSecretVersion;
-    const passwordChanged = desired.type === 'FTP' && given !== undefined && this.inputs.passwordSecretVersion !== undefined && given !== this.inputs.passwordSecretVersion;
+    const passwordChanged = credentialKind(desired.type) === 'password' && given !== undefined && this.inputs.passwordSecretVersion !== undefined && given !== this.inputs.passwordSecretVersion;
     const planned = planAccountUpdate(desired, account, { passwordChanged });
     return { resource: held, externalName: account.id, differences: planned.differences, planned, drift: this.isDrift(desired) };
   }
@@ -72,7 +72,7 @@ export class ChamanAccountClient implements ExternalClient<HeldAccount, AccountP
   async create(guardKey: string): Promise<{ resource: HeldAccount; externalName: string }> {
     const desired = this.required();
     const request = createRequest(desired);
-    const version = desired.type === 'FTP' ? this.inputs.passwordSecretVersion : undefined;
+    const version = credentialKind(desired.type) === 'password' ? this.inputs.passwordSecretVersion : undefined;
     let created: ChamanAccount;
     try {
       created = await this.chaman.createAccount(this.senderNumber, request, createKey(guardKey, request, version));
