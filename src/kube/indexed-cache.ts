@@ -20,10 +20,17 @@ export function namespacedName(namespace: string | undefined, name: string): str
   return namespace ? `${namespace}/${name}` : name;
 }
 
+/**
+ * The objects under one index value. Most values match one object (a Secret's account, a claim, a
+ * sender number): that object is the bucket itself, since a Map per value cost about 250 bytes per
+ * cached account (issue 19). A second object turns it into a Map of cache key → object.
+ */
+type Bucket<T> = T | Map<string, T>;
+
 interface Index<T> {
   fn: IndexFunc<T>;
-  /** index value → cache key → object */
-  buckets: Map<string, Map<string, T>>;
+  /** index value → its bucket */
+  buckets: Map<string, Bucket<T>>;
 }
 
 const EMPTY: readonly never[] = Object.freeze([]);
@@ -78,12 +85,13 @@ export class IndexedCache<T extends KubeObject> {
   /** The objects indexed under `value`: a fresh array of the matches only (O(matches)). */
   byIndex(name: string, value: string): readonly T[] {
     const bucket = this.bucket(name, value);
-    return bucket ? [...bucket.values()] : EMPTY;
+    return bucket === undefined ? EMPTY : bucket instanceof Map ? [...bucket.values()] : [bucket];
   }
 
   /** Iterates the matches of `value` without copying. Do not change the cache while iterating. */
   indexed(name: string, value: string): IterableIterator<T> {
-    return (this.bucket(name, value) ?? new Map<string, T>()).values();
+    const bucket = this.bucket(name, value);
+    return bucket instanceof Map ? bucket.values() : (bucket === undefined ? EMPTY : [bucket]).values();
   }
 
   /** The index values currently in use (e.g. every namespace that holds an object). */
@@ -110,7 +118,7 @@ export class IndexedCache<T extends KubeObject> {
     return index;
   }
 
-  private bucket(name: string, value: string): Map<string, T> | undefined {
+  private bucket(name: string, value: string): Bucket<T> | undefined {
     return this.index(name).buckets.get(value);
   }
 
@@ -125,9 +133,12 @@ export class IndexedCache<T extends KubeObject> {
 
   private indexInto(name: string, index: Index<T>, key: string, obj: T): void {
     for (const value of this.valuesOf(name, index, obj)) {
-      let bucket = index.buckets.get(value);
-      if (!bucket) index.buckets.set(value, (bucket = new Map()));
-      bucket.set(key, obj);
+      const bucket = index.buckets.get(value);
+      if (bucket === undefined) index.buckets.set(value, obj);
+      else if (bucket instanceof Map) bucket.set(key, obj);
+      // An object indexed twice under one value (an account naming one Secret twice) stays one match.
+      else if (cacheKey(bucket) !== key) index.buckets.set(value, new Map([[cacheKey(bucket), bucket], [key, obj]]));
+      else index.buckets.set(value, obj);
     }
   }
 
@@ -137,9 +148,15 @@ export class IndexedCache<T extends KubeObject> {
     for (const [name, index] of this.indexes) {
       for (const value of this.valuesOf(name, index, old)) {
         const bucket = index.buckets.get(value);
-        if (!bucket) continue;
+        if (bucket === undefined) continue;
+        if (!(bucket instanceof Map)) {
+          if (cacheKey(bucket) === key) index.buckets.delete(value);
+          continue;
+        }
         bucket.delete(key);
-        if (bucket.size === 0) index.buckets.delete(value);
+        // Back to a single object, so a value's cost does not depend on what it once held.
+        if (bucket.size === 1) index.buckets.set(value, bucket.values().next().value!);
+        else if (bucket.size === 0) index.buckets.delete(value);
       }
     }
   }
