@@ -2,8 +2,9 @@
 // Ready, R2 by age, the Secrets follow the rules), the status that describes Chaman's account, and
 // the external client that talks to it. Reads like SPEC section 3; knows neither HTTP nor watches.
 import { EVENT_REASONS } from '../../api/common.ts';
+import { credentialBlocks } from '../../api/credential-blocks.ts';
 import type { ChamanSender, ChannelAccount, ChannelAccountStatus } from '../../api/types.generated.ts';
-import { checkExternalName, isSingletonType, parseDuration } from '../../domain/index.ts';
+import { checkExternalName, credentialKind, isSingletonType, parseDuration } from '../../domain/index.ts';
 import type { Finding } from '../../domain/types.ts';
 import { readAccountInputs } from './account-inputs.ts';
 import { ANNOTATIONS } from '../../domain/annotations.ts';
@@ -85,7 +86,9 @@ export class ChannelAccountKind implements ManagedKind<ChannelAccount, HeldAccou
   async afterConverged(account: ChannelAccount, held: HeldAccount, scope: ReconcileScope): Promise<void> {
     const sender = this.ctx.kube.getSender(account.metadata.namespace ?? 'default', account.spec.senderRef.name);
     if (sender) this.ctx.converged.record(sender.spec.senderNumber, held.account, scope.now.getTime());
-    const target = account.spec.rest?.clientIdConfigMap;
+    // The clientId kind's block says where to publish the client ID (R16).
+    const block = credentialBlocks(account.spec).find((b) => b.kind === 'clientId');
+    const target = block?.kind === 'clientId' ? block.block.clientIdConfigMap : undefined;
     if (target && held.account.clientId) await this.ctx.kube.publishClientId(account, target.name, target.key ?? 'clientId', held.account.clientId);
   }
 
@@ -151,7 +154,7 @@ function describe(account: ChannelAccount, held: HeldAccount): ChannelAccountSta
     ...(actual.username ? { username: actual.username } : {}),
     ...(actual.clientId ? { clientId: actual.clientId } : {}),
     certificates: actual.certificates.map(({ id: _id, ...details }) => details),
-    ...(account.spec.type === 'FTP' && held.passwordSecretVersion ? { passwordSecretVersion: held.passwordSecretVersion } : {}),
+    ...(credentialKind(account.spec.type) === 'password' && held.passwordSecretVersion ? { passwordSecretVersion: held.passwordSecretVersion } : {}),
   };
 }
 
