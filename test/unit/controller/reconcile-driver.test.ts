@@ -248,6 +248,17 @@ describe('ReconcileDriver: one row per path', () => {
     expect(ops(h.calls)).toContain('create');
   });
 
+  it("the words are the kind's: its events and Ready name the external object as the kind calls it", async () => {
+    const h = harness({
+      object: { annotations: { [ANNOTATIONS.externalName]: 'acc-1', [ANNOTATIONS.createSucceeded]: 'x' }, finalizers: [FINALIZER] },
+      connect: { observe: async () => ({ vanished: true, differences: [] }) },
+    });
+    await h.run();
+    const messages = h.calls.flatMap((c) => (c.op === 'event' ? [c.message] : []));
+    expect(messages).toEqual(['The fake was deleted in Chaman by hand; creating it again.', 'Created the fake acc-new in Chaman.']);
+    expect(condition(h.calls, 'Ready')!.message).toBe('Chaman matches the spec.');
+  });
+
   it('up to date: no write to Chaman, one status, no event; a second reconcile with that status writes nothing', async () => {
     const meta = { annotations: { [ANNOTATIONS.externalName]: 'acc-1' }, finalizers: [FINALIZER] };
     const h = harness({ object: meta, connect: { observe: async () => found() } });
