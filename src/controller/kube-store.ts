@@ -50,7 +50,7 @@ export function addIndexes(accounts: Informers['accounts'], senders: Informers['
 export interface Informers {
   /** Every namespace's, sharded or not: tenancy ranks every sender of a number. */
   senders: Informer<ChamanSender & KubeObject>;
-  /** Sharded, only this shard's namespaces' (shardFilter). */
+  /** Sharded, only this shard's namespaces' (shardScope). */
   accounts: Informer<ChannelAccount & KubeObject>;
   /** Metadata only: the cache never holds Secret content. Sharded, this shard's namespaces only. */
   secrets: Informer<KubeObject>;
@@ -169,13 +169,16 @@ function typed<T extends KubeObject>(rt: ResourceType) {
 }
 
 /**
- * What a shard caches of the kinds it keeps to its namespaces: every use of an account, a Secret or a
- * managed ConfigMap is within one namespace (a sender's accounts, the Secrets they name, the ConfigMaps
- * they own, the claims on an external name: `namespace/sender/id`), so objects of another shard's
- * namespaces would only cost memory. Unsharded, everything.
+ * What a shard watches and caches of the kinds it keeps to its namespaces: every use of an account, a
+ * Secret or a managed ConfigMap is within one namespace (a sender's accounts, the Secrets they name, the
+ * ConfigMaps they own, the claims on an external name: `namespace/sender/id`), so objects of another
+ * shard's namespaces would only cost memory. Of listed namespaces it watches its own only; of none of
+ * them, still the list (an empty one would mean every namespace), and keeps nothing. Unsharded, everything.
  */
-export function shardFilter(shard: Shard | undefined): { keep?: (obj: KubeObject) => boolean } {
-  return shard && shard.count > 1 ? { keep: (obj) => ownsNamespace(shard, obj.metadata.namespace) } : {};
+export function shardScope(shard: Shard | undefined, namespaces: readonly string[]): { namespaces: readonly string[]; keep?: (obj: KubeObject) => boolean } {
+  if (!shard || shard.count <= 1) return { namespaces };
+  const own = namespaces.filter((ns) => ownsNamespace(shard, ns));
+  return { namespaces: own.length > 0 ? own : namespaces, keep: (obj) => ownsNamespace(shard, obj.metadata.namespace) };
 }
 
 /**
@@ -193,7 +196,7 @@ export function createInformers(
 ): Informers {
   const restart = (resource: string) => informerMetricsHooks(metrics, resource);
   const common = { client, namespaces, logger };
-  const mine = shardFilter(o.shard);
+  const mine = shardScope(o.shard, namespaces);
   const accounts = new Informer<ChannelAccount & KubeObject>({ ...common, ...mine, resource: RESOURCES.channelAccounts, transform: typed(RESOURCES.channelAccounts), hooks: restart('channelaccounts') });
   const senders = new Informer<ChamanSender & KubeObject>({ ...common, resource: RESOURCES.chamanSenders, transform: typed(RESOURCES.chamanSenders), hooks: restart('chamansenders') });
   addIndexes(accounts, senders);

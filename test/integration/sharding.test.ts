@@ -159,6 +159,9 @@ it('rolling from 2 shards to 3: the shard of three waits while a shard of two li
   expect(next.output.join('')).toMatch(/Lease chaman-operator-shard-[01] is held by [^"]* with chaman\.io\/shard-count=2, this replica has 3/);
   const owner = old[shardOfNamespace(ns, 2)]!;
   expect([...reconciledNamespaces(owner)]).toEqual([ns]);
+  // The other shard of two watches ns too (its only listed namespace) and keeps none of its accounts.
+  expect(await exported(owner, 'ChannelAccount')).toBe(1);
+  expect(await exported(old[1 - shardOfNamespace(ns, 2)]!, 'ChannelAccount')).toBe(0);
 
   // The last replicas of two go (SIGTERM releases their Leases): the shard of three leads and works.
   await Promise.all(old.map((p) => p.stop('SIGTERM')));

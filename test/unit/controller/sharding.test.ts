@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { shardFilter } from '../../../src/controller/kube-store.ts';
+import { shardScope } from '../../../src/controller/kube-store.ts';
 import { fnv1a32, leaseName, ownsNamespace, resolveShard, shardAgreement, shardOfNamespace } from '../../../src/controller/sharding.ts';
 
 describe('sharding', () => {
@@ -27,14 +27,21 @@ describe('sharding', () => {
     expect(leaseName('chaman-operator', { count: 3, index: 2 })).toBe('chaman-operator-shard-2');
   });
 
-  it('a shard keeps in its caches what lies in its namespaces; unsharded, everything', () => {
-    expect(shardFilter(undefined).keep).toBeUndefined();
-    expect(shardFilter({ count: 1, index: 0 }).keep).toBeUndefined();
+  it('a shard keeps in its caches what lies in its namespaces, and of listed namespaces watches its own; unsharded, everything', () => {
+    expect(shardScope(undefined, [])).toEqual({ namespaces: [] });
+    expect(shardScope({ count: 1, index: 0 }, ['a'])).toEqual({ namespaces: ['a'] });
     const object = (namespace: string) => ({ metadata: { namespace, name: 'x' } });
+    const listed = Array.from({ length: 20 }, (_, i) => `team-${i}`);
     for (const index of [0, 1]) {
-      const keep = shardFilter({ count: 2, index }).keep!;
-      for (let i = 0; i < 20; i++) expect(keep(object(`team-${i}`))).toBe(shardOfNamespace(`team-${i}`, 2) === index);
+      const own = listed.filter((ns) => shardOfNamespace(ns, 2) === index);
+      expect(shardScope({ count: 2, index }, []).namespaces).toEqual([]);
+      expect(shardScope({ count: 2, index }, listed).namespaces).toEqual(own);
+      const keep = shardScope({ count: 2, index }, []).keep!;
+      for (const ns of listed) expect(keep(object(ns))).toBe(own.includes(ns));
     }
+    // None of the listed namespaces is its own: an empty list would watch every namespace.
+    const theirs = listed.filter((ns) => shardOfNamespace(ns, 2) === 1);
+    expect(shardScope({ count: 2, index: 0 }, theirs).namespaces).toEqual(theirs);
   });
 
   it('takes the index from the flag, else from the StatefulSet ordinal, and refuses what does not fit', () => {
