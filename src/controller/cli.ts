@@ -12,10 +12,11 @@ import { createKubeClient } from '../kube/client.ts';
 import { ConcurrencyLimit, adaptToKubeRequests, fixedConcurrency } from '../kube/concurrency-limit.ts';
 import { countKubeRequests } from '../kube/index.ts';
 import { createLogger } from '../observability/logger.ts';
-import { createOperatorMetrics } from '../observability/metrics.ts';
+import { createOperatorMetrics, type OperatorMetrics } from '../observability/metrics.ts';
 import { startObservabilityServer } from '../observability/server.ts';
 import { chamanRequestMetrics, clientFactory } from './chaman-clients.ts';
 import { Operator } from './operator.ts';
+import type { Settings } from './ports.ts';
 import { resolveShard } from './sharding.ts';
 
 interface Flag {
@@ -168,6 +169,29 @@ function adaptiveConcurrency(kube: Parameters<typeof adaptToKubeRequests>[0], ma
   return limit;
 }
 
+/** One client per credential, all behind one token bucket; one request at a time until Chaman has answered one. */
+function chamanClients(config: RunConfig, metrics: OperatorMetrics) {
+  return clientFactory({
+    baseUrl: config.chamanUrl!,
+    allowInsecureHttp: config.allowInsecureHttp,
+    traffic: new ChamanTraffic({ rateLimit: { ratePerSecond: config.rateLimit, burst: Math.max(1, Math.ceil(config.rateLimit * 2)) }, slowStart: {} }),
+    onRequest: chamanRequestMetrics(metrics),
+  });
+}
+
+/** What the kinds read of the flags. */
+function settingsOf(config: RunConfig): Settings {
+  return {
+    defaultDeletionPolicy: config.defaultDeletionPolicy,
+    certExpiryWarningMs: config.certExpiryWarningMs,
+    resyncPeriodMs: config.resyncPeriodMs,
+    sha1Cutoff: config.sha1Cutoff,
+    reconcileTimeoutMs: config.reconcileTimeoutMs,
+    requireSenderGrant: config.requireSenderGrant,
+    chamanCredentialsSecret: config.chamanCredentialsSecret,
+  };
+}
+
 export async function runOperatorCli(argv: string[]): Promise<number> {
   if (argv.includes('--help') || argv.includes('-h')) {
     console.log(usage());
@@ -184,13 +208,7 @@ export async function runOperatorCli(argv: string[]): Promise<number> {
   const logger = createLogger({ level: config.logLevel });
   const metrics = createOperatorMetrics();
   const identity = `${process.env.POD_NAME ?? hostname()}-${process.pid}`;
-  const factory = clientFactory({
-    baseUrl: config.chamanUrl!,
-    allowInsecureHttp: config.allowInsecureHttp,
-    // One token bucket for every credential; one request at a time until Chaman has answered one.
-    traffic: new ChamanTraffic({ rateLimit: { ratePerSecond: config.rateLimit, burst: Math.max(1, Math.ceil(config.rateLimit * 2)) }, slowStart: {} }),
-    onRequest: chamanRequestMetrics(metrics),
-  });
+  const factory = chamanClients(config, metrics);
   let auth: ChamanAuth | undefined;
   try {
     auth = operatorAuth(config);
@@ -210,15 +228,7 @@ export async function runOperatorCli(argv: string[]): Promise<number> {
     clientFactory: factory,
     namespaces: config.namespaces,
     concurrency,
-    settings: {
-      defaultDeletionPolicy: config.defaultDeletionPolicy,
-      certExpiryWarningMs: config.certExpiryWarningMs,
-      resyncPeriodMs: config.resyncPeriodMs,
-      sha1Cutoff: config.sha1Cutoff,
-      reconcileTimeoutMs: config.reconcileTimeoutMs,
-      requireSenderGrant: config.requireSenderGrant,
-      chamanCredentialsSecret: config.chamanCredentialsSecret,
-    },
+    settings: settingsOf(config),
     shutdownTimeoutMs: config.shutdownTimeoutMs,
     ...(config.secretLabelSelector ? { secretLabelSelector: config.secretLabelSelector } : {}),
     ...(config.shard.count > 1 ? { shard: config.shard } : {}),

@@ -71,54 +71,16 @@ export async function runDemoCli(argv: string[]): Promise<number> {
     console.log(`      ready at ${controlPlane.serverUrl}`);
 
     step(2, 'Chaman emulator');
-    const token = randomBytes(18).toString('base64url');
-    writeFileSync(join(dir, 'chaman-token'), token, { mode: 0o600 });
-    const emulator: RunningEmulator = await startEmulator({
-      dataDir: join(dir, 'emulator'),
-      tokens: { [token]: '*' },
-      organizations: { '300010': { kind: 'Enterprise', name: 'APK Recycling' } },
-      logger: pino({ level: 'info' }, pino.destination({ dest: join(dir, 'emulator.log'), sync: false })),
-    });
+    const { emulator, token } = await startChaman(dir);
     cleanups.push(() => emulator.stop());
     console.log(`      ${emulator.url}/api/v1 (bearer token in ${relative(process.cwd(), join(dir, 'chaman-token'))})`);
 
     step(3, 'CRDs, examples/ and their Secrets (certificates, FTP password, SSH key generated now)');
     const kube = await createKubeClient({ kubeconfig: controlPlane.kubeconfigPath });
-    const crdFiles = readdirSync(join(repoRoot, 'crds')).filter((f) => f.startsWith('chaman.io_')).map((f) => join(repoRoot, 'crds', f));
-    for (const crd of readManifests(...crdFiles)) await apply(kube, crd);
-    await waitForCrdsEstablished(kube, ['chamansenders.chaman.io', 'channelaccounts.chaman.io', 'chamansendergrants.chaman.io']);
-    const examples = readManifests(...readdirSync(join(repoRoot, 'examples')).filter((f) => f.endsWith('.yaml')).sort().map((f) => join(repoRoot, 'examples', f)));
-    const ordered = [...examples.filter((o) => o.kind === 'Namespace'), ...(await exampleSecrets()), ...examples.filter((o) => o.kind !== 'Namespace')];
-    for (const object of ordered) await apply(kube, object);
-    console.log(`      applied ${ordered.length} objects`);
+    console.log(`      applied ${await applyExamples(kube)} objects`);
 
     step(4, 'operator');
-    const metrics = createOperatorMetrics();
-    const logger = createLogger({ level: 'info', destination: pino.destination({ dest: join(dir, 'operator.log'), sync: false }) });
-    const operatorKube = await createKubeClient({ kubeconfig: controlPlane.kubeconfigPath });
-    countKubeRequests(operatorKube, metrics);
-    const factory = clientFactory({
-      baseUrl: emulator.url,
-      rateLimit: { ratePerSecond: 20, burst: 40 },
-      onRequest: chamanRequestMetrics(metrics),
-    });
-    const operator = new Operator({
-      kube: operatorKube,
-      chaman: factory({ kind: 'token', token }) as ChamanHttpClient,
-      clientFactory: factory,
-      namespaces: [],
-      concurrency: 4,
-      settings: { defaultDeletionPolicy: 'Delete', certExpiryWarningMs: 30 * 86_400_000, resyncPeriodMs: 600_000, sha1Cutoff: DEFAULT_SHA1_CUTOFF, reconcileTimeoutMs: 60_000, requireSenderGrant: true },
-      metrics,
-      logger,
-      identity: `demo-${process.pid}`,
-    });
-    const server: ObservabilityServer = await startObservabilityServer({
-      registry: metrics.registry,
-      metricsAddr: '127.0.0.1:0',
-      healthAddr: '127.0.0.1:0',
-      readiness: { informers: () => operator.synced() || 'caches not synced yet' },
-    });
+    const { operator, server, operatorKube } = await createOperator(dir, controlPlane.kubeconfigPath, emulator.url, token);
     cleanups.push(async () => {
       await operator.stop();
       await server.close();
@@ -129,37 +91,10 @@ export async function runDemoCli(argv: string[]): Promise<number> {
     console.log(`      metrics ${server.metricsUrl}/metrics, logs in ${relative(process.cwd(), join(dir, 'operator.log'))}`);
 
     step(5, 'waiting until every sender and account is Ready');
-    const started = Date.now();
-    let senders: ChamanSender[] = [];
-    let accounts: ChannelAccount[] = [];
-    let lastReport = 0;
-    for (;;) {
-      senders = await list<ChamanSender>(kube, RESOURCES.chamanSenders);
-      accounts = await list<ChannelAccount>(kube, RESOURCES.channelAccounts);
-      const waiting = [...senders, ...accounts].filter((o) => !isReady(o)).map((o) => `${o.kind}/${o.metadata.name}`);
-      if (waiting.length === 0) break;
-      if (Date.now() - started > timeoutMs) {
-        console.log(`      not Ready after ${timeoutMs / 1000} s: ${waiting.join(', ')}`);
-        break;
-      }
-      if (Date.now() - lastReport > 5000) {
-        console.log(`      ${waiting.length} not Ready yet (${((Date.now() - started) / 1000).toFixed(0)} s): ${waiting.join(', ')}`);
-        lastReport = Date.now();
-      }
-      await new Promise((r) => setTimeout(r, 500));
-    }
-    const allReady = [...senders, ...accounts].every(isReady);
-    if (allReady) console.log(`      all Ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    const { senders, accounts, allReady } = await waitUntilReady(kube, timeoutMs);
 
     step(6, 'status');
-    console.log(`\n$ kubectl get chamansenders -A\n${sendersTable(senders)}\n`);
-    console.log(`$ kubectl get channelaccounts -A\n${accountsTable(accounts)}\n`);
-    const kubectl = relative(process.cwd(), controlPlane.kubectlPath) || controlPlane.kubectlPath;
-    console.log(`kubeconfig: ${controlPlane.kubeconfigPath}`);
-    console.log(`try:        ${kubectl} get ca -n payroll -o wide`);
-    console.log(`            ${kubectl} describe channelaccount dimona-rest -n payroll`);
-    console.log(`            ${kubectl} get configmap dimona-client -n payroll -o yaml`);
-    console.log(`            curl -s ${server.metricsUrl}/metrics | grep chaman_certificate_expiration`);
+    printStatus(senders, accounts, controlPlane, server.metricsUrl);
     console.log('\nThe demo keeps running for kubectl; Ctrl-C stops everything.');
     if (process.env.CHAMAN_DEMO_EXIT === '1') {
       await stopAll();
@@ -172,4 +107,97 @@ export async function runDemoCli(argv: string[]): Promise<number> {
     await stopAll();
     return 1;
   }
+}
+
+/** Step 2: the emulator, with a fresh token written beside it. */
+async function startChaman(dir: string): Promise<{ emulator: RunningEmulator; token: string }> {
+  const token = randomBytes(18).toString('base64url');
+  writeFileSync(join(dir, 'chaman-token'), token, { mode: 0o600 });
+  const emulator = await startEmulator({
+    dataDir: join(dir, 'emulator'),
+    tokens: { [token]: '*' },
+    organizations: { '300010': { kind: 'Enterprise', name: 'APK Recycling' } },
+    logger: pino({ level: 'info' }, pino.destination({ dest: join(dir, 'emulator.log'), sync: false })),
+  });
+  return { emulator, token };
+}
+
+/** Step 3: the CRDs, then examples/ with their Secrets (namespaces first). Returns how many objects were applied. */
+async function applyExamples(kube: KubeClient): Promise<number> {
+  const crdFiles = readdirSync(join(repoRoot, 'crds')).filter((f) => f.startsWith('chaman.io_')).map((f) => join(repoRoot, 'crds', f));
+  for (const crd of readManifests(...crdFiles)) await apply(kube, crd);
+  await waitForCrdsEstablished(kube, ['chamansenders.chaman.io', 'channelaccounts.chaman.io', 'chamansendergrants.chaman.io']);
+  const examples = readManifests(...readdirSync(join(repoRoot, 'examples')).filter((f) => f.endsWith('.yaml')).sort().map((f) => join(repoRoot, 'examples', f)));
+  const ordered = [...examples.filter((o) => o.kind === 'Namespace'), ...(await exampleSecrets()), ...examples.filter((o) => o.kind !== 'Namespace')];
+  for (const object of ordered) await apply(kube, object);
+  return ordered.length;
+}
+
+/** Step 4: the operator on the emulator, with its metrics and health server (not started yet). */
+async function createOperator(dir: string, kubeconfig: string, chamanUrl: string, token: string) {
+  const metrics = createOperatorMetrics();
+  const logger = createLogger({ level: 'info', destination: pino.destination({ dest: join(dir, 'operator.log'), sync: false }) });
+  const operatorKube = await createKubeClient({ kubeconfig });
+  countKubeRequests(operatorKube, metrics);
+  const factory = clientFactory({
+    baseUrl: chamanUrl,
+    rateLimit: { ratePerSecond: 20, burst: 40 },
+    onRequest: chamanRequestMetrics(metrics),
+  });
+  const operator = new Operator({
+    kube: operatorKube,
+    chaman: factory({ kind: 'token', token }) as ChamanHttpClient,
+    clientFactory: factory,
+    namespaces: [],
+    concurrency: 4,
+    settings: { defaultDeletionPolicy: 'Delete', certExpiryWarningMs: 30 * 86_400_000, resyncPeriodMs: 600_000, sha1Cutoff: DEFAULT_SHA1_CUTOFF, reconcileTimeoutMs: 60_000, requireSenderGrant: true },
+    metrics,
+    logger,
+    identity: `demo-${process.pid}`,
+  });
+  const server: ObservabilityServer = await startObservabilityServer({
+    registry: metrics.registry,
+    metricsAddr: '127.0.0.1:0',
+    healthAddr: '127.0.0.1:0',
+    readiness: { informers: () => operator.synced() || 'caches not synced yet' },
+  });
+  return { operator, server, operatorKube };
+}
+
+/** Step 5: polls until every sender and account is Ready, or the timeout; says who is still waiting every 5 s. */
+async function waitUntilReady(kube: KubeClient, timeoutMs: number): Promise<{ senders: ChamanSender[]; accounts: ChannelAccount[]; allReady: boolean }> {
+  const started = Date.now();
+  let senders: ChamanSender[] = [];
+  let accounts: ChannelAccount[] = [];
+  let lastReport = 0;
+  for (;;) {
+    senders = await list<ChamanSender>(kube, RESOURCES.chamanSenders);
+    accounts = await list<ChannelAccount>(kube, RESOURCES.channelAccounts);
+    const waiting = [...senders, ...accounts].filter((o) => !isReady(o)).map((o) => `${o.kind}/${o.metadata.name}`);
+    if (waiting.length === 0) break;
+    if (Date.now() - started > timeoutMs) {
+      console.log(`      not Ready after ${timeoutMs / 1000} s: ${waiting.join(', ')}`);
+      break;
+    }
+    if (Date.now() - lastReport > 5000) {
+      console.log(`      ${waiting.length} not Ready yet (${((Date.now() - started) / 1000).toFixed(0)} s): ${waiting.join(', ')}`);
+      lastReport = Date.now();
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  const allReady = [...senders, ...accounts].every(isReady);
+  if (allReady) console.log(`      all Ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  return { senders, accounts, allReady };
+}
+
+/** Step 6: the tables kubectl would print, and what to try next. */
+function printStatus(senders: ChamanSender[], accounts: ChannelAccount[], controlPlane: ControlPlane, metricsUrl: string): void {
+  console.log(`\n$ kubectl get chamansenders -A\n${sendersTable(senders)}\n`);
+  console.log(`$ kubectl get channelaccounts -A\n${accountsTable(accounts)}\n`);
+  const kubectl = relative(process.cwd(), controlPlane.kubectlPath) || controlPlane.kubectlPath;
+  console.log(`kubeconfig: ${controlPlane.kubeconfigPath}`);
+  console.log(`try:        ${kubectl} get ca -n payroll -o wide`);
+  console.log(`            ${kubectl} describe channelaccount dimona-rest -n payroll`);
+  console.log(`            ${kubectl} get configmap dimona-client -n payroll -o yaml`);
+  console.log(`            curl -s ${metricsUrl}/metrics | grep chaman_certificate_expiration`);
 }

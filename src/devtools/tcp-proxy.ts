@@ -61,39 +61,7 @@ export async function startTcpProxy(options: TcpProxyOptions): Promise<TcpProxy>
   let server: Server | undefined;
   let port = options.port ?? 0;
 
-  const drop = (link: Link) => {
-    links.delete(link);
-    link.upstream?.destroy();
-    link.client.destroy();
-  };
-
-  // Swallow a socket: read and discard everything, answer nothing, never close it from our side.
-  const hold = (link: Link) => {
-    if (link.held) return;
-    link.held = true;
-    const upstream = link.upstream;
-    link.upstream = undefined;
-    if (upstream) {
-      link.client.unpipe(upstream);
-      upstream.unpipe(link.client);
-      upstream.destroy();
-    }
-    link.client.on('data', () => {});
-    link.client.resume();
-  };
-
-  const forward = (link: Link) => {
-    const upstream = connect({ host: targetHost, port: options.targetPort });
-    link.upstream = upstream;
-    upstream.on('error', () => {
-      if (link.upstream === upstream) drop(link);
-    });
-    upstream.on('close', () => {
-      if (link.upstream === upstream) drop(link);
-    });
-    link.client.pipe(upstream);
-    upstream.pipe(link.client);
-  };
+  const drop = (link: Link) => dropLink(links, link);
 
   const onConnection = (client: Socket) => {
     accepted++;
@@ -104,21 +72,13 @@ export async function startTcpProxy(options: TcpProxyOptions): Promise<TcpProxy>
       if (link.upstream) link.upstream.destroy();
       links.delete(link);
     });
-    if (state === 'open') forward(link);
+    if (state === 'open') forward(link, { host: targetHost, port: options.targetPort }, drop);
     else hold(link);
   };
 
   const listen = async () => {
-    const s = createServer(onConnection);
-    await new Promise<void>((resolve, reject) => {
-      s.once('error', reject);
-      s.listen(port, host, () => {
-        s.off('error', reject);
-        resolve();
-      });
-    });
-    server = s;
-    port = (s.address() as { port: number }).port;
+    server = await listenOn(host, port, onConnection);
+    port = (server.address() as { port: number }).port;
   };
 
   const stopListening = async () => {
@@ -127,9 +87,7 @@ export async function startTcpProxy(options: TcpProxyOptions): Promise<TcpProxy>
     if (s) await new Promise<void>((resolve) => s.close(() => resolve()));
   };
 
-  const dropAll = () => {
-    for (const link of [...links]) drop(link);
-  };
+  const dropAll = () => [...links].forEach(drop);
 
   await listen();
 
@@ -172,4 +130,52 @@ export async function startTcpProxy(options: TcpProxyOptions): Promise<TcpProxy>
       await stopListening();
     },
   };
+}
+
+/** Closes both ends of a link and forgets it. */
+function dropLink(links: Set<Link>, link: Link): void {
+  links.delete(link);
+  link.upstream?.destroy();
+  link.client.destroy();
+}
+
+/** Swallows a socket: read and discard everything, answer nothing, never close it from our side. */
+function hold(link: Link): void {
+  if (link.held) return;
+  link.held = true;
+  const upstream = link.upstream;
+  link.upstream = undefined;
+  if (upstream) {
+    link.client.unpipe(upstream);
+    upstream.unpipe(link.client);
+    upstream.destroy();
+  }
+  link.client.on('data', () => {});
+  link.client.resume();
+}
+
+/** Pipes a client to a new connection to the target; the upstream failing or closing drops the link. */
+function forward(link: Link, target: { host: string; port: number }, drop: (link: Link) => void): void {
+  const upstream = connect(target);
+  link.upstream = upstream;
+  upstream.on('error', () => {
+    if (link.upstream === upstream) drop(link);
+  });
+  upstream.on('close', () => {
+    if (link.upstream === upstream) drop(link);
+  });
+  link.client.pipe(upstream);
+  upstream.pipe(link.client);
+}
+
+async function listenOn(host: string, port: number, onConnection: (client: Socket) => void): Promise<Server> {
+  const server = createServer(onConnection);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  return server;
 }

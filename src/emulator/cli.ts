@@ -1,6 +1,6 @@
 // `chaman-operator emulator`: the reference Chaman backend as a long-running process.
 import { readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
+import { parseArgs, type ParseArgsOptionsConfig } from 'node:util';
 import { createLogger } from './logger.ts';
 import { isLoopback, startEmulator } from './server.ts';
 import type { EmulatorOptions, SenderScope } from './server.ts';
@@ -62,37 +62,65 @@ function nonNegative(value: string | undefined, flag: string): number | undefine
   return n;
 }
 
+const FLAGS = {
+  port: { type: 'string' },
+  'data-dir': { type: 'string' },
+  host: { type: 'string' },
+  token: { type: 'string', multiple: true },
+  'token-file': { type: 'string', multiple: true },
+  client: { type: 'string', multiple: true },
+  'tls-cert': { type: 'string' },
+  'tls-key': { type: 'string' },
+  'client-ca': { type: 'string' },
+  'latency-ms': { type: 'string' },
+  'response-delay-ms': { type: 'string' },
+  'error-rate': { type: 'string' },
+  'rate-429': { type: 'string' },
+  'retry-after': { type: 'string' },
+  'drop-rate': { type: 'string' },
+  'drop-after-commit-rate': { type: 'string' },
+  'sha1-cutoff': { type: 'string' },
+  'log-level': { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} satisfies ParseArgsOptionsConfig;
+
 export function parseEmulatorArgs(argv: string[]): EmulatorOptions & { port: number; dataDir: string } {
-  const { values } = parseArgs({
-    args: argv,
-    strict: true,
-    allowPositionals: false,
-    options: {
-      port: { type: 'string' },
-      'data-dir': { type: 'string' },
-      host: { type: 'string' },
-      token: { type: 'string', multiple: true },
-      'token-file': { type: 'string', multiple: true },
-      client: { type: 'string', multiple: true },
-      'tls-cert': { type: 'string' },
-      'tls-key': { type: 'string' },
-      'client-ca': { type: 'string' },
-      'latency-ms': { type: 'string' },
-      'response-delay-ms': { type: 'string' },
-      'error-rate': { type: 'string' },
-      'rate-429': { type: 'string' },
-      'retry-after': { type: 'string' },
-      'drop-rate': { type: 'string' },
-      'drop-after-commit-rate': { type: 'string' },
-      'sha1-cutoff': { type: 'string' },
-      'log-level': { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
+  const { values } = parseArgs({ args: argv, strict: true, allowPositionals: false, options: FLAGS });
   if (values.help) throw new HelpRequested();
   const port = Number(values.port);
   if (values.port === undefined || !Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError('--port P is required (0..65535)');
   if (!values['data-dir']) throw new UsageError('--data-dir DIR is required');
+  const { tokens, readOnlyTokens, clients } = credentialsFrom(values);
+  const hasCert = values['tls-cert'] !== undefined;
+  if (hasCert !== (values['tls-key'] !== undefined)) throw new UsageError('--tls-cert and --tls-key go together');
+  if (values['client-ca'] && !hasCert) throw new UsageError('--client-ca needs --tls-cert and --tls-key');
+  if (Object.keys(clients).length > 0 && !values['client-ca']) throw new UsageError('--client needs --client-ca (and --tls-cert, --tls-key)');
+  const host = values.host ?? '127.0.0.1';
+  if (!hasCert && !isLoopback(host)) throw new UsageError(`without TLS the emulator listens on loopback only; --host ${host} needs --tls-cert and --tls-key`);
+  let sha1Cutoff: Date | undefined;
+  if (values['sha1-cutoff'] !== undefined) {
+    sha1Cutoff = new Date(values['sha1-cutoff']);
+    if (Number.isNaN(sha1Cutoff.getTime())) throw new UsageError('--sha1-cutoff expects a date, e.g. 2026-01-01');
+  }
+  const read = (file: string): Buffer => readFileSync(file);
+  return {
+    port,
+    host,
+    dataDir: values['data-dir'],
+    tokens,
+    ...(readOnlyTokens.length ? { readOnlyTokens } : {}),
+    clients,
+    faults: faultsFrom(values),
+    logLevel: values['log-level'] ?? 'info',
+    ...(sha1Cutoff ? { sha1Cutoff } : {}),
+    ...(hasCert
+      ? { tls: { cert: read(values['tls-cert']!), key: read(values['tls-key']!), ...(values['client-ca'] ? { clientCa: read(values['client-ca']) } : {}) } }
+      : {}),
+  };
+}
+
+/** The tokens (from --token and the lines of each --token-file; `:ro` marks a read-only one) and the client certificates' names. */
+function credentialsFrom(values: { token?: string[]; 'token-file'?: string[]; client?: string[] }) {
   const fromFiles = (values['token-file'] ?? []).flatMap((file) =>
     readFileSync(file, 'utf8')
       .split('\n')
@@ -111,17 +139,13 @@ export function parseEmulatorArgs(argv: string[]): EmulatorOptions & { port: num
   if (Object.keys(tokens).length === 0 && Object.keys(clients).length === 0) {
     throw new UsageError('give at least one credential: --token NAME:SENDERS or --client CN:SENDERS');
   }
-  const hasCert = values['tls-cert'] !== undefined;
-  if (hasCert !== (values['tls-key'] !== undefined)) throw new UsageError('--tls-cert and --tls-key go together');
-  if (values['client-ca'] && !hasCert) throw new UsageError('--client-ca needs --tls-cert and --tls-key');
-  if (Object.keys(clients).length > 0 && !values['client-ca']) throw new UsageError('--client needs --client-ca (and --tls-cert, --tls-key)');
-  const host = values.host ?? '127.0.0.1';
-  if (!hasCert && !isLoopback(host)) throw new UsageError(`without TLS the emulator listens on loopback only; --host ${host} needs --tls-cert and --tls-key`);
-  let sha1Cutoff: Date | undefined;
-  if (values['sha1-cutoff'] !== undefined) {
-    sha1Cutoff = new Date(values['sha1-cutoff']);
-    if (Number.isNaN(sha1Cutoff.getTime())) throw new UsageError('--sha1-cutoff expects a date, e.g. 2026-01-01');
-  }
+  return { tokens, readOnlyTokens, clients };
+}
+
+type FaultFlag = 'latency-ms' | 'response-delay-ms' | 'error-rate' | 'rate-429' | 'retry-after' | 'drop-rate' | 'drop-after-commit-rate';
+
+/** The faults the flags set from the start (those not given stay off). */
+function faultsFrom(values: { [F in FaultFlag]?: string }): Record<string, number> {
   const faults: Record<string, number> = {};
   const put = (key: string, value: number | undefined): void => {
     if (value !== undefined) faults[key] = value;
@@ -133,22 +157,7 @@ export function parseEmulatorArgs(argv: string[]): EmulatorOptions & { port: num
   put('retryAfterSeconds', nonNegative(values['retry-after'], '--retry-after'));
   put('dropRate', rate(values['drop-rate'], '--drop-rate'));
   put('dropAfterCommitRate', rate(values['drop-after-commit-rate'], '--drop-after-commit-rate'));
-
-  const read = (file: string): Buffer => readFileSync(file);
-  return {
-    port,
-    host,
-    dataDir: values['data-dir'],
-    tokens,
-    ...(readOnlyTokens.length ? { readOnlyTokens } : {}),
-    clients,
-    faults,
-    logLevel: values['log-level'] ?? 'info',
-    ...(sha1Cutoff ? { sha1Cutoff } : {}),
-    ...(hasCert
-      ? { tls: { cert: read(values['tls-cert']!), key: read(values['tls-key']!), ...(values['client-ca'] ? { clientCa: read(values['client-ca']) } : {}) } }
-      : {}),
-  };
+  return faults;
 }
 
 class HelpRequested extends Error {}

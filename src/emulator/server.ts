@@ -75,12 +75,7 @@ export function isLoopback(host: string): boolean {
 
 export async function startEmulator(options: EmulatorOptions = {}): Promise<RunningEmulator> {
   const host = options.host ?? '127.0.0.1';
-  if (!options.tls && !isLoopback(host)) {
-    throw new Error(`without TLS the emulator listens on loopback only (got host ${host}); give --tls-cert and --tls-key to listen elsewhere`);
-  }
-  if (options.clients && Object.keys(options.clients).length > 0 && !options.tls?.clientCa) {
-    throw new Error('client certificate credentials need TLS with a client CA (--tls-cert, --tls-key, --client-ca)');
-  }
+  checkExposure(host, options);
   const log = options.logger ?? createLogger(options.logLevel ?? 'silent');
   const now = options.now ?? (() => new Date());
   const store = Store.open(options.dataDir, now());
@@ -117,31 +112,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       if (!res.headersSent) send(res, problemReply('INTERNAL_ERROR', 'internal error', req.url ?? '/'));
     });
   };
-  const server: Server = options.tls
-    ? createHttpsServer(
-        {
-          cert: options.tls.cert,
-          key: options.tls.key,
-          ...(options.tls.clientCa ? { ca: options.tls.clientCa, requestCert: true } : {}),
-          // An untrusted or missing client certificate is answered 401 (problem+json), not a TLS alert,
-          // so a bearer token works on the same port and the client gets a readable error.
-          rejectUnauthorized: false,
-        },
-        listener,
-      )
-    : createHttpServer(listener);
-  server.keepAliveTimeout = 5_000;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
+  const server = await listen(host, options, listener);
   const address = server.address() as AddressInfo;
-  const scheme = options.tls ? 'https' : 'http';
   const urlHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-  const url = `${scheme}://${urlHost}:${address.port}`;
+  const url = `${options.tls ? 'https' : 'http'}://${urlHost}:${address.port}`;
   log.info(
     { url, dataDir: options.dataDir ?? null, tokens: credentials.tokenCount, clients: credentials.clientNames, faults, persistent: options.dataDir !== undefined },
     'Chaman emulator listening',
@@ -171,4 +145,40 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     },
     requests: (since) => requestLog.requests(since),
   };
+}
+
+/** Without TLS the emulator stays on loopback; client certificates need TLS with a client CA. */
+function checkExposure(host: string, options: EmulatorOptions): void {
+  if (!options.tls && !isLoopback(host)) {
+    throw new Error(`without TLS the emulator listens on loopback only (got host ${host}); give --tls-cert and --tls-key to listen elsewhere`);
+  }
+  if (options.clients && Object.keys(options.clients).length > 0 && !options.tls?.clientCa) {
+    throw new Error('client certificate credentials need TLS with a client CA (--tls-cert, --tls-key, --client-ca)');
+  }
+}
+
+/** An HTTP server, or HTTPS with `options.tls`, listening on `host` and `options.port` (default: any free port). */
+async function listen(host: string, options: EmulatorOptions, listener: (req: IncomingMessage, res: ServerResponse) => void): Promise<Server> {
+  const server: Server = options.tls
+    ? createHttpsServer(
+        {
+          cert: options.tls.cert,
+          key: options.tls.key,
+          ...(options.tls.clientCa ? { ca: options.tls.clientCa, requestCert: true } : {}),
+          // An untrusted or missing client certificate is answered 401 (problem+json), not a TLS alert,
+          // so a bearer token works on the same port and the client gets a readable error.
+          rejectUnauthorized: false,
+        },
+        listener,
+      )
+    : createHttpServer(listener);
+  server.keepAliveTimeout = 5_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  return server;
 }
