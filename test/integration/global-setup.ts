@@ -13,6 +13,7 @@ import { promisify } from 'node:util';
 import type { TestProject } from 'vitest/node';
 import { parseAllDocuments } from 'yaml';
 import { ensureControlPlaneBinary, repoRoot, startControlPlane } from '../../scripts/lib/controlplane.ts';
+import { releaseTerminatingTestNamespaces } from './support/finalizers.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -32,7 +33,11 @@ export default async function setup(project: TestProject): Promise<() => Promise
     await installCrds(kubectlPath);
     project.provide('kubeconfig', existing);
     project.provide('kubectl', kubectlPath);
-    return async () => {};
+    // That control plane outlives the run: leave it quiet (see support/finalizers.ts).
+    return async () => {
+      const left = await releaseTerminatingTestNamespaces(existing);
+      if (left.length > 0) console.warn(`integration: released the operator's finalizers in ${left.length} test namespace(s) that a test left Terminating: ${left.join(', ')}`);
+    };
   }
 
   const binary = await ensureControlPlaneBinary({ log: (line) => console.log(line) });

@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { ApiException, CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { afterEach, beforeEach, inject } from 'vitest';
+import { releaseOperatorFinalizers, TEST_NAMESPACE_LABEL } from './finalizers.ts';
 
 function provided(key: 'kubeconfig' | 'kubectl'): string | undefined {
   try {
@@ -99,13 +100,14 @@ export async function createNamespace(prefix = 'test'): Promise<string> {
   const name = `${clean}-${randomBytes(4).toString('hex')}`;
   await loadKubeConfig()
     .makeApiClient(CoreV1Api)
-    .createNamespace({ body: { metadata: { name, labels: { 'chaman.io/integration-test': 'true' } } } });
+    .createNamespace({ body: { metadata: { name, labels: { [TEST_NAMESPACE_LABEL]: 'true' } } } });
   return name;
 }
 
 /**
- * Deletes a namespace (the namespace controller then deletes its content). With `wait`, resolves
- * only once it is gone.
+ * Deletes a namespace (the namespace controller then deletes its content) and releases the
+ * operator's finalizers in it (see ./finalizers.ts: else it may stay Terminating for good). With
+ * `wait`, resolves only once it is gone.
  */
 export async function deleteNamespace(name: string, options: { wait?: boolean; timeoutMs?: number } = {}): Promise<void> {
   const core = loadKubeConfig().makeApiClient(CoreV1Api);
@@ -113,7 +115,9 @@ export async function deleteNamespace(name: string, options: { wait?: boolean; t
     await core.deleteNamespace({ name });
   } catch (error) {
     if (!isApiError(error, 404)) throw error;
+    return;
   }
+  await releaseOperatorFinalizers(kubeconfigPath(), name);
   if (options.wait) {
     await waitFor(
       `namespace ${name} to be deleted`,
