@@ -3,7 +3,7 @@ import type { ChamanSender, ChannelAccount } from '../../../src/api/types.genera
 import { ManualClock } from '../../../src/kube/clock.ts';
 import { queueMetricsHooks } from '../../../src/kube/index.ts';
 import { WorkQueue } from '../../../src/kube/work-queue.ts';
-import { Gauge, METRIC_NAMES, Registry, createOperatorMetrics, type ObjectSource } from '../../../src/observability/metrics.ts';
+import { EVENT_LOOP_SAMPLE_MS, Gauge, METRIC_NAMES, Registry, createOperatorMetrics, type ObjectSource } from '../../../src/observability/metrics.ts';
 
 type Conditions = { type: string; status: 'True' | 'False' | 'Unknown'; reason: string }[];
 
@@ -76,6 +76,15 @@ describe('createOperatorMetrics', () => {
     const text = await m.registry.metrics();
     for (const name of METRIC_NAMES) expect(text).toContain(`# TYPE ${name} `);
     expect(m.registry.contentType).toBe('text/plain; version=0.0.4; charset=utf-8');
+  });
+
+  it('samples the event loop every EVENT_LOOP_SAMPLE_MS (100 ms), not every 10 ms: the idle operator woke 100 times a second for it', async () => {
+    expect(EVENT_LOOP_SAMPLE_MS).toBe(100);
+    const m = createOperatorMetrics();
+    await new Promise((r) => setTimeout(r, 450));
+    // The histogram holds the times between two samples: never much under the sampling period.
+    const min = Number(samples(await m.registry.metrics(), 'nodejs_eventloop_lag_min_seconds')[0]!.split(' ')[1]);
+    expect(min).toBeGreaterThan(0.09);
   });
 
   it('computes ready, synced and per-state counts from the objects at scrape time', async () => {
