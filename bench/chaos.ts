@@ -4,6 +4,7 @@
 //
 //   node bench/chaos.ts [--accounts 200] [--kills 50] [--kubeconfig DIR/kubeconfig] [--cut-mode refuse|blackhole]
 //                       [--operator-root DIR]   (the operator of another checkout, e.g. `git archive` of an older commit)
+//                       [--ignore-load]         (run even though the machine is already busy)
 //
 // Without --kubeconfig it starts its own control plane (scripts/lib/controlplane.ts). The emulator and
 // the operator are real processes (`chaman-operator emulator`, `chaman-operator run`); the operator
@@ -20,6 +21,7 @@ import { startControlPlane, type ControlPlane } from '../scripts/lib/controlplan
 import { apply, readManifests, waitForCrdsEstablished } from '../src/devtools/apply.ts';
 import { startTcpProxy, type CutMode, type TcpProxy } from '../src/devtools/tcp-proxy.ts';
 import { RESOURCES, createKubeClient, isNotFound, resourcePath, type KubeClient, type KubeObject } from '../src/kube/client.ts';
+import { refuseWhenBusy } from './lib/machine-load.ts';
 import { audit, type Audit, type ChamanAccountView, type DeletedObject, type LiveObject } from './lib/chaos-audit.ts';
 import { OperatorRunner, startEmulatorProcess, type EmulatorProcess } from './lib/chaos-processes.ts';
 import { accountManifest, editRestAccount, expectedName, makeWorkload, type Workload, type WorkloadAccount } from './lib/chaos-workload.ts';
@@ -36,6 +38,7 @@ const { values } = parseArgs({
     'converge-timeout': { type: 'string', default: '300' },
     deadline: { type: 'string', default: '1080' },
     'operator-root': { type: 'string' },
+    'ignore-load': { type: 'boolean', default: false },
   },
 });
 const ACCOUNTS = Number(values.accounts);
@@ -80,6 +83,8 @@ async function abort(reason: string, code: number): Promise<void> {
 }
 
 // ---- the control plane, the proxy, the emulator ----
+// Another control plane or operator at work would change the timings the faults are placed by.
+await refuseWhenBusy(values['ignore-load'], log);
 let kubeconfig = values.kubeconfig;
 if (!kubeconfig) {
   log('starting a control plane (the first build takes minutes)…');

@@ -5,6 +5,7 @@
 //   node bench/scale.ts --senders 100 --accounts-per-sender 10 [--kubeconfig /tmp/cp/kubeconfig]
 //        [--resync-period 60s] [--concurrency 4] [--operator-concurrency adaptive|N] [--chaman-rate-limit 1000] [--senders-per-namespace 10]
 //        [--node-options='--max-old-space-size=…'] [--cpu-prof DIR] [--cluster-wide] [--shards N]
+//        [--steady-window DURATION] [--idle-window DURATION] [--ignore-load]
 //
 // --concurrency is the floor's; the operator adapts its own (its default) unless --operator-concurrency N fixes it.
 // The operator runs with the NODE_OPTIONS of manifests/base/deployment.yaml unless --node-options
@@ -21,7 +22,10 @@
 //   with --shards N, N operators (--shard-count N --shard-index i) share the work, and these are per
 //   shard while the other figures are their sums;
 // - CPU and calls over a steady-state window that holds a full resync (--resync-period, default 60 s
-//   here so the window stays short; the operator's own default is 10m).
+//   here so the window stays short; the operator's own default is 10m; --steady-window 0 skips it);
+// - with --idle-window, CPU over a window where nothing changes, and the resyncs that fell in it: with
+//   --resync-period 1h --steady-window 0, none, so it is what the operator does when idle.
+// It refuses to start when the machine is already busy (bench/lib/machine-load.ts): --ignore-load.
 // Accounts: per sender 1 SOAP and M−1 REST, each with its own certificate Secret.
 import 'reflect-metadata';
 import { execFile } from 'node:child_process';
@@ -38,6 +42,7 @@ import { parseDuration } from '../src/domain/duration.ts';
 import { startEmulator } from '../src/emulator/server.ts';
 import { RESOURCES, createKubeClient, resourcePath, type KubeClient, type KubeList, type KubeObject } from '../src/kube/client.ts';
 import { ScaleOperators, countsBetween, cpuCores, kubeCounts } from './lib/scale-operators.ts';
+import { refuseWhenBusy } from './lib/machine-load.ts';
 import { fmt, mb, memoryRows, reconcileSummary, sumOf } from './lib/scale-report.ts';
 
 const root = join(import.meta.dirname, '..');
@@ -59,6 +64,9 @@ const { values } = parseArgs({
     'cluster-wide': { type: 'boolean', default: false },
     // Operator processes sharing the namespaces by hash, each caching only its own share of the accounts.
     shards: { type: 'string', default: '1' },
+    'steady-window': { type: 'string' }, // default: the resync period + 15 s
+    'idle-window': { type: 'string', default: '0' },
+    'ignore-load': { type: 'boolean', default: false },
   },
 });
 const SENDERS = Number(values.senders);
@@ -75,6 +83,7 @@ const cleanups: (() => Promise<unknown>)[] = [];
 const log = (msg: string) => console.log(`[${new Date().toISOString().slice(11, 19)}] ${msg}`);
 
 async function main(): Promise<void> {
+  await refuseWhenBusy(values['ignore-load'], log);
   const { kubeconfig, kubectl } = await controlPlane();
   const kube = await createKubeClient({ kubeconfig });
   cleanups.push(() => kube.close());
@@ -160,8 +169,8 @@ async function main(): Promise<void> {
   const resyncsListed = sumOf(metricsConverged, 'chaman_resyncs_total', 'outcome="listed"');
 
   // ---- steady state over a full resync ----
-  const windowMs = RESYNC_MS + 15_000;
-  log(`steady state: ${windowMs / 1000} s (resync period ${values['resync-period']})`);
+  const windowMs = values['steady-window'] === undefined ? RESYNC_MS + 15_000 : parseDuration(values['steady-window']);
+  if (windowMs > 0) log(`steady state: ${windowMs / 1000} s (resync period ${values['resync-period']})`);
   const cpu0 = operators.cpuSeconds();
   const threads0 = operators.threadCpu();
   await sleep(windowMs);
@@ -178,6 +187,25 @@ async function main(): Promise<void> {
   // What one resync costs, the figure that scales: CPU over the window per resync that listed.
   const resyncsInWindow = sumOf(metricsSteady, 'chaman_resyncs_total', 'outcome="listed"') - resyncsListed;
   const cpuPerResyncMs = ((cpuPercent / 100) * windowMs) / Math.max(resyncsInWindow, 1);
+
+  // ---- idle: nothing changes; with a resync period longer than the run, no resync either ----
+  const idleMs = parseDuration(values['idle-window']!);
+  let idleRow: [string, string] | undefined;
+  if (idleMs > 0) {
+    log(`idle: ${idleMs / 1000} s`);
+    const resyncs0 = sumOf(metricsSteady, 'chaman_resyncs_total');
+    const cpuIdle0 = operators.cpuSeconds();
+    const threadsIdle0 = operators.threadCpu();
+    await sleep(idleMs);
+    // CPU first: the scrape below is work the operator does for the benchmark.
+    const idlePercent = ((operators.cpuSeconds() - cpuIdle0) / (idleMs / 1000)) * 100;
+    const idleThreads = [...operators.threadCpu()]
+      .map(([name, sec]) => `${name} ${(((sec - (threadsIdle0.get(name) ?? 0)) / (idleMs / 1000)) * 100).toFixed(2)}%`)
+      .filter((t) => !t.endsWith(' 0.00%'));
+    const text = (await operators.scrape())!;
+    const kubeIdle = countsBetween(kubeSteady, kubeCounts(text), [...WRITE_VERBS, 'get', 'list']);
+    idleRow = [`idle, ${idleMs / 1000} s after the steady state`, `${idlePercent.toFixed(2)}% CPU (${idleThreads.join(', ')}); ${sumOf(text, 'chaman_resyncs_total') - resyncs0} resyncs inside; Kubernetes ${kubeIdle.total} requests; Chaman ${emulator.requests().total - chamanSteady.total} calls`];
+  }
 
   // ---- report ----
   const floorMs = applyMs + chamanFloorMs + kubeFloorMs;
@@ -201,7 +229,8 @@ async function main(): Promise<void> {
     ['reconciles to converge', reconcileSummary(metricsConverged)],
     ['concurrency limit (every ~10 s)', `${values['operator-concurrency']}: ${limits.join(', ') || '-'}; ${shardMetrics.map((text) => sumOf(text, 'chaman_workqueue_concurrency_limit')).join('+')} after convergence`],
     [SHARDS > 1 ? 'one /metrics scrape (mean of the shards)' : 'one /metrics scrape', `${scrapeMs.toFixed(0)} ms, ${(metricsConverged.length / SHARDS / 1024).toFixed(0)} KiB`],
-    [`steady state, ${windowMs / 1000} s with a full resync`, `${cpuPercent.toFixed(1)}% CPU, ${cpuPerResyncMs.toFixed(1)} ms per resync of a sender (${resyncsInWindow} resyncs; ${threadPercent.map(([n, p]) => `${n} ${p.toFixed(1)}%`).join(', ')}); Kubernetes ${steadyWrites.total} writes, ${steadyReads.total} reads; Chaman ${steady.map(([op, n]) => `${op} ${n}`).join(', ') || 'no calls'}`],
+    ...(windowMs > 0 ? [[`steady state, ${windowMs / 1000} s with a full resync`, `${cpuPercent.toFixed(1)}% CPU, ${cpuPerResyncMs.toFixed(1)} ms per resync of a sender (${resyncsInWindow} resyncs; ${threadPercent.map(([n, p]) => `${n} ${p.toFixed(1)}%`).join(', ')}); Kubernetes ${steadyWrites.total} writes, ${steadyReads.total} reads; Chaman ${steady.map(([op, n]) => `${op} ${n}`).join(', ') || 'no calls'}`] as [string, string]] : []),
+    ...(idleRow ? [idleRow] : []),
   ];
   console.log(`\nscale benchmark: ${SENDERS}×${PER_SENDER}${SHARDS > 1 ? `, ${SHARDS} shards` : ''}, floor concurrency ${CONCURRENCY}, operator concurrency ${values['operator-concurrency']}, Chaman rate limit ${values['chaman-rate-limit']}/s, NODE_OPTIONS="${nodeOptions}", ${process.platform} ${cpuCores()} cores`);
   for (const [k, v] of rows) console.log(`  ${k.padEnd(44)} ${v}`);
