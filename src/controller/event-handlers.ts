@@ -12,9 +12,16 @@ import type { ConvergedAccounts, SeenSenders } from './resync/list-resync.ts';
 
 const ACCOUNT = 'ChannelAccount';
 
+/**
+ * How long a sender waits to count its accounts after one came or went: a burst of accounts (a file
+ * applied one object at a time) then costs its status one or two writes, not one per account.
+ */
+export const SENDER_COUNT_DELAY_MS = 1000;
+
 /** What the handlers may do: enqueue keys, and forget what is no longer to be trusted. */
 export interface EventActions {
-  enqueueSender(namespace: string | undefined, name: string): void;
+  /** Now, or `afterMs` later (the earliest pending time wins). */
+  enqueueSender(namespace: string | undefined, name: string, afterMs?: number): void;
   enqueueAccount(account: ChannelAccount): void;
   enqueueGrant(name: string): void;
   enqueueGrants(): void;
@@ -145,7 +152,7 @@ class EventHandlers {
     const onAccountAddedOrGone = (a: ChannelAccount) => {
       this.a.enqueueAccount(a);
       wakeClaimers(a);
-      this.a.enqueueSender(a.metadata.namespace, a.spec.senderRef.name); // counts, finalizer release
+      this.a.enqueueSender(a.metadata.namespace, a.spec.senderRef.name, SENDER_COUNT_DELAY_MS); // counts, finalizer release
       // R2: when a singleton rival comes or goes, the others may proceed. Other types have no rivals.
       if (!isSingletonType(a.spec.type)) return;
       for (const rival of this.accountsOf(a.metadata.namespace, a.spec.senderRef.name)) {

@@ -302,8 +302,8 @@ export class Operator {
     return ownsNamespace(this.o.shard, namespace);
   }
 
-  private enqueueSender(namespace: string | undefined, name: string): void {
-    if (this.working && this.owns(namespace)) this.queue.add(objectKey(namespace, name, SENDER));
+  private enqueueSender(namespace: string | undefined, name: string, afterMs = 0): void {
+    if (this.working && this.owns(namespace)) this.queue.addAfter(objectKey(namespace, name, SENDER), afterMs);
   }
 
   /** Grants are cluster-scoped: the first shard writes their status (see writeGrantStatus). */
@@ -331,7 +331,7 @@ export class Operator {
 
   private wireEvents(): void {
     wireEventHandlers(this.informers, {
-      enqueueSender: (namespace, name) => this.enqueueSender(namespace, name),
+      enqueueSender: (namespace, name, afterMs) => this.enqueueSender(namespace, name, afterMs),
       enqueueAccount: (a) => this.enqueueAccount(a),
       enqueueGrant: (name) => this.enqueueGrant(name),
       enqueueGrants: () => this.enqueueGrants(),

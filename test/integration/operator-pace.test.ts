@@ -105,3 +105,24 @@ it('accounts applied with their new sender wait for its first status instead of 
   }, 60_000, 25);
   expect([...seen].filter((r) => r === 'SenderNotReady')).toEqual([]);
 }, 120_000);
+
+it('ten accounts applied one after another to a Ready sender cost it one or two status writes, not one per account', async () => {
+  const cert = await makeCertificate({ ca: await makeCa(), freshKey: true });
+  await h.apply(tlsSecret('rest-cert', cert.pem, cert.privateKeyPem));
+  const p = await start(['--concurrency', '16', '--chaman-rate-limit', '1000']);
+  await h.apply(sender('apk', '300011'));
+  await h.waitForCondition('ChamanSender', 'apk', 'Ready', 'True', undefined, 60_000);
+  const senderStatusWrites = async () => sampleSum(await (await fetch(p.metricsUrl)).text(), 'chaman_kube_requests_total', 'resource="chamansenders/status"') ?? 0;
+  const before = await senderStatusWrites();
+  const names = Array.from({ length: 10 }, (_, i) => `rest-${i}`);
+  // One at a time, 100 ms apart, as kubectl applies a file: each arrives after the sender's last reconcile.
+  for (const n of names) {
+    await h.apply(account(n, { type: 'REST', permissions: ['DimonaDeclaration'], certificates: [{ name: 'main', secretRef: { name: 'rest-cert' } }] }));
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  for (const n of names) await h.waitForCondition('ChannelAccount', n, 'Ready', 'True', undefined, 60_000);
+  const counted = async () => (await h.kube.request<KubeObject & { status?: { accounts?: { rest?: number } } }>({ verb: 'get', resource: 'chamansenders', method: 'GET', path: resourcePath(RESOURCES.chamanSenders, h.namespace, 'apk') })).status?.accounts?.rest;
+  await waitFor('the sender counts its ten REST accounts', async () => (await counted()) === 10, 30_000, 100);
+  await new Promise((r) => setTimeout(r, 2_500)); // any count written late
+  expect(await senderStatusWrites() - before).toBeLessThanOrEqual(2);
+}, 120_000);
