@@ -4,11 +4,12 @@
 //
 //   node bench/scale.ts --senders 100 --accounts-per-sender 10 [--kubeconfig /tmp/cp/kubeconfig]
 //        [--resync-period 60s] [--concurrency 4] [--operator-concurrency adaptive|N] [--chaman-rate-limit 1000] [--senders-per-namespace 10]
-//        [--node-options='--max-old-space-size=…'] [--cpu-prof DIR] [--cluster-wide] [--shards N]
+//        [--node-options='--max-old-space-size=…'] [--cpu-prof DIR] [--cluster-wide] [--shards N] [--from-source]
 //        [--steady-window DURATION] [--idle-window DURATION] [--ignore-load]
 //
 // --concurrency is the floor's; the operator adapts its own (its default) unless --operator-concurrency N fixes it.
-// The operator runs with the NODE_OPTIONS of manifests/base/deployment.yaml unless --node-options
+// The operator runs compiled as the image ships it (bench/lib/operator-entry.ts; --from-source runs
+// src/cli.ts) with the NODE_OPTIONS of manifests/base/deployment.yaml unless --node-options
 // says otherwise, so memory is measured as deployed. --cpu-prof writes a V8 CPU profile of it.
 //
 // It prints:
@@ -41,6 +42,7 @@ import { makeCa, makeCertificate, type MadeCertificate } from '../src/devtools/c
 import { parseDuration } from '../src/domain/duration.ts';
 import { startEmulator } from '../src/emulator/server.ts';
 import { RESOURCES, createKubeClient, resourcePath, type KubeClient, type KubeList, type KubeObject } from '../src/kube/client.ts';
+import { operatorEntry } from './lib/operator-entry.ts';
 import { ScaleOperators, countsBetween, cpuCores, kubeCounts } from './lib/scale-operators.ts';
 import { refuseWhenBusy } from './lib/machine-load.ts';
 import { fmt, mb, memoryRows, reconcileSummary, sumOf } from './lib/scale-report.ts';
@@ -67,6 +69,7 @@ const { values } = parseArgs({
     'steady-window': { type: 'string' }, // default: the resync period + 15 s
     'idle-window': { type: 'string', default: '0' },
     'ignore-load': { type: 'boolean', default: false },
+    'from-source': { type: 'boolean', default: false },
   },
 });
 const SENDERS = Number(values.senders);
@@ -111,9 +114,10 @@ async function main(): Promise<void> {
 
   // ---- the operator, as real processes (one per shard) ----
   const nodeOptions = values['node-options'] ?? deploymentNodeOptions();
-  log(`operator: ${SHARDS > 1 ? `${SHARDS} shards, ` : ''}NODE_OPTIONS="${nodeOptions}"${values['cpu-prof'] ? `, CPU profile in ${values['cpu-prof']}` : ''}`);
+  log(`operator: ${values['from-source'] ? 'src/cli.ts' : 'compiled as deployed'}, ${SHARDS > 1 ? `${SHARDS} shards, ` : ''}NODE_OPTIONS="${nodeOptions}"${values['cpu-prof'] ? `, CPU profile in ${values['cpu-prof']}` : ''}`);
   const operators = await ScaleOperators.start({
     count: SHARDS,
+    entry: operatorEntry(values['from-source']!),
     nodeOptions,
     ...(values['cpu-prof'] ? { cpuProf: values['cpu-prof'] } : {}),
     args: [

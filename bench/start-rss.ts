@@ -6,6 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { operatorEntry } from './lib/operator-entry.ts';
 
 const root = join(import.meta.dirname, '..');
 const resolve = createRequire(join(root, 'package.json')).resolve;
@@ -19,9 +20,11 @@ function rssAfter(modules: string[]): number {
   return Number(execFileSync(process.execPath, ['--expose-gc', '--input-type=module', '-e', script], { encoding: 'utf8' })) / 1048576;
 }
 
+operatorEntry(false); // builds dist/
 const cases: [string, string[]][] = [
   ['Node.js itself', []],
   ['run (src/controller/cli.ts and all it imports)', ['reflect-metadata', './src/controller/cli.ts']],
+  ['the same compiled, as the image runs it (dist/)', ['reflect-metadata', './dist/controller/cli.js']],
   ...['undici', 'prom-client', 'pino', 'yaml', 'sshpk', 'ajv'].map((p): [string, string[]] => [`${p} alone`, [p]]),
   ['@peculiar/x509 alone', ['reflect-metadata', '@peculiar/x509']],
 ];

@@ -4,10 +4,7 @@
 // a sum over the shards (requests, reconciles), and one by one where it is per process (RSS, heap).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { freePort } from '../../src/devtools/free-port.ts';
-
-const root = join(import.meta.dirname, '..', '..');
 
 export interface ScaleOperator {
   pid: number;
@@ -26,7 +23,8 @@ export class ScaleOperators {
   }
 
   /** `args`: the run command's flags but the shard's and the metrics address. */
-  static async start(o: { count: number; args: string[]; nodeOptions: string; cpuProf?: string }): Promise<ScaleOperators> {
+  /** `entry`: the operator's cli (operatorEntry: compiled as deployed, or the sources). */
+  static async start(o: { count: number; entry: string; args: string[]; nodeOptions: string; cpuProf?: string }): Promise<ScaleOperators> {
     const shards: ScaleOperator[] = [];
     const operators = new ScaleOperators(shards);
     for (let index = 0; index < o.count; index++) {
@@ -35,7 +33,7 @@ export class ScaleOperators {
         process.execPath,
         [
           ...(o.cpuProf ? ['--cpu-prof', '--cpu-prof-dir', o.cpuProf] : []),
-          join(root, 'src', 'cli.ts'), 'run', ...o.args,
+          o.entry, 'run', ...o.args,
           ...(o.count > 1 ? ['--shard-count', String(o.count), '--shard-index', String(index)] : []),
           '--metrics-addr', `127.0.0.1:${port}`,
         ],
