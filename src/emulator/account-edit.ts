@@ -25,7 +25,7 @@ export function checkedEdit(account: StoredAccount, body: unknown, catalog: Perm
   if (unknown.length > 0) throw validation(unknown.map((k) => ({ field: k, rule: 'SCHEMA', message: `unknown field; an edit may carry ${EDIT_FIELDS.join(', ')}` })));
   for (const field of EDIT_FIELDS) {
     if (edit[field] !== undefined && !domain.allowedEdit(account.type, field)) {
-      throw new ProblemError('OPERATION_NOT_ALLOWED', `${field} cannot be changed on a ${account.type} account (R12)${account.type === 'FTP' ? ': an FTP account cannot be edited, delete it and create it again' : ''}`);
+      throw new ProblemError('OPERATION_NOT_ALLOWED', `${field} cannot be changed on a ${account.type} account (R12)${domain.EDITABLE_FIELDS[account.type].length === 0 ? `: an ${account.type} account cannot be edited, delete it and create it again` : ''}`);
     }
   }
   const errors = fieldErrors(edit, account, catalog);

@@ -32,6 +32,14 @@ export interface BackendOptions {
   organizations: Record<string, Organization>;
 }
 
+/** R2's message: "one FTP, one SFTP and one SOAP". */
+const ONE_OF_EACH_SINGLETON = domain.listTypes(domain.SINGLETON_TYPES.map((type) => `one ${type}`));
+
+/** R12: a type whose certificates are added and removed, never replaced, rotates by add-then-remove. */
+function rotatesByAddAndRemove(type: ChannelType): boolean {
+  return domain.allowedEdit(type, 'certificateAdd') && domain.allowedEdit(type, 'certificateRemove');
+}
+
 /** Operations that change state: each runs its checks and its commit under its sender's lock. */
 const MUTATING_OPERATIONS = new Set(['putContact', 'createAccount', 'editAccount', 'deleteAccount', 'addCertificate', 'replaceCertificate', 'removeCertificate']);
 
@@ -189,7 +197,7 @@ export class EmulatorBackend {
       if (existing) {
         throw new ProblemError(
           'CHANNEL_ALREADY_EXISTS',
-          `sender ${senderNumber} already has a ${request.type} account (${existing.id}); a sender has at most one FTP, one SFTP and one SOAP account (R2)`,
+          `sender ${senderNumber} already has a ${request.type} account (${existing.id}); a sender has at most ${ONE_OF_EACH_SINGLETON} account (R2)`,
         );
       }
     }
@@ -212,10 +220,8 @@ export class EmulatorBackend {
       createdAt: now,
       updatedAt: now,
     };
-    if (request.type === 'REST') {
-      account.management = request.management ?? 'Internal';
-      account.clientId = this.#newClientId(senderNumber);
-    }
+    if (domain.hasManagementMode(request.type)) account.management = request.management ?? 'Internal';
+    if (domain.credentialKind(request.type) === 'clientId') account.clientId = this.#newClientId(senderNumber);
     if (request.username !== undefined) account.username = domain.displayUsername(request.username);
     if (request.sshPublicKey !== undefined) account.sshPublicKey = rfc4716(request.sshPublicKey, 'sshPublicKey');
     if (request.password !== undefined) account.passwordHash = hashPassword(request.password);
@@ -301,7 +307,7 @@ export class EmulatorBackend {
     if (index < 0) throw new ProblemError('NOT_FOUND', `account ${accountId} has no certificate ${certificateId}`);
     const upload = uploadShape(body);
     if (!domain.allowedEdit(account.type, 'certificateReplace')) {
-      throw new ProblemError('OPERATION_NOT_ALLOWED', `the certificate of a ${account.type} account cannot be replaced (R12)${account.type === 'REST' ? ': add the new certificate, then remove the old one' : ': delete the account and create it again'}`);
+      throw new ProblemError('OPERATION_NOT_ALLOWED', `the certificate of a ${account.type} account cannot be replaced (R12)${rotatesByAddAndRemove(account.type) ? ': add the new certificate, then remove the old one' : ': delete the account and create it again'}`);
     }
     // PUT replaces the certificate at this URI: it keeps its id, so a repeated PUT is idempotent.
     const certificate = await checkedCertificate(certificateId, upload, account.type, '', this.#policy());
@@ -354,7 +360,7 @@ export class EmulatorBackend {
       accounts: Object.values(state.accounts).map((a) => ({
         senderNumber: a.senderNumber,
         ...publicAccount(a),
-        ...(a.type === 'FTP' ? { hasPassword: a.passwordHash !== undefined } : {}),
+        ...(domain.credentialKind(a.type) === 'password' ? { hasPassword: a.passwordHash !== undefined } : {}),
       })),
       idempotencyKeys: Object.keys(state.idempotency).length,
     };

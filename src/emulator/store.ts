@@ -19,7 +19,7 @@ export interface StoredCertificate extends ChamanCertificate {
 export interface StoredAccount extends Omit<ChamanAccount, 'certificates'> {
   senderNumber: string;
   certificates: StoredCertificate[];
-  /** FTP: scrypt hash of the write-only password (`scrypt$N$r$p$salt$hash`); never returned */
+  /** Types of credential kind password (FTP): scrypt hash of the write-only password (`scrypt$N$r$p$salt$hash`); never returned */
   passwordHash?: string;
 }
 
