@@ -320,7 +320,7 @@ export class Operator {
   /** A grant's status: the senders it covers, and Ready. */
   private async writeGrantStatus(grant: ChamanSenderGrant): Promise<WorkResult> {
     const status = grantStatus(grant, [...this.informers.senders.values()], (ns) => this.store.namespaceLabels(ns), this.now());
-    await this.objects.applyStatus(RESOURCES.chamanSenderGrants, grant, status as Record<string, unknown>);
+    await this.objects.applyStatus(RESOURCES.chamanSenderGrants, grant, status);
     return undefined;
   }
 

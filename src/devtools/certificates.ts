@@ -16,8 +16,8 @@ import { join } from 'node:path';
 import * as x509 from '@peculiar/x509';
 import sshpk from 'sshpk';
 
-// Node's webcrypto and the DOM Crypto the x509 library is typed against are the same API under two declarations.
-x509.cryptoProvider.set(webcrypto as never);
+// The global crypto is node:crypto's webcrypto, declared as the Crypto the x509 library is typed against.
+x509.cryptoProvider.set(globalThis.crypto);
 
 export type CertKeyKind = 'rsa1024' | 'rsa2048' | 'rsa3072' | 'rsa4096' | 'p256' | 'p384' | 'p521' | 'ed25519';
 export type HashName = 'SHA-1' | 'SHA-256' | 'SHA-384' | 'SHA-512';

@@ -4,7 +4,7 @@
 // Inputs are untrusted bytes (a Secret's content, a request body). The format is told apart first,
 // so that a PKCS#12 file or a private key is recognised and refused with a safe message: no message
 // here ever contains the input's bytes.
-import { createHash, createPublicKey, webcrypto } from 'node:crypto';
+import { createHash, createPublicKey } from 'node:crypto';
 import type * as x509 from '@peculiar/x509';
 import { CertificateFormatError, formatProblem, sniff } from './certificate-format.ts';
 import { TAG, children, decodeOid, readTlv, readWhole } from './der.ts';
@@ -22,7 +22,8 @@ function loadX509(): Promise<typeof x509> {
   x509Library ??= (async () => {
     await import('reflect-metadata');
     const library = await import('@peculiar/x509');
-    library.cryptoProvider.set(webcrypto as never);
+    // The global crypto is node:crypto's webcrypto, declared as the Crypto the library is typed against.
+    library.cryptoProvider.set(globalThis.crypto);
     return library;
   })();
   return x509Library;
