@@ -4,7 +4,7 @@
 //
 //   node bench/scale.ts --senders 100 --accounts-per-sender 10 [--kubeconfig /tmp/cp/kubeconfig]
 //        [--resync-period 60s] [--concurrency 4] [--operator-concurrency adaptive|N] [--chaman-rate-limit 1000] [--senders-per-namespace 10]
-//        [--node-options='--max-old-space-size=…'] [--cpu-prof DIR] [--cluster-wide] [--shards N] [--from-source]
+//        [--node-options='--max-old-space-size=…'] [--cpu-prof DIR] [--cluster-wide] [--shards N] [--from-source] [--heap-snapshot]
 //        [--steady-window DURATION] [--idle-window DURATION] [--ignore-load]
 //
 // --concurrency is the floor's; the operator adapts its own (its default) unless --operator-concurrency N fixes it.
@@ -31,7 +31,7 @@
 import 'reflect-metadata';
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { parseArgs, promisify } from 'node:util';
@@ -42,6 +42,7 @@ import { makeCa, makeCertificate, type MadeCertificate } from '../src/devtools/c
 import { parseDuration } from '../src/domain/duration.ts';
 import { startEmulator } from '../src/emulator/server.ts';
 import { RESOURCES, createKubeClient, resourcePath, type KubeClient, type KubeList, type KubeObject } from '../src/kube/client.ts';
+import { HEAP_SNAPSHOT_NODE_OPTION, snapshotLiveBytes } from './lib/heap-snapshot.ts';
 import { operatorEntry } from './lib/operator-entry.ts';
 import { ScaleOperators, countsBetween, cpuCores, kubeCounts } from './lib/scale-operators.ts';
 import { refuseWhenBusy } from './lib/machine-load.ts';
@@ -70,6 +71,8 @@ const { values } = parseArgs({
     'idle-window': { type: 'string', default: '0' },
     'ignore-load': { type: 'boolean', default: false },
     'from-source': { type: 'boolean', default: false },
+    // Each operator's live heap from a V8 heap snapshot, taken once the other figures are read.
+    'heap-snapshot': { type: 'boolean', default: false },
   },
 });
 const SENDERS = Number(values.senders);
@@ -113,12 +116,15 @@ async function main(): Promise<void> {
   const kubeFloorMs = await floorKube(kube);
 
   // ---- the operator, as real processes (one per shard) ----
-  const nodeOptions = values['node-options'] ?? deploymentNodeOptions();
+  const heapDir = join(work, 'heap');
+  mkdirSync(heapDir);
+  const nodeOptions = `${values['node-options'] ?? deploymentNodeOptions()}${values['heap-snapshot'] ? ` ${HEAP_SNAPSHOT_NODE_OPTION}` : ''}`;
   log(`operator: ${values['from-source'] ? 'src/cli.ts' : 'compiled as deployed'}, ${SHARDS > 1 ? `${SHARDS} shards, ` : ''}NODE_OPTIONS="${nodeOptions}"${values['cpu-prof'] ? `, CPU profile in ${values['cpu-prof']}` : ''}`);
   const operators = await ScaleOperators.start({
     count: SHARDS,
     entry: operatorEntry(values['from-source']!),
     nodeOptions,
+    cwd: heapDir,
     ...(values['cpu-prof'] ? { cpuProf: values['cpu-prof'] } : {}),
     args: [
       '--kubeconfig', kubeconfig,
@@ -211,6 +217,12 @@ async function main(): Promise<void> {
     idleRow = [`idle, ${idleMs / 1000} s after the steady state`, `${idlePercent.toFixed(2)}% CPU (${idleThreads.join(', ')}); ${sumOf(text, 'chaman_resyncs_total') - resyncs0} resyncs inside; Kubernetes ${kubeIdle.total} requests; Chaman ${emulator.requests().total - chamanSteady.total} calls`];
   }
 
+  const live: string[] = [];
+  for (const shard of values['heap-snapshot'] ? operators.shards : []) {
+    const { total, byKind } = await snapshotLiveBytes(shard.pid, heapDir);
+    live.push(`${mb(total / 1024)} (${Object.entries(byKind).map(([kind, bytes]) => `${kind} ${mb(bytes / 1024)}`).join(', ')})`);
+  }
+
   // ---- report ----
   const floorMs = applyMs + chamanFloorMs + kubeFloorMs;
   const writes = countsBetween(kubeBefore, kubeConverged, WRITE_VERBS);
@@ -235,6 +247,7 @@ async function main(): Promise<void> {
     [SHARDS > 1 ? 'one /metrics scrape (mean of the shards)' : 'one /metrics scrape', `${scrapeMs.toFixed(0)} ms, ${(metricsConverged.length / SHARDS / 1024).toFixed(0)} KiB`],
     ...(windowMs > 0 ? [[`steady state, ${windowMs / 1000} s with a full resync`, `${cpuPercent.toFixed(1)}% CPU, ${cpuPerResyncMs.toFixed(1)} ms per resync of a sender (${resyncsInWindow} resyncs; ${threadPercent.map(([n, p]) => `${n} ${p.toFixed(1)}%`).join(', ')}); Kubernetes ${steadyWrites.total} writes, ${steadyReads.total} reads; Chaman ${steady.map(([op, n]) => `${op} ${n}`).join(', ') || 'no calls'}`] as [string, string]] : []),
     ...(idleRow ? [idleRow] : []),
+    ...(live.length ? [['live heap (heap snapshot, at the end)', live.join('; ')] as [string, string]] : []),
   ];
   console.log(`\nscale benchmark: ${SENDERS}×${PER_SENDER}${SHARDS > 1 ? `, ${SHARDS} shards` : ''}, floor concurrency ${CONCURRENCY}, operator concurrency ${values['operator-concurrency']}, Chaman rate limit ${values['chaman-rate-limit']}/s, NODE_OPTIONS="${nodeOptions}", ${process.platform} ${cpuCores()} cores`);
   for (const [k, v] of rows) console.log(`  ${k.padEnd(44)} ${v}`);

@@ -24,7 +24,7 @@ export class ScaleOperators {
 
   /** `args`: the run command's flags but the shard's and the metrics address. */
   /** `entry`: the operator's cli (operatorEntry: compiled as deployed, or the sources). */
-  static async start(o: { count: number; entry: string; args: string[]; nodeOptions: string; cpuProf?: string }): Promise<ScaleOperators> {
+  static async start(o: { count: number; entry: string; args: string[]; nodeOptions: string; cwd: string; cpuProf?: string }): Promise<ScaleOperators> {
     const shards: ScaleOperator[] = [];
     const operators = new ScaleOperators(shards);
     for (let index = 0; index < o.count; index++) {
@@ -37,7 +37,7 @@ export class ScaleOperators {
           ...(o.count > 1 ? ['--shard-count', String(o.count), '--shard-index', String(index)] : []),
           '--metrics-addr', `127.0.0.1:${port}`,
         ],
-        { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, NODE_OPTIONS: o.nodeOptions } },
+        { cwd: o.cwd, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, NODE_OPTIONS: o.nodeOptions } },
       );
       child.stderr!.on('data', (d) => operators.stderr.push(String(d)));
       shards.push({ pid: child.pid!, metricsUrl: `http://127.0.0.1:${port}/metrics`, child, exited: new Promise((resolve) => child.once('exit', resolve)) });
