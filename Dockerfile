@@ -16,7 +16,7 @@ RUN npm ci --omit=dev --omit=optional --ignore-scripts --no-audit --no-fund \
  && npm cache clean --force \
  && node -e "const fs = require('node:fs'); for (const f of fs.readdirSync('node_modules', { recursive: true })) if (/\.(d\.[cm]?ts|map)$/.test(f)) fs.rmSync('node_modules/' + f, { recursive: true, force: true })"
 
-# Types erased by the project's own TypeScript (a dev dependency, pinned by the lock); the output
+# Types erased by the project's own TypeScript (a dev dependency, pinned by the lock); dist/src/
 # mirrors src/ file for file, with ./x.ts imports rewritten to ./x.js.
 FROM ${NODE_IMAGE} AS build
 WORKDIR /app
@@ -31,7 +31,7 @@ WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules
 COPY package.json package-lock.json ./
 COPY bin ./bin
-COPY --from=build /app/dist ./src
+COPY --from=build /app/dist/src ./src
 # The distroless "nonroot" ids; the manifests run with the same ids and a read-only root filesystem.
 USER 65532:65532
 EXPOSE 8080 8081

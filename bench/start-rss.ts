@@ -24,7 +24,7 @@ operatorEntry(false); // builds dist/
 const cases: [string, string[]][] = [
   ['Node.js itself', []],
   ['run (src/controller/cli.ts and all it imports)', ['reflect-metadata', './src/controller/cli.ts']],
-  ['the same compiled, as the image runs it (dist/)', ['reflect-metadata', './dist/controller/cli.js']],
+  ['the same compiled, as the image runs it (dist/)', ['reflect-metadata', './dist/src/controller/cli.js']],
   ...['undici', 'prom-client', 'pino', 'yaml', 'sshpk', 'ajv'].map((p): [string, string[]] => [`${p} alone`, [p]]),
   ['@peculiar/x509 alone', ['reflect-metadata', '@peculiar/x509']],
 ];

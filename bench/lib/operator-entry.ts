@@ -12,6 +12,8 @@ export function operatorEntry(fromSource: boolean): string {
   if (fromSource) return join(root, 'src', 'cli.ts');
   const tsc = createRequire(join(root, 'package.json')).resolve('typescript/bin/tsc');
   execFileSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.build.json')], { stdio: 'inherit' });
-  // dist/ sits beside src/, so the compiled code finds node_modules and package.json ("type": "module") as src/ does.
-  return join(root, 'dist', 'cli.js');
+  // dist/src/ mirrors src/ (rootDir is the repository, so the modules src/ imports from scripts/ land in
+  // dist/scripts/, not beside their sources); from there the compiled code finds node_modules and
+  // package.json ("type": "module") as src/ does.
+  return join(root, 'dist', 'src', 'cli.js');
 }

@@ -33,10 +33,10 @@ describe('Dockerfile', () => {
 
   it('ships production node_modules from deps and src/ compiled by the build stage, which alone has dev dependencies', () => {
     expect(instructions).toContain('COPY --from=deps /app/node_modules ./node_modules');
-    expect(instructions).toContain('COPY --from=build /app/dist ./src');
+    expect(instructions).toContain('COPY --from=build /app/dist/src ./src');
     expect(instructions).toContain('RUN node node_modules/typescript/bin/tsc -p tsconfig.build.json');
     const build = JSON.parse(readFileSync(join(REPO_ROOT, 'tsconfig.build.json'), 'utf8')) as { compilerOptions: Record<string, unknown>; include: string[] };
-    expect(build.compilerOptions).toMatchObject({ rootDir: 'src', outDir: 'dist', rewriteRelativeImportExtensions: true, noEmit: false });
+    expect(build.compilerOptions).toMatchObject({ rootDir: '.', outDir: 'dist', rewriteRelativeImportExtensions: true, noEmit: false });
     expect(build.include).toEqual(['src']);
   });
 
