@@ -12,6 +12,7 @@ import { referencedSecrets } from './channel-account/account-inputs.ts';
 import { isReadyForGeneration } from './driver/conditions.ts';
 import type { KubeStore, Tenancy } from './ports.ts';
 import type { ConvergedAccounts, SeenSenders } from './resync/list-resync.ts';
+import { deadline } from '../util/deadline.ts';
 
 export interface SenderResyncDeps {
   kube: KubeStore;
@@ -70,9 +71,9 @@ export class SenderResync {
     d.enqueueSender(namespace, name);
     if (accounts.length === 0 || !isReadyForGeneration(sender.status, sender.metadata.generation)) return { requeueAfterMs: next };
     if (d.tenancy.senderRefusal(sender)) return { requeueAfterMs: next }; // its reconcile, queued above, says why
+    const timeLimit = deadline(d.reconcileTimeoutMs, d.stopSignal);
     try {
-      const signal = AbortSignal.any([AbortSignal.timeout(d.reconcileTimeoutMs), d.stopSignal]);
-      const client = (await d.chamanFor(sender)).withSignal(signal);
+      const client = (await d.chamanFor(sender)).withSignal(timeLimit.signal);
       const listed = await client.listAccounts(number);
       const stale = d.converged.needingReconcile(number, accounts, listed, nowMs);
       for (const a of stale) d.enqueueAccount(a);
@@ -84,6 +85,8 @@ export class SenderResync {
       d.metrics.resyncs.inc({ outcome: 'failed' });
       d.logger.warn({ object: key, err: error }, 'resync by list failed; will retry');
       return { requeueAfterMs: Math.min(next, d.nextBackoff(key)), failed: true };
+    } finally {
+      timeLimit.dispose();
     }
   }
 }

@@ -16,6 +16,7 @@ import { classifyError, NeedsUserError, type ErrorVerdict } from './error-policy
 import type { Connection, EventSink, ExternalClient, ManagedKind, ManagedObject, MetadataChange, Observation, ObjectPolicies, ReconcileScope } from './managed.ts';
 import { sameStatus } from './status-equality.ts';
 import { rfc3339 } from '../../domain/time.ts';
+import { deadline } from '../../util/deadline.ts';
 
 export interface DriverDeps<O extends ManagedObject> {
   /** Writes annotations and the finalizer in one patch, always with a resourceVersion precondition. */
@@ -71,7 +72,8 @@ export class ReconcileDriver<O extends ManagedObject, R> {
   async reconcile(key: string, cached: O): Promise<WorkResult> {
     const started = performance.now();
     const log = this.d.logger.child({ reconcileId: randomBytes(4).toString('hex'), kind: this.kind.kind, object: key });
-    const signal = AbortSignal.any([AbortSignal.timeout(this.d.reconcileTimeoutMs), this.d.stopSignal]);
+    const timeLimit = deadline(this.d.reconcileTimeoutMs, this.d.stopSignal);
+    const signal = timeLimit.signal;
     const state: State<O> = { object: structuredClone(cached) };
     const scope: ReconcileScope = {
       signal,
@@ -103,6 +105,7 @@ export class ReconcileDriver<O extends ManagedObject, R> {
       log.warn({ err: error }, 'could not record the outcome of the reconcile');
       return { requeueAfterMs: this.d.backoff(key), failed: true };
     } finally {
+      timeLimit.dispose();
       const seconds = (performance.now() - started) / 1000;
       this.d.metrics.reconcileTotal.inc({ kind: this.kind.kind, result });
       this.d.metrics.reconcileDuration.observe({ kind: this.kind.kind }, seconds);

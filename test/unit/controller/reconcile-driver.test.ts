@@ -1,5 +1,6 @@
 // The reconcile driver on its own, as Crossplane tests its managed reconciler: a fake kind with
 // function-valued external clients and fake ports, one row per path. No Kubernetes, no Chaman.
+import { createHook } from 'node:async_hooks';
 import { describe, expect, it } from 'vitest';
 import { ANNOTATIONS, FINALIZER } from '../../../src/domain/annotations.ts';
 import { InvalidError, NeedsUserError, TransientError } from '../../../src/controller/driver/error-policy.ts';
@@ -406,6 +407,20 @@ describe('ReconcileDriver: one row per path', () => {
     await h.run();
     expect(ops(h.calls)).toEqual(['connectForDeletion', 'event', 'metadata']);
     expect(events(h.calls)).toEqual(['Warning/Orphaned']);
+  });
+
+  it('a finished reconcile leaves no timer behind: its deadline is freed, not left to fire a minute later in an idle process', async () => {
+    // Every timer made meanwhile (Node's own included, which fake timers do not see), less those cleared or fired.
+    const pending = new Set<number>();
+    const hook = createHook({ init: (id, type) => void (type === 'Timeout' && pending.add(id)), destroy: (id) => void pending.delete(id) }).enable();
+    const meta = { annotations: { [ANNOTATIONS.externalName]: 'acc-1' }, finalizers: [FINALIZER] };
+    try {
+      for (let i = 0; i < 5; i++) await harness({ object: meta, connect: { observe: async () => found() } }).run();
+      await new Promise((r) => setImmediate(r)); // a cleared timer is destroyed on the next turn
+    } finally {
+      hook.disable();
+    }
+    expect(pending.size).toBe(0);
   });
 
   it('deletion whose external object cannot be identified: not deleted, finalizer kept, Stalled', async () => {
