@@ -41,6 +41,7 @@ import { apply, readManifests, waitForCrdsEstablished } from '../src/devtools/ap
 import { makeCa, makeCertificate, type MadeCertificate } from '../src/devtools/certificates.ts';
 import { parseDuration } from '../src/domain/duration.ts';
 import { startEmulator } from '../src/emulator/server.ts';
+import { Informer } from '../src/kube/informer.ts';
 import { RESOURCES, createKubeClient, resourcePath, type KubeClient, type KubeList, type KubeObject } from '../src/kube/client.ts';
 import { HEAP_SNAPSHOT_NODE_OPTION, snapshotLiveBytes } from './lib/heap-snapshot.ts';
 import { operatorEntry } from './lib/operator-entry.ts';
@@ -150,6 +151,8 @@ async function main(): Promise<void> {
   parts.forEach((file, k) =>
     writeFileSync(file, all.filter((o) => namespaces.indexOf(o.metadata.namespace!) % parallelism === k).sort(secretsFirst).map((o) => stringify(o)).join('---\n')),
   );
+  const census = await startCensus(kube, namespaces);
+  cleanups.push(() => census.stop());
   const kubeBefore = kubeCounts(await scrape());
   const chamanBefore = emulator.requests();
   log(`applying ${SENDERS} senders, ${ACCOUNTS} accounts and ${ACCOUNTS} Secrets with ${parallelism} × kubectl apply --server-side`);
@@ -157,12 +160,10 @@ async function main(): Promise<void> {
   await Promise.all(parts.map((file) => promisify(execFile)(kubectl, ['apply', '--server-side', '--field-manager', 'bench', '-f', file], { maxBuffer: 64 << 20 })));
   const applyMs = performance.now() - t0;
   log(`applied in ${(applyMs / 1000).toFixed(1)} s; waiting until every object is Ready or stuck (Invalid, Stalled)`);
-  let settled = await census(kube, namespaces);
+  let settled = census.count();
   const limits: string[] = []; // the operator's reconciles in flight allowed (per shard), sampled every ~10 s
-  // Listing every object costs the API server too (at 10k, ~20 MB of JSON): 1 ms per object between
-  // two counts, so the count itself stays a small share of the API server's work.
-  const censusEveryMs = Math.max(1_000, Math.min(15_000, OBJECTS));
-  await waitFor(`all ${OBJECTS} objects Ready or stuck`, async () => (settled = await census(kube, namespaces)).ready + settled.stuck.length === OBJECTS, Number(values.timeout) * 1000, censusEveryMs, async () => {
+  // The count reads the census's watches: no request to the API server, so it can run often.
+  await waitFor(`all ${OBJECTS} objects Ready or stuck`, async () => (settled = census.count()).ready + settled.stuck.length === OBJECTS, Number(values.timeout) * 1000, 200, async () => {
     const limit = ((await operators.scrapes()) ?? []).map((text) => sumOf(text, 'chaman_workqueue_concurrency_limit')).join('+');
     limits.push(limit);
     log(`  ${settled.ready}/${OBJECTS} Ready, ${settled.stuck.length} stuck, operator RSS ${operators.memory().map((m) => mb(m.VmRSS)).join(' + ')}, concurrency limit ${limit}`);
@@ -351,23 +352,35 @@ type Condition = { type: string; status: string; reason?: string; message?: stri
 type Status = KubeObject & { metadata: { generation?: number }; status?: { conditions?: Condition[] } };
 
 /** Objects Ready for their generation, and the reasons of those stuck (Invalid or Stalled, for their generation). */
-async function census(kube: KubeClient, namespaces: string[]): Promise<{ ready: number; stuck: string[] }> {
-  let ready = 0;
-  const stuck: string[] = [];
-  for (const namespace of namespaces) {
-    for (const rt of [RESOURCES.chamanSenders, RESOURCES.channelAccounts]) {
-      const list = await kube.request<KubeList<Status>>({ verb: 'list', resource: rt.plural, method: 'GET', path: resourcePath(rt, namespace) });
-      for (const o of list.items) {
+/**
+ * The count of Ready and stuck objects, from watches of the benchmark's senders and accounts (an
+ * informer each, filtered to its namespaces): a list of every object at each count cost the API server
+ * a read of all of them from etcd every ~11 s at 10k, load the floor never had, and the operator's
+ * limiter then saw the latency it caused.
+ */
+async function startCensus(kube: KubeClient, namespaces: string[]): Promise<{ count(): { ready: number; stuck: string[] }; stop(): Promise<void> }> {
+  const ours = new Set(namespaces);
+  const informers = [RESOURCES.chamanSenders, RESOURCES.channelAccounts].map(
+    (resource) => new Informer<Status>({ client: kube, resource, keep: (o) => ours.has(o.metadata.namespace ?? ''), logger: { debug: () => {}, warn: () => {} } }),
+  );
+  for (const informer of informers) informer.start();
+  await Promise.all(informers.map((informer) => informer.waitForSync()));
+  const count = () => {
+    let ready = 0;
+    const stuck: string[] = [];
+    for (const informer of informers) {
+      for (const o of informer.values()) {
         const current = (type: string) => o.status?.conditions?.find((c) => c.type === type && c.status === 'True' && c.observedGeneration === o.metadata.generation);
         if (current('Ready')) ready++;
         else {
           const why = current('Invalid') ?? current('Stalled');
-          if (why) stuck.push(`${rt.kind} ${why.type}/${why.reason}: ${(why.message ?? '').replace(/\(sender \d+\)|sender \d+|\(acc[^)]*\)?/g, '…').slice(0, 140)}`);
+          if (why) stuck.push(`${o.kind} ${why.type}/${why.reason}: ${(why.message ?? '').replace(/\(sender \d+\)|sender \d+|\(acc[^)]*\)?/g, '…').slice(0, 140)}`);
         }
       }
     }
-  }
-  return { ready, stuck };
+    return { ready, stuck };
+  };
+  return { count, stop: async () => void (await Promise.all(informers.map((informer) => informer.stop()))) };
 }
 
 async function deleteEverything(kube: KubeClient, namespaces: string[]): Promise<void> {
