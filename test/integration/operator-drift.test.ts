@@ -36,6 +36,8 @@ describe('drift', () => {
       const a = await h.chaman.getAccount('300010', id);
       return a.name === 'Dimona' && a.permissions.join() === 'DimonaDeclaration';
     }, 10_000);
+    // Chaman shows the correction as soon as it commits it; the operator counts it once the answer is back.
+    await waitFor('the correction counted', async () => (await metric('chaman_drift_total', 'action="corrected"')) === 1, 5_000);
     expect(await metric('chaman_drift_total', 'action="corrected"')).toBe(1);
   });
 
