@@ -101,7 +101,9 @@ it('three shards split the namespaces; a killed shard is taken over by its stand
     expect(await exported(p, 'ChannelAccount')).toBe(byShard.get(index)!.length);
     expect(await exported(p, 'ChamanSender')).toBe(byShard.get(index)!.length);
   }
-  expect(await exported(standby, 'ChannelAccount')).toBe(byShard.get(1)!.length);
+  // The standby was started last and its accounts are Ready fast: it may not serve /metrics yet.
+  await waitFor('the standby serves /metrics', async () => (await scrape(standby.metricsUrl, 'chaman_leader')) !== undefined, 30_000, 200);
+  await waitFor("the standby caches shard 1's accounts", async () => (await exported(standby, 'ChannelAccount')) === byShard.get(1)!.length, 30_000, 200);
   // A replica started now lists what exists: shard 0's accounts and Secrets, and every sender.
   const late = await start(0);
   const synced = await waitFor('the late replica lists its caches', async () => late.output.join('').split('\n').find((l) => l.includes('"caches synced"')), 30_000, 200);
