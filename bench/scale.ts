@@ -1,17 +1,13 @@
-// The scale benchmark (issue 11): N senders × M accounts applied at once with `kubectl apply
-// --server-side`, reconciled by `chaman-operator run` as a real process against the emulator. Figures,
-// not a test: keep it out of npm test.
-//
+// The scale benchmark (issue 11): N senders × M accounts applied at once with `kubectl apply --server-side`,
+// reconciled by `chaman-operator run` as a real process against the emulator. Figures, not a test.
 //   node bench/scale.ts --senders 100 --accounts-per-sender 10 [--kubeconfig /tmp/cp/kubeconfig]
 //        [--resync-period 60s] [--concurrency 4] [--operator-concurrency adaptive|N] [--chaman-rate-limit 1000] [--senders-per-namespace 10]
 //        [--node-options='--max-old-space-size=…'] [--cpu-prof DIR] [--cluster-wide] [--shards N] [--from-source] [--heap-snapshot]
 //        [--steady-window DURATION] [--idle-window DURATION] [--ignore-load]
 //
 // --concurrency is the floor's; the operator adapts its own (its default) unless --operator-concurrency N fixes it.
-// The operator runs compiled as the image ships it (bench/lib/operator-entry.ts; --from-source runs
-// src/cli.ts) with the NODE_OPTIONS of manifests/base/deployment.yaml unless --node-options
-// says otherwise, so memory is measured as deployed. --cpu-prof writes a V8 CPU profile of it.
-//
+// The operator runs compiled as the image ships it (bench/lib/operator-entry.ts; --from-source runs src/cli.ts)
+// with the Deployment's NODE_OPTIONS unless --node-options says otherwise: memory is measured as deployed.
 // It prints:
 // - the floor: the apply itself, plus what an ideal operator must do at the same concurrency, measured
 //   in the same run before the operator starts: one contact PUT per sender and one create per account
@@ -41,7 +37,7 @@ import { apply, readManifests, waitForCrdsEstablished } from '../src/devtools/ap
 import { makeCa, makeCertificate, type MadeCertificate } from '../src/devtools/certificates.ts';
 import { parseDuration } from '../src/domain/duration.ts';
 import { startEmulator } from '../src/emulator/server.ts';
-import { Informer } from '../src/kube/informer.ts';
+import { startCensus } from './lib/scale-census.ts';
 import { RESOURCES, createKubeClient, resourcePath, type KubeClient, type KubeList, type KubeObject } from '../src/kube/client.ts';
 import { HEAP_SNAPSHOT_NODE_OPTION, snapshotLiveBytes } from './lib/heap-snapshot.ts';
 import { operatorEntry } from './lib/operator-entry.ts';
@@ -348,41 +344,8 @@ async function pool(n: number, task: (i: number) => Promise<unknown>): Promise<v
 
 const secretsFirst = (a: KubeObject, b: KubeObject) => Number(b.kind === 'Secret') - Number(a.kind === 'Secret');
 
-type Condition = { type: string; status: string; reason?: string; message?: string; observedGeneration?: number };
-type Status = KubeObject & { metadata: { generation?: number }; status?: { conditions?: Condition[] } };
 
 /** Objects Ready for their generation, and the reasons of those stuck (Invalid or Stalled, for their generation). */
-/**
- * The count of Ready and stuck objects, from watches of the benchmark's senders and accounts (an
- * informer each, filtered to its namespaces): a list of every object at each count cost the API server
- * a read of all of them from etcd every ~11 s at 10k, load the floor never had, and the operator's
- * limiter then saw the latency it caused.
- */
-async function startCensus(kube: KubeClient, namespaces: string[]): Promise<{ count(): { ready: number; stuck: string[] }; stop(): Promise<void> }> {
-  const ours = new Set(namespaces);
-  const informers = [RESOURCES.chamanSenders, RESOURCES.channelAccounts].map(
-    (resource) => new Informer<Status>({ client: kube, resource, keep: (o) => ours.has(o.metadata.namespace ?? ''), logger: { debug: () => {}, warn: () => {} } }),
-  );
-  for (const informer of informers) informer.start();
-  await Promise.all(informers.map((informer) => informer.waitForSync()));
-  const count = () => {
-    let ready = 0;
-    const stuck: string[] = [];
-    for (const informer of informers) {
-      for (const o of informer.values()) {
-        const current = (type: string) => o.status?.conditions?.find((c) => c.type === type && c.status === 'True' && c.observedGeneration === o.metadata.generation);
-        if (current('Ready')) ready++;
-        else {
-          const why = current('Invalid') ?? current('Stalled');
-          if (why) stuck.push(`${o.kind} ${why.type}/${why.reason}: ${(why.message ?? '').replace(/\(sender \d+\)|sender \d+|\(acc[^)]*\)?/g, '…').slice(0, 140)}`);
-        }
-      }
-    }
-    return { ready, stuck };
-  };
-  return { count, stop: async () => void (await Promise.all(informers.map((informer) => informer.stop()))) };
-}
-
 async function deleteEverything(kube: KubeClient, namespaces: string[]): Promise<void> {
   log('cleaning up: finalizers off (the operator is stopped), namespaces and grants deleted');
   for (const namespace of namespaces) {
