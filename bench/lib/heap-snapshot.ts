@@ -3,7 +3,7 @@
 // process is started with --heapsnapshot-signal=SIGUSR2 (allowed in NODE_OPTIONS); the snapshot
 // forces a full GC, so what it holds is what is alive. Taken after the RSS figures: writing one
 // raises the RSS of the process for a while.
-import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 export const HEAP_SNAPSHOT_NODE_OPTION = '--heapsnapshot-signal=SIGUSR2';
@@ -42,7 +42,7 @@ export async function snapshotLiveBytes(pid: number, dir: string, timeoutMs = 30
     const file = readdirSync(dir).find(ours);
     if (file) {
       // Written in one go but not atomically: read once its size stops changing.
-      const size = readFileSync(join(dir, file)).length;
+      const size = statSync(join(dir, file)).size;
       if (size > 0 && size === previousSize) {
         const result = liveBytes(JSON.parse(readFileSync(join(dir, file), 'utf8')) as Snapshot);
         rmSync(join(dir, file));
